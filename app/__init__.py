@@ -1,0 +1,71 @@
+"""Mingle web application: the factory that assembles config, extensions and blueprints."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from app.config import dev_secret_key, engine_options, from_environment, normalise_database_url
+from app.extensions import csrf, db, login_manager, migrate
+
+# Templates and static files live beside the package, at the repository root.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create a configured Mingle app; ``config`` overrides what the environment says."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(from_environment(os.environ, app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    _finish_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _enable_sqlite_foreign_keys(app)
+
+    from app import models  # noqa: F401  (registers tables with the metadata for migrations)
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Fill in settings that depend on the merged config, and refuse unsafe production ones."""
+    uri = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("MINGLE_ENV") == "production":
+            raise RuntimeError("SECRET_KEY must be set when MINGLE_ENV=production")
+        app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    """Make SQLite enforce foreign keys, as PostgreSQL does, on every new connection."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_foreign_keys_on)
+
+
+def _sqlite_foreign_keys_on(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    """Turn on SQLite's foreign key enforcement for one DBAPI connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,82 @@
+"""Settings read from the environment, so one build runs on a laptop and in production."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # 10 MiB: an attendee spreadsheet of thousands
+SQLITE_FILENAME = "mingle.sqlite3"
+SECRET_KEY_FILENAME = "secret_key"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver, the only one installed."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_production(environ: Mapping[str, str]) -> bool:
+    """Whether ``MINGLE_ENV`` says this process serves real users."""
+    return environ.get("MINGLE_ENV", "development").strip().lower() == "production"
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options suited to the database behind ``url``."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        # Fail fast instead of hanging /healthz when the server is unreachable.
+        options["connect_args"] = {"connect_timeout": 5}
+    return options
+
+
+def dev_secret_key(instance_path: str | os.PathLike[str]) -> str:
+    """Return the development secret kept in the instance folder, creating it on first use.
+
+    Persisting it keeps sessions valid across restarts of the development server.
+    """
+    path = Path(instance_path) / SECRET_KEY_FILENAME
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Build the Flask config from environment variables (``SECRET_KEY`` is resolved later).
+
+    Args:
+        environ: usually ``os.environ``.
+        instance_path: the app's instance folder, home of the default SQLite file.
+
+    Returns:
+        Flask config keys; ``SECRET_KEY`` is present only when the environment sets it.
+    """
+    default_db = "sqlite:///" + str(Path(instance_path) / SQLITE_FILENAME)
+    database_url = normalise_database_url(environ.get("DATABASE_URL") or default_db)
+    config: dict[str, Any] = {
+        "MINGLE_ENV": "production" if is_production(environ) else "development",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        "PUBLIC_URL": (environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+        "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH),
+    }
+    # Cookies only over HTTPS once the public address is HTTPS.
+    secure = config["PUBLIC_URL"].startswith("https://")
+    config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+    )
+    if environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = environ["SECRET_KEY"]
+    return config

@@ -1,0 +1,43 @@
+"""Flask extensions, created unbound here and bound to the app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Deterministic constraint names: Alembic can only alter or drop a constraint it can name, and
+# SQLite batch mode rebuilds tables by name. Same names on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Mingle model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+# Batch mode lets SQLite run ALTER TABLE migrations; PostgreSQL is unaffected.
+migrate = Migrate(render_as_batch=True)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def load_no_user(user_id: str) -> None:
+    """Treat every visitor as anonymous: no accounts exist yet.
+
+    Flask-Login needs a loader before any page renders; the organiser account model replaces
+    this one with its own ``@login_manager.user_loader``.
+    """
+    return None
