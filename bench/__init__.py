@@ -1,0 +1,1 @@
+"""Benchmarks of the scheduler on realistic synthetic events (``python -m bench``)."""
