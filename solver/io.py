@@ -1,0 +1,306 @@
+"""Reading and writing the files of FORMATS.md: attendees (CSV/XLSX), pair scores, schedules.
+
+Parsing never raises on bad data: it returns every problem found as a ``Problem`` naming the
+spreadsheet row (the header is row 1), the column and the value, so callers can refuse the whole
+file and tell the user exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
+
+REQUIRED = ("email", "name", "company", "kind", "region")
+OPTIONAL = (
+    "offers",
+    "seeks",
+    "target_regions",
+    "goals",
+    "available_rounds",
+    "must_meet",
+    "avoid",
+    "tier",
+    "phone",
+    "country",
+    "title",
+    "language",
+)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROUNDS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file."""
+
+    row: int  # spreadsheet row number, header = 1; 0 for the file as a whole
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row == 0:
+            return self.message
+        return f"row {self.row}, column {self.column!r}, value {self.value!r}: {self.message}"
+
+
+@dataclass
+class AttendeeRow:
+    """A parsed attendee row: the solver's view plus the fields only people read."""
+
+    row: int
+    attendee: Attendee
+    extra: dict[str, str] = field(default_factory=dict)  # phone, country, title, language
+    custom: dict[str, str] = field(default_factory=dict)  # unknown columns, kept
+
+
+def split_list(value: str) -> list[str]:
+    """Split a ``;``-separated cell into trimmed, non-empty items."""
+    return [item.strip() for item in (value or "").split(";") if item.strip()]
+
+
+def parse_rounds(value: str) -> frozenset[int] | None:
+    """Parse ``1-4;6`` into {1, 2, 3, 4, 6}; empty means every round (None)."""
+    items = split_list(value)
+    if not items:
+        return None
+    rounds: set[int] = set()
+    for item in items:
+        m = ROUNDS.match(item)
+        if not m:
+            raise ValueError(f"{item!r} is not a round number or range like 1-4")
+        lo = int(m.group(1))
+        hi = int(m.group(2) or lo)
+        if lo < 1 or hi < lo:
+            raise ValueError(f"{item!r} is not a valid range of 1-based rounds")
+        rounds.update(range(lo, hi + 1))
+    return frozenset(rounds)
+
+
+def read_table(data: bytes, filename: str) -> list[list[str]]:
+    """Rows of a CSV (UTF-8, optional BOM, comma or semicolon) or XLSX (first sheet) file."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [
+            ["" if v is None else _cell_text(v) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        book.close()
+        return rows
+    text = data.decode("utf-8-sig")
+    sample = text[:20000]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text, newline=""), dialect))
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_attendees(data: bytes, filename: str) -> tuple[list[AttendeeRow], list[Problem]]:
+    """Parse an attendees file (FORMATS.md section 1).
+
+    Returns:
+        The parsed rows and every problem found; callers must not use the rows when any
+        problem is returned.
+    """
+    try:
+        table = read_table(data, filename)
+    except (UnicodeDecodeError, ValueError, OSError, KeyError) as exc:
+        return [], [Problem(0, "", "", f"cannot read {filename}: {exc}")]
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    if not table:
+        return [], [Problem(0, "", "", f"{filename} is empty: expected a header row")]
+    header = [h.strip().lower() for h in table[0]]
+    problems = [
+        Problem(1, col, "", f"required column {col!r} is missing")
+        for col in REQUIRED
+        if col not in header
+    ]
+    if problems:
+        return [], problems
+    rows: list[AttendeeRow] = []
+    seen: dict[str, int] = {}
+    for number, cells in enumerate(table[1:], start=2):
+        record = {h: (cells[k].strip() if k < len(cells) else "") for k, h in enumerate(header)}
+        parsed = _parse_row(number, record, problems)
+        if parsed is None:
+            continue
+        email = parsed.attendee.email
+        if email in seen:
+            problems.append(
+                Problem(number, "email", email, f"duplicate of the e-mail on row {seen[email]}")
+            )
+            continue
+        seen[email] = number
+        rows.append(parsed)
+    by_email = {r.attendee.email: r for r in rows}
+    for r in rows:
+        for col in ("must_meet", "avoid"):
+            for email in getattr(r.attendee, col):
+                if email not in by_email:
+                    problems.append(Problem(r.row, col, email, "this e-mail is not in the file"))
+                elif email == r.attendee.email:
+                    problems.append(Problem(r.row, col, email, "an attendee cannot list themself"))
+    return rows, problems
+
+
+def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> AttendeeRow | None:
+    before = len(problems)
+
+    def bad(col: str, message: str) -> None:
+        problems.append(Problem(number, col, rec.get(col, ""), message))
+
+    for col in REQUIRED:
+        if not rec.get(col):
+            bad(col, f"{col} is required")
+    email = rec.get("email", "").lower()
+    if email and not EMAIL.match(email):
+        bad("email", "not a valid e-mail address")
+    kind = rec.get("kind", "").lower()
+    if kind and kind not in KINDS:
+        bad("kind", f"must be one of {', '.join(KINDS)}")
+    goals = [g.lower() for g in split_list(rec.get("goals", ""))]
+    for g in goals:
+        if g not in GOALS:
+            bad("goals", f"unknown goal {g!r}; use {', '.join(GOALS)}")
+    tier = rec.get("tier", "").lower() or None
+    if tier and tier not in TIERS:
+        bad("tier", f"must be one of {', '.join(TIERS)} or empty")
+    rounds = None
+    try:
+        rounds = parse_rounds(rec.get("available_rounds", ""))
+    except ValueError as exc:
+        bad("available_rounds", str(exc))
+    lists = {
+        col: [e.lower() for e in split_list(rec.get(col, ""))] for col in ("must_meet", "avoid")
+    }
+    for col, emails in lists.items():
+        for e in emails:
+            if not EMAIL.match(e):
+                problems.append(Problem(number, col, e, "not a valid e-mail address"))
+    if len(problems) > before:
+        return None
+    attendee = Attendee(
+        email=email,
+        name=rec["name"],
+        company=rec["company"],
+        kind=kind,
+        region=rec["region"],
+        offers=frozenset(split_list(rec.get("offers", ""))),
+        seeks=frozenset(split_list(rec.get("seeks", ""))),
+        target_regions=frozenset(split_list(rec.get("target_regions", ""))),
+        goals=frozenset(goals),
+        available_rounds=rounds,
+        must_meet=frozenset(lists["must_meet"]),
+        avoid=frozenset(lists["avoid"]),
+        tier=tier,
+    )
+    known = set(REQUIRED) | set(OPTIONAL)
+    extra = {k: rec[k] for k in ("phone", "country", "title", "language") if rec.get(k)}
+    custom = {k: v for k, v in rec.items() if k not in known and k and v}
+    return AttendeeRow(number, attendee, extra, custom)
+
+
+def parse_pair_scores(
+    data: bytes, index: dict[str, int]
+) -> tuple[dict[tuple[int, int], float], list[Problem]]:
+    """Parse a pair scores file (FORMATS.md section 2) against known attendee e-mails."""
+    problems: list[Problem] = []
+    scores: dict[tuple[int, int], float] = {}
+    table = [r for r in read_table(data, "scores.csv") if any(c.strip() for c in r)]
+    if not table:
+        return {}, [Problem(0, "", "", "the scores file is empty")]
+    header = [h.strip().lower() for h in table[0]]
+    start = 1
+    if header[:3] != ["email_a", "email_b", "score"]:
+        if "@" in header[0]:  # no header row
+            start = 0
+        else:
+            return {}, [Problem(1, "", ",".join(header), "expected header email_a,email_b,score")]
+    for number, cells in enumerate(table[start:], start=start + 1):
+        cells = [c.strip() for c in cells] + ["", "", ""]
+        ea, eb, raw = cells[0].lower(), cells[1].lower(), cells[2]
+        ok = True
+        for col, e in (("email_a", ea), ("email_b", eb)):
+            if e not in index:
+                problems.append(Problem(number, col, e, "this e-mail is not an attendee"))
+                ok = False
+        try:
+            value = float(raw)
+            if value < 0 or value != value:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(number, "score", raw, "must be a non-negative number"))
+            ok = False
+        if ok and ea == eb:
+            problems.append(Problem(number, "email_b", eb, "a pair needs two different people"))
+            ok = False
+        if ok:
+            i, j = sorted((index[ea], index[eb]))
+            scores[(i, j)] = round(value, 2)
+    return scores, problems
+
+
+SCHEDULE_HEADER = ["round", "table", "email_a", "email_b", "score", "reasons"]
+
+
+def write_schedule(rows: list[tuple[int, int, str, str, float, str]]) -> str:
+    """The schedule CSV (FORMATS.md section 3) as text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SCHEDULE_HEADER)
+    for r, t, a, b, score, reasons in rows:
+        writer.writerow([r, t, a, b, f"{score:g}", reasons])
+    return out.getvalue()
+
+
+def parse_schedule(data: bytes, index: dict[str, int]) -> tuple[list[Meeting], list[Problem]]:
+    """Parse a schedule CSV into meetings (attendee indices); problems name row and column."""
+    problems: list[Problem] = []
+    meetings: list[Meeting] = []
+    table = [r for r in read_table(data, "schedule.csv") if any(c.strip() for c in r)]
+    if not table:
+        return [], []
+    header = [h.strip().lower() for h in table[0]]
+    missing = [c for c in SCHEDULE_HEADER[:4] if c not in header]
+    if missing:
+        return [], [Problem(1, c, "", f"required column {c!r} is missing") for c in missing]
+    pos = {h: k for k, h in enumerate(header)}
+    for number, cells in enumerate(table[1:], start=2):
+        rec = {h: (cells[k].strip() if k < len(cells) else "") for h, k in pos.items()}
+        values: dict[str, int] = {}
+        for col in ("round", "table"):
+            try:
+                values[col] = int(rec[col])
+            except ValueError:
+                problems.append(Problem(number, col, rec[col], "must be a whole number"))
+        for col in ("email_a", "email_b"):
+            e = rec[col].lower()
+            if e not in index:
+                problems.append(Problem(number, col, e, "this e-mail is not an attendee"))
+            else:
+                values[col] = index[e]
+        if len(values) == 4:
+            meetings.append(
+                Meeting(values["round"], values["table"], values["email_a"], values["email_b"])
+            )
+    return meetings, problems
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Read a file's bytes (a tiny seam so the CLI and app read files the same way)."""
+    return Path(path).read_bytes()

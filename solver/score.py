@@ -1,0 +1,237 @@
+"""The built-in complementarity score of a pair of attendees.
+
+Matching is about complementarity, not similarity. For attendees A and B the raw score is
+
+    raw = offer_seek  * (|offers_A & seeks_B| + |offers_B & seeks_A|)
+        + region_reach * ([region_B in targets_A] + [region_A in targets_B])
+        + p2p_region_diversity * [both partners and regions differ]      (teaming across regions)
+        - competitor_penalty * |offers_A & offers_B| * [both partners, same region]
+        + goal_match * ([B serves one of A's goals] + [A serves one of B's goals])
+
+and the score is
+
+    score = round(max(0, raw) * kind_weight * goal_mismatch_factor ** misses, 2)
+
+where ``kind_weight`` is ``p2p_weight`` for partner-partner, ``p2v_weight`` for a partner with a
+vendor or distributor and ``v2v_weight`` otherwise, and ``misses`` (0, 1 or 2) counts the sides
+that stated goals none of which this meeting serves. Goals are served as follows:
+``find_partners`` and ``recruit_partners`` by a partner, ``meet_vendors`` by a vendor,
+``meet_distributors`` by a distributor, ``expand_regions`` by anyone from another region.
+So someone who only wants to meet vendors gets vendor meetings, and two partners selling the
+same thing in the same region (competitors) score low.
+
+Tags compare case-insensitively; regions compare upper-cased. Scores are rounded to cents so
+the solver (which works in integer hundredths) and the checker agree exactly.
+
+Everything is computed on numpy blocks of rows so that all pairs of 10,000 attendees can be
+scanned in bounded memory (see ``Scorer.block``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from solver.schema import GOALS, KINDS, Attendee, Instance
+
+PARTNER, VENDOR, DISTRIBUTOR = (KINDS.index(k) for k in KINDS)
+GOAL = {g: i for i, g in enumerate(GOALS)}
+
+
+def first_name(attendee: Attendee) -> str:
+    """The first word of the attendee's name, for short explanations."""
+    return attendee.name.split()[0] if attendee.name.strip() else attendee.email
+
+
+def _vocabulary(sets: list[frozenset[str]]) -> dict[str, int]:
+    vocab: dict[str, int] = {}
+    for s in sets:
+        for tag in sorted(s):
+            vocab.setdefault(tag, len(vocab))
+    return vocab
+
+
+def _incidence(sets: list[frozenset[str]], vocab: dict[str, int]) -> np.ndarray:
+    m = np.zeros((len(sets), max(1, len(vocab))), dtype=np.float32)
+    for i, s in enumerate(sets):
+        for tag in s:
+            if tag in vocab:
+                m[i, vocab[tag]] = 1.0
+    return m
+
+
+class Scorer:
+    """Scores and hard-rule masks for all pairs of an instance, computed block-wise."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        people = instance.attendees
+        w = instance.weights
+        self.n = len(people)
+        rounds = instance.rules.rounds
+        offers = [frozenset(t.lower() for t in a.offers) for a in people]
+        seeks = [frozenset(t.lower() for t in a.seeks) for a in people]
+        tags = _vocabulary(offers + seeks)
+        self.offers = _incidence(offers, tags)
+        self.seeks = _incidence(seeks, tags)
+        regions = [a.region.upper() for a in people]
+        targets = [frozenset(t.upper() for t in a.target_regions) for a in people]
+        region_ids = _vocabulary([frozenset(regions)] + targets)
+        self.region = np.array([region_ids[r] for r in regions], dtype=np.int32)
+        self.targets = _incidence(targets, region_ids).astype(bool)
+        self.kind = np.array([KINDS.index(a.kind) for a in people], dtype=np.int8)
+        companies = _vocabulary([frozenset(a.company.strip().lower() for a in people)])
+        self.company = np.array([companies[a.company.strip().lower()] for a in people])
+        self.goals = np.zeros((self.n, len(GOALS)), dtype=bool)
+        for i, a in enumerate(people):
+            for g in a.goals:
+                self.goals[i, GOAL[g]] = True
+        self.available = np.zeros((self.n, rounds), dtype=bool)
+        for i, a in enumerate(people):
+            for r in a.rounds(rounds):
+                self.available[i, r - 1] = True
+        # avoid is symmetric: either side asking is enough
+        self.avoid: dict[int, set[int]] = {}
+        for i, a in enumerate(people):
+            for email in a.avoid:
+                j = instance.index.get(email)
+                if j is not None and j != i:
+                    self.avoid.setdefault(i, set()).add(j)
+                    self.avoid.setdefault(j, set()).add(i)
+        kind_w = np.array(
+            [
+                [w.p2p_weight, w.p2v_weight, w.p2v_weight],
+                [w.p2v_weight, w.v2v_weight, w.v2v_weight],
+                [w.p2v_weight, w.v2v_weight, w.v2v_weight],
+            ]
+        )
+        self.kind_weight = kind_w
+        self.pair_scores = instance.pair_scores
+
+    # -- scores ---------------------------------------------------------------------------
+
+    def _serves(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """[i, j]: attendee cols[j] serves one of the goals of attendee rows[i]."""
+        g = self.goals[rows]
+        kind = self.kind[cols]
+        wants_partner = g[:, GOAL["find_partners"]] | g[:, GOAL["recruit_partners"]]
+        serves = wants_partner[:, None] & (kind == PARTNER)[None, :]
+        serves |= g[:, GOAL["meet_vendors"]][:, None] & (kind == VENDOR)[None, :]
+        serves |= g[:, GOAL["meet_distributors"]][:, None] & (kind == DISTRIBUTOR)[None, :]
+        other_region = self.region[rows][:, None] != self.region[cols][None, :]
+        serves |= g[:, GOAL["expand_regions"]][:, None] & other_region
+        return serves
+
+    def _builtin(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        w = self.instance.weights
+        o_r, o_c = self.offers[rows], self.offers[cols]
+        s_r, s_c = self.seeks[rows], self.seeks[cols]
+        offer_seek = o_r @ s_c.T + s_r @ o_c.T
+        reach = self.targets[rows][:, self.region[cols]].astype(np.float32)
+        reach += self.targets[cols][:, self.region[rows]].T
+        both_partners = (self.kind[rows] == PARTNER)[:, None] & (self.kind[cols] == PARTNER)[
+            None, :
+        ]
+        same_region = self.region[rows][:, None] == self.region[cols][None, :]
+        competitors = (o_r @ o_c.T) * (both_partners & same_region)
+        serves_r = self._serves(rows, cols)
+        serves_c = self._serves(cols, rows).T
+        has_goals_r = self.goals[rows].any(axis=1)[:, None]
+        has_goals_c = self.goals[cols].any(axis=1)[None, :]
+        raw = (
+            w.offer_seek * offer_seek
+            + w.region_reach * reach
+            + w.p2p_region_diversity * (both_partners & ~same_region)
+            - w.competitor_penalty * competitors
+            + w.goal_match * (serves_r.astype(np.float32) + serves_c)
+        )
+        misses = (has_goals_r & ~serves_r).astype(np.int8) + (has_goals_c & ~serves_c)
+        factor = self.kind_weight[self.kind[rows][:, None], self.kind[cols][None, :]]
+        factor = factor * np.power(w.goal_mismatch_factor, misses)
+        return np.round(np.maximum(raw, 0.0) * factor, 2)
+
+    def block(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Scores of rows x cols (all attendees when cols is None), float64, rounded to cents."""
+        cols = np.arange(self.n) if cols is None else cols
+        if self.pair_scores is None:
+            return self._builtin(rows, cols)
+        out = np.zeros((len(rows), len(cols)))
+        pos = {c: k for k, c in enumerate(cols.tolist())}
+        for r_k, i in enumerate(rows.tolist()):
+            for j, k in pos.items():
+                key = (i, j) if i < j else (j, i)
+                out[r_k, k] = self.pair_scores.get(key, 0.0)
+        return out
+
+    def pair(self, i: int, j: int) -> float:
+        """Score of one pair."""
+        if self.pair_scores is not None:
+            return self.pair_scores.get((min(i, j), max(i, j)), 0.0)
+        return float(self._builtin(np.array([i]), np.array([j]))[0, 0])
+
+    # -- hard-rule masks ------------------------------------------------------------------
+
+    def allowed(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """[i, j]: rows[i] and cols[j] may meet (other company, no avoid, a shared round)."""
+        cols = np.arange(self.n) if cols is None else cols
+        ok = self.company[rows][:, None] != self.company[cols][None, :]
+        ok &= (self.available[rows].astype(np.uint8) @ self.available[cols].T.astype(np.uint8)) > 0
+        if self.avoid:
+            pos = {c: k for k, c in enumerate(cols.tolist())}
+            for r_k, i in enumerate(rows.tolist()):
+                for j in self.avoid.get(i, ()):
+                    if j in pos:
+                        ok[r_k, pos[j]] = False
+        return ok
+
+    def may_meet(self, i: int, j: int) -> bool:
+        """One pair's ``allowed``."""
+        return i != j and bool(self.allowed(np.array([i]), np.array([j]))[0, 0])
+
+    def row_blocks(self, size: int = 512) -> Iterator[np.ndarray]:
+        """Row index blocks covering every attendee."""
+        for start in range(0, self.n, size):
+            yield np.arange(start, min(self.n, start + size))
+
+    def _goal_served(self, goal: str, x: int, y: int) -> bool:
+        kind = self.kind[y]
+        if goal in ("find_partners", "recruit_partners"):
+            return kind == PARTNER
+        if goal == "meet_vendors":
+            return kind == VENDOR
+        if goal == "meet_distributors":
+            return kind == DISTRIBUTOR
+        return bool(self.region[x] != self.region[y])
+
+    # -- explanations ---------------------------------------------------------------------
+
+    def reasons(self, i: int, j: int, limit: int = 3) -> str:
+        """A short human explanation of why i and j should meet (built-in score only)."""
+        if self.pair_scores is not None:
+            return ""
+        people = self.instance.attendees
+        a, b = people[i], people[j]
+        na, nb = first_name(a), first_name(b)
+        parts: list[str] = []
+        lower = {t.lower(): t for t in a.offers | a.seeks | b.offers | b.seeks}
+        ab = sorted({t.lower() for t in a.offers} & {t.lower() for t in b.seeks})
+        ba = sorted({t.lower() for t in b.offers} & {t.lower() for t in a.seeks})
+        if ab:
+            parts.append(f"{na} offers {', '.join(lower[t] for t in ab[:3])}, which {nb} seeks")
+        if ba:
+            parts.append(f"{nb} offers {', '.join(lower[t] for t in ba[:3])}, which {na} seeks")
+        ta = {t.upper() for t in a.target_regions}
+        tb = {t.upper() for t in b.target_regions}
+        if b.region.upper() in ta:
+            parts.append(f"{nb} sells in {b.region}, which {na} targets")
+        if a.region.upper() in tb:
+            parts.append(f"{na} sells in {a.region}, which {nb} targets")
+        if a.kind == b.kind == "partner" and a.region.upper() != b.region.upper():
+            parts.append(f"partners in {a.region} and {b.region} can team up")
+        for x, y, nx in ((i, j, na), (j, i, nb)):
+            served = [g for g in sorted(people[x].goals) if self._goal_served(g, x, y)]
+            if served:
+                parts.append(f"{nx} wants to {served[0].replace('_', ' ')}")
+                break
+        return "; ".join(parts[:limit])
