@@ -65,8 +65,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
             )
 
     result = solve(instance, args.time_limit, args.seed, args.workers, show)
-    if result.status == "infeasible":
-        print("No schedule can hold every hard rule:")
+    if result.status in ("infeasible", "unknown"):
+        if result.status == "infeasible":
+            print("No schedule can hold every hard rule:")
+        else:
+            print("No schedule holding every hard rule was found:")
         for reason in result.reasons:
             print(f"  - {reason}")
         print(json.dumps(result.summary()))

@@ -106,6 +106,7 @@ def upper_bound(
         (a, b) for a, b, f in zip(u.tolist(), v.tolist(), forced_mask.tolist(), strict=True) if f
     ]
     added: list[tuple[int, int, float]] = []
+    x = np.zeros(0)
     best = simple_bound
     lp_value = simple_bound
     for _ in range(max_rounds):
@@ -116,6 +117,7 @@ def upper_bound(
         if lp.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             break
         lp_value = objective.Value()
+        x = np.array([var.solution_value() for var in xs])
         # For a maximisation GLOP reports a positive dual on a binding upper side and a
         # negative one on a binding lower side, exactly the prices p of the module docstring.
         p = np.array([row.dual_value() for row in degree_rows])
@@ -127,7 +129,7 @@ def upper_bound(
         for a, b, score in entering:
             add_column(a, b, score, False)
         added.extend(entering)
-    x = np.array([var.solution_value() for var in xs])
+    x = np.concatenate([x, np.zeros(len(xs) - len(x))])  # columns added after the last solve
     return BoundResult(best, lp_value, x, time.perf_counter() - start, added)
 
 

@@ -152,7 +152,8 @@ class Search:
         self.state = State(self.n, rules.rounds, rules.tables, scorer.available)
         self.lo = [rules.minimum_for(a) for a in instance.attendees]
         self.rng = random.Random(seed)
-        self.big = (max(cand.w, default=0) + 1) * 4 * (self.n + 1)
+        # A missing minimum or must-meet costs more than any schedule can score.
+        self.big = (max(cand.w, default=0) + 1) * (self.n * rules.rounds + 1)
         self.must_ids = [e for e, m in enumerate(cand.must) if m]
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -602,7 +603,8 @@ def solve(
     sub_time = 0.5 if n > 200 else 1.0
     status = "feasible"
     last_report = 0.0
-    while time.perf_counter() < deadline - 0.05:
+    margin = 0.05 + 0.01 * time_limit  # for numbering tables and the final check
+    while time.perf_counter() < deadline - margin:
         if search.objective() / SCALE >= best_bound - 1e-6 and search.shortfall() == 0:
             status = "optimal"
             break
@@ -615,9 +617,12 @@ def solve(
         began = time.perf_counter()
         improved, proved = search.resolve(chosen, rounds, limit, workers)
         took = time.perf_counter() - began
-        if whole and proved and cand.complete and search.shortfall() == 0:
-            best_bound = min(best_bound, search.objective() / SCALE)
-            status = "optimal"
+        if whole and proved and cand.complete:
+            # CP-SAT proved this the best schedule over every allowed pair (or proved that
+            # the shortfall cannot be avoided: the rules conflict).
+            if search.shortfall() == 0:
+                best_bound = min(best_bound, search.objective() / SCALE)
+                status = "optimal"
             break
         if proved and took < 0.4 * sub_time:
             target = int(target * 1.25)
@@ -629,6 +634,7 @@ def solve(
 
     if search.shortfall() > 0:
         reasons = explain_infeasible(search, max(1.0, min(30.0, 0.5 * time_limit)), workers)
+        status = "infeasible" if reasons else "unknown"
         if not reasons:
             short = [
                 instance.attendees[a].email
@@ -640,7 +646,7 @@ def solve(
                 f"short of their minimum meetings: {', '.join(short[:10]) or 'none'}; "
                 "try a longer --time-limit or fewer required meetings"
             ]
-        return SolveResult("infeasible", seconds=elapsed(), bound=best_bound, reasons=reasons)
+        return SolveResult(status, seconds=elapsed(), bound=best_bound, reasons=reasons)
     meetings = search.meetings()
     check = validate(instance, meetings, scorer)
     if not check.ok:  # never hand out a schedule that breaks a rule

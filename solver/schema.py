@@ -110,7 +110,11 @@ class Violation:
 
 @dataclass
 class SolveResult:
-    """What a solve returns. ``status`` is optimal, feasible or infeasible."""
+    """What a solve returns.
+
+    ``status``: optimal (proved), feasible (a valid schedule, gap known), infeasible (proved:
+    ``reasons`` say which rules conflict) or unknown (no valid schedule found in time).
+    """
 
     status: str
     meetings: list[Meeting] = field(default_factory=list)
