@@ -39,7 +39,7 @@ class BoundResult:
 
     value: float
     lp_value: float
-    x: np.ndarray  # LP value per LP column: the candidates, then the added pairs
+    x: dict[tuple[int, int], float]  # LP value of each pair the LP selected (fractionally)
     seconds: float
     added: list[tuple[int, int, float]]  # pairs the LP priced in beyond the candidates
 
@@ -71,7 +71,7 @@ def upper_bound(
     bound is valid after any pass; the added pairs are returned so the search can use them.
 
     Args:
-        u, v, w: candidate pairs (u < v) and their scores.
+        u, v, w: the LP's first columns (pairs u < v) and their scores; few are enough.
         forced_mask: candidate pairs that must be selected (must-meet, pinned).
         lo, cap: per-attendee minimum and maximum number of meetings.
         capacity: K, the total number of meetings that fit.
@@ -80,13 +80,14 @@ def upper_bound(
     start = time.perf_counter()
     n = scorer.n
     if len(u) == 0:
-        return BoundResult(simple_bound, simple_bound, np.zeros(0), 0.0, [])
+        return BoundResult(simple_bound, simple_bound, {}, 0.0, [])
     lp = pywraplp.Solver.CreateSolver("GLOP")
     degree_rows = [lp.Constraint(float(lo[i]), float(cap[i]), "") for i in range(n)]
     total_row = lp.Constraint(0.0, float(capacity), "")
     objective = lp.Objective()
     objective.SetMaximization()
     xs: list = []
+    columns: list[tuple[int, int]] = []
     known: set[tuple[int, int]] = set()
 
     def add_column(a: int, b: int, score: float, forced: bool) -> None:
@@ -96,6 +97,7 @@ def upper_bound(
         total_row.SetCoefficient(var, 1.0)
         objective.SetCoefficient(var, float(score))
         xs.append(var)
+        columns.append((a, b))
         known.add((a, b))
 
     for a, b, score, f in zip(
@@ -106,7 +108,7 @@ def upper_bound(
         (a, b) for a, b, f in zip(u.tolist(), v.tolist(), forced_mask.tolist(), strict=True) if f
     ]
     added: list[tuple[int, int, float]] = []
-    x = np.zeros(0)
+    x: dict[tuple[int, int], float] = {}
     best = simple_bound
     lp_value = simple_bound
     for _ in range(max_rounds):
@@ -117,7 +119,8 @@ def upper_bound(
         if lp.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             break
         lp_value = objective.Value()
-        x = np.array([var.solution_value() for var in xs])
+        x = {pair: var.solution_value() for pair, var in zip(columns, xs, strict=True)}
+        x = {pair: value for pair, value in x.items() if value > 1e-9}
         # For a maximisation GLOP reports a positive dual on a binding upper side and a
         # negative one on a binding lower side, exactly the prices p of the module docstring.
         p = np.array([row.dual_value() for row in degree_rows])
@@ -129,7 +132,6 @@ def upper_bound(
         for a, b, score in entering:
             add_column(a, b, score, False)
         added.extend(entering)
-    x = np.concatenate([x, np.zeros(len(xs) - len(x))])  # columns added after the last solve
     return BoundResult(best, lp_value, x, time.perf_counter() - start, added)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class AttendeeRow:
     attendee: Attendee
     extra: dict[str, str] = field(default_factory=dict)  # phone, country, title, language
     custom: dict[str, str] = field(default_factory=dict)  # unknown columns, kept
+    columns: frozenset[str] = frozenset()  # every column the file has (lower-case headers)
 
 
 def split_list(value: str) -> list[str]:
@@ -80,6 +82,23 @@ def parse_rounds(value: str) -> frozenset[int] | None:
             raise ValueError(f"{item!r} is not a valid range of 1-based rounds")
         rounds.update(range(lo, hi + 1))
     return frozenset(rounds)
+
+
+def format_rounds(rounds: frozenset[int] | None) -> str:
+    """The inverse of ``parse_rounds``: {1, 2, 3, 4, 6} gives ``1-4;6``, None gives ``""``."""
+    if not rounds:
+        return ""
+    parts: list[str] = []
+    ordered = sorted(rounds)
+    start = prev = ordered[0]
+    for r in ordered[1:] + [None]:
+        if r is not None and r == prev + 1:
+            prev = r
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if r is not None:
+            start = prev = r
+    return ";".join(parts)
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
@@ -110,8 +129,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def parse_attendees(data: bytes, filename: str) -> tuple[list[AttendeeRow], list[Problem]]:
+def parse_attendees(
+    data: bytes,
+    filename: str,
+    known_emails: Collection[str] = (),
+    max_rows: int | None = None,
+) -> tuple[list[AttendeeRow], list[Problem]]:
     """Parse an attendees file (FORMATS.md section 1).
+
+    Args:
+        data: the file's bytes.
+        filename: its name; ``.xlsx``/``.xlsm`` are read as workbooks, anything else as CSV.
+        known_emails: attendees who exist outside the file (e.g. already imported into an
+            event), so ``must_meet``/``avoid`` may name them too.
+        max_rows: refuse files with more attendee rows than this (one problem, no rows).
 
     Returns:
         The parsed rows and every problem found; callers must not use the rows when any
@@ -124,6 +155,9 @@ def parse_attendees(data: bytes, filename: str) -> tuple[list[AttendeeRow], list
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
         return [], [Problem(0, "", "", f"{filename} is empty: expected a header row")]
+    if max_rows is not None and len(table) - 1 > max_rows:
+        message = f"{filename} has {len(table) - 1} attendee rows; at most {max_rows} are allowed"
+        return [], [Problem(0, "", "", message)]
     header = [h.strip().lower() for h in table[0]]
     problems = [
         Problem(1, col, "", f"required column {col!r} is missing")
@@ -148,14 +182,29 @@ def parse_attendees(data: bytes, filename: str) -> tuple[list[AttendeeRow], list
         seen[email] = number
         rows.append(parsed)
     by_email = {r.attendee.email: r for r in rows}
+    known = {e.lower() for e in known_emails}
+    unknown = "this e-mail is not in the file" + (" or among the attendees" if known else "")
     for r in rows:
         for col in ("must_meet", "avoid"):
-            for email in getattr(r.attendee, col):
-                if email not in by_email:
-                    problems.append(Problem(r.row, col, email, "this e-mail is not in the file"))
+            for email in sorted(getattr(r.attendee, col)):
+                if email not in by_email and email not in known:
+                    problems.append(Problem(r.row, col, email, unknown))
                 elif email == r.attendee.email:
                     problems.append(Problem(r.row, col, email, "an attendee cannot list themself"))
     return rows, problems
+
+
+def parse_attendee_record(
+    record: dict[str, str], row: int = 0
+) -> tuple[AttendeeRow | None, list[Problem]]:
+    """Check one attendee given as column -> text (as in a file row), e.g. from a web form.
+
+    The same rules as a file row, except that ``must_meet``/``avoid`` e-mails are only checked
+    for shape: whether they name known attendees is up to the caller.
+    """
+    problems: list[Problem] = []
+    clean = {k.strip().lower(): (v or "").strip() for k, v in record.items()}
+    return _parse_row(row, clean, problems), problems
 
 
 def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> AttendeeRow | None:
@@ -212,7 +261,7 @@ def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> Att
     known = set(REQUIRED) | set(OPTIONAL)
     extra = {k: rec[k] for k in ("phone", "country", "title", "language") if rec.get(k)}
     custom = {k: v for k, v in rec.items() if k not in known and k and v}
-    return AttendeeRow(number, attendee, extra, custom)
+    return AttendeeRow(number, attendee, extra, custom, frozenset(k for k in rec if k))
 
 
 def parse_pair_scores(

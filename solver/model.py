@@ -241,12 +241,12 @@ class Search:
             path.append((e, node, r))
             node, r = other, swapped
 
-    def construct(self, lp_x: np.ndarray) -> None:
+    def construct(self, lp_x: dict[tuple[int, int], float]) -> None:
         """Greedy placement: must-meet pairs, then LP order, then top up short attendees."""
         cand = self.cand
         for e in [e for e, m in enumerate(cand.must) if m and e not in self.state.met]:
             self.try_place(e)
-        lp = lp_x.tolist() + [0.0] * (len(cand.u) - len(lp_x))
+        lp = [lp_x.get((a, b), 0.0) for a, b in zip(cand.u, cand.v, strict=True)]
         order = sorted(range(len(cand.u)), key=lambda e: (-round(lp[e], 3), -cand.w[e]))
         for e in order:
             if e not in self.state.met and cand.w[e] > 0:
@@ -577,18 +577,22 @@ def solve(
     cand = candidate_pairs(scorer, candidate_count(n, rules.rounds), cap, forced)
     report(None, cand.simple_bound, "candidates")
     capacity = meeting_capacity(scorer.available, rules.tables)
-    w = np.array(cand.w, dtype=float) / SCALE
+    # The LP starts from each attendee's few best pairs; column generation adds the rest.
+    first = {e for e, must in enumerate(cand.must) if must}
+    for adj in cand.adj:
+        first.update(sorted(adj, key=lambda e: -cand.w[e])[: rules.rounds])
+    first = sorted(first)
     bound = upper_bound(
         scorer,
-        np.array(cand.u),
-        np.array(cand.v),
-        w,
-        np.array(cand.must),
+        np.array([cand.u[e] for e in first]),
+        np.array([cand.v[e] for e in first]),
+        np.array([cand.w[e] for e in first], dtype=float) / SCALE,
+        np.array([cand.must[e] for e in first]),
         lo,
         cap,
         capacity,
         cand.simple_bound,
-        time_limit=max(1.0, 0.3 * time_limit),
+        time_limit=max(1.0, 0.4 * time_limit),
     )
     best_bound = bound.value
     for a, b, score in bound.added:  # pairs the LP wanted: the search may use them too
