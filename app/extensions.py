@@ -33,11 +33,16 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
-@login_manager.user_loader
-def load_no_user(user_id: str) -> None:
-    """Treat every visitor as anonymous: no accounts exist yet.
+login_manager.login_view = "organiser.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "warning"
 
-    Flask-Login needs a loader before any page renders; the organiser account model replaces
-    this one with its own ``@login_manager.user_loader``.
-    """
-    return None
+
+@login_manager.user_loader
+def load_organiser(user_id: str) -> object | None:
+    """The logged-in organiser for the id kept in the session, or None (anonymous)."""
+    from app.models.organiser import Organiser  # here: the models import this module
+
+    if not user_id.isdigit():
+        return None
+    return db.session.get(Organiser, int(user_id))

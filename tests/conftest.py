@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
 import pytest
@@ -16,6 +20,9 @@ from sqlalchemy import create_engine, make_url, text
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db
+from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion
+from app.services.accounts import create_organiser
+from app.services.events import create_event
 
 # When set, database tests run on this PostgreSQL server (each test in a schema of its own)
 # instead of a temporary SQLite file; .ci/run sets it for its second pass.
@@ -64,13 +71,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """A Mingle app whose database was built by running the migration chain."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         }
     )
     with app.app_context():
@@ -91,3 +99,132 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A runner for ``app``'s Flask CLI commands."""
     return app.test_cli_runner()
+
+
+# Factories: each fixture returns a callable that makes one object in the test's database.
+# They run inside ``app_ctx``, the app context pushed for the whole test, so the objects they
+# return stay usable; requests made with the test client share that context and its session.
+
+DEFAULT_PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """Keep an app context (and so one database session) open for the whole test."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def make_organiser(app_ctx: None) -> Callable[..., Organiser]:
+    """Make an organiser: ``make_organiser(email=None, password=DEFAULT_PASSWORD, name="")``."""
+    counter = itertools.count(1)
+
+    def make(
+        email: str | None = None, password: str = DEFAULT_PASSWORD, name: str = ""
+    ) -> Organiser:
+        number = next(counter)
+        return create_organiser(email or f"organiser{number}@example.org", password, name)
+
+    return make
+
+
+@pytest.fixture
+def make_event(app_ctx: None) -> Callable[..., Event]:
+    """Make an event: ``make_event(organiser, name=..., rounds=..., tables=..., **settings)``."""
+
+    def make(organiser: Organiser | None = None, **settings: Any) -> Event:
+        values: dict[str, Any] = {
+            "name": "Partner Forum",
+            "rounds": 6,
+            "tables": 10,
+            "starts_at": datetime(2030, 3, 4, 9, 0),
+        }
+        values.update(settings)
+        return create_event(organiser, values)
+
+    return make
+
+
+@pytest.fixture
+def make_attendee(app_ctx: None) -> Callable[..., Attendee]:
+    """Make an attendee: ``make_attendee(event, email, company=..., **fields)``."""
+    counter = itertools.count(1)
+
+    def make(event: Event, email: str | None = None, **fields: Any) -> Attendee:
+        number = next(counter)
+        values: dict[str, Any] = {
+            "email": email or f"person{number}@example.org",
+            "name": f"Person {number}",
+            "company": f"Company {number}",
+            "kind": "partner",
+            "region": "EMEA",
+        }
+        values.update(fields)
+        attendee = Attendee(event_id=event.id, **values)
+        db.session.add(attendee)
+        db.session.commit()
+        return attendee
+
+    return make
+
+
+@pytest.fixture
+def make_version(app_ctx: None) -> Callable[..., ScheduleVersion]:
+    """Make a schedule version: ``make_version(event, [(round, table, a, b), ...], published)``."""
+
+    def make(
+        event: Event,
+        meetings: Sequence[tuple[int, int, Attendee, Attendee]] = (),
+        published: bool = False,
+        **fields: Any,
+    ) -> ScheduleVersion:
+        number = len(event.versions) + 1
+        version = ScheduleVersion(event_id=event.id, number=number, **fields)
+        version.meetings = [
+            Meeting(round=r, table=t, attendee_a_id=a.id, attendee_b_id=b.id, score=1.0)
+            for r, t, a, b in meetings
+        ]
+        db.session.add(version)
+        db.session.flush()
+        if published:
+            event.published_version_id = version.id
+        db.session.commit()
+        db.session.refresh(event)
+        return version
+
+    return make
+
+
+@pytest.fixture
+def login_as(app: Flask, app_ctx: None) -> Callable[[Organiser], FlaskClient]:
+    """A new test client logged in as the given organiser: ``login_as(organiser)``."""
+
+    def login(organiser: Organiser) -> FlaskClient:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(organiser.id)
+            session["_fresh"] = True
+        return client
+
+    return login
+
+
+def csrf_token(client: FlaskClient, page: str = "/organiser/login") -> str:
+    """A CSRF token for ``client``'s session, read from a page's form as a browser would."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_INPUT.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    """POST a form the way a browser does: with the session's CSRF token."""
+    page = "/organiser/events" if _logged_in(client) else "/organiser/login"
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client, page)}, **kwargs)
+
+
+def _logged_in(client: FlaskClient) -> bool:
+    with client.session_transaction() as session:
+        return "_user_id" in session

@@ -3,3 +3,11 @@
 Importing a model here registers its tables with ``db.metadata``, which is what
 ``flask db migrate`` compares against the database.
 """
+
+from app.models.attendee import Attendee
+from app.models.event import Event
+from app.models.job import SolveJob
+from app.models.organiser import Organiser
+from app.models.schedule import Meeting, ScheduleVersion
+
+__all__ = ["Attendee", "Event", "Meeting", "Organiser", "ScheduleVersion", "SolveJob"]

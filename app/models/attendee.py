@@ -1,0 +1,120 @@
+"""Attendees: the people who meet, with what they offer, seek and where they sell."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.extensions import db
+from app.models.common import utcnow
+from solver import schema
+from solver.io import parse_rounds
+
+if TYPE_CHECKING:
+    from app.models.event import Event
+
+TOKEN_BYTES = 32  # 256 bits: the attendee's agenda link is their only credential
+
+# The ;-separated columns of FORMATS.md section 1, stored as JSON lists of strings.
+LIST_FIELDS = ("offers", "seeks", "target_regions", "goals", "must_meet", "avoid")
+# Optional free-text columns shown on agendas and badges.
+EXTRA_FIELDS = ("phone", "country", "title", "language")
+# What the solver reads of an attendee.
+SOLVER_FIELDS = (
+    "email",
+    "name",
+    "company",
+    "kind",
+    "region",
+    *LIST_FIELDS,
+    "available_rounds",
+    "tier",
+)
+
+
+def solver_attendee(values: Mapping[str, Any]) -> schema.Attendee:
+    """The solver's view of an attendee given as field -> value (the columns of this model)."""
+    return schema.Attendee(
+        email=values["email"],
+        name=values["name"],
+        company=values["company"],
+        kind=values["kind"],
+        region=values["region"],
+        offers=frozenset(values.get("offers") or ()),
+        seeks=frozenset(values.get("seeks") or ()),
+        target_regions=frozenset(values.get("target_regions") or ()),
+        goals=frozenset(values.get("goals") or ()),
+        available_rounds=parse_rounds(values.get("available_rounds") or ""),
+        must_meet=frozenset(values.get("must_meet") or ()),
+        avoid=frozenset(values.get("avoid") or ()),
+        tier=values.get("tier") or None,
+    )
+
+
+def new_token() -> str:
+    """A fresh secret for an attendee's link (URL-safe, 43 characters)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+class Attendee(db.Model):
+    """One person at one event: the columns of FORMATS.md section 1 plus a secret link."""
+
+    __tablename__ = "attendees"
+    __table_args__ = (UniqueConstraint("event_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(100))
+    offers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    seeks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    goals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    must_meet: Mapped[list[str]] = mapped_column(JSON, default=list)
+    avoid: Mapped[list[str]] = mapped_column(JSON, default=list)
+    available_rounds: Mapped[str] = mapped_column(String(200), default="")  # "" = every round
+    tier: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    country: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(50))
+    custom: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # unknown columns, kept
+    token: Mapped[str] = mapped_column(String(64), unique=True, index=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # The event this attendee belongs to.
+    event: Mapped[Event] = relationship(back_populates="attendees")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not self.token:
+            self.token = new_token()
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def to_solver(self) -> schema.Attendee:
+        """This attendee as the solver sees them."""
+        return solver_attendee(self.solver_fields())
+
+    def solver_fields(self) -> dict[str, Any]:
+        """The fields the solver reads, as field -> value."""
+        return {name: getattr(self, name) for name in SOLVER_FIELDS}
+
+    def reissue_token(self) -> str:
+        """Replace the secret link, e.g. after it leaked; the old link stops working."""
+        self.token = new_token()
+        return self.token
+
+    def __repr__(self) -> str:
+        return f"<Attendee {self.id} {self.email} event={self.event_id}>"

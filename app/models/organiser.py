@@ -1,0 +1,47 @@
+"""Organisers: the event staff who log in to build and run events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.common import utcnow
+
+if TYPE_CHECKING:
+    from app.models.event import Event
+
+
+class Organiser(UserMixin, db.Model):
+    """A staff account; owns events and is the only one who sees or changes them."""
+
+    __tablename__ = "organisers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The events this organiser manages.
+    events: Mapped[list[Event]] = relationship(back_populates="organiser")
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of ``password``, never the password itself."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` matches the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<Organiser {self.id} {self.email}>"

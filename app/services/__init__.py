@@ -1,0 +1,1 @@
+"""Business logic: verb-named functions the views and CLI commands call, testable without HTTP."""

@@ -1,0 +1,158 @@
+"""Events: creating and changing them, and what the dashboard says is done and next."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Event, Meeting, Organiser, ScheduleVersion, SolveJob
+from app.models.event import make_slug
+
+# Settings an organiser may set on an event; everything else is managed by Mingle.
+EVENT_FIELDS = (
+    "name",
+    "venue",
+    "timezone",
+    "starts_at",
+    "rounds",
+    "round_minutes",
+    "break_minutes",
+    "tables",
+    "table_names",
+    "min_meetings",
+    "p2p_weight",
+    "p2v_weight",
+    "tier_minimums",
+    "solve_time_limit",
+)
+
+
+def default_start(now: datetime | None = None) -> datetime:
+    """Tomorrow at 09:00: a sensible start until the organiser says otherwise."""
+    now = now or datetime.now()
+    return (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+def organiser_events(organiser: Organiser) -> list[Event]:
+    """The organiser's events, newest first."""
+    query = (
+        select(Event)
+        .where(Event.organiser_id == organiser.id)
+        .order_by(Event.starts_at.desc(), Event.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Event:
+    """Create an event owned by ``organiser`` (None: nobody can manage it on the web yet)."""
+    values = {k: v for k, v in settings.items() if k in EVENT_FIELDS}
+    values.setdefault("starts_at", default_start())
+    event = Event(organiser=organiser, **values)
+    with db.session.no_autoflush:
+        while db.session.scalar(select(Event.id).where(Event.slug == event.slug)) is not None:
+            event.slug = make_slug(event.name)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
+    """Change an event's settings.
+
+    Returns:
+        Warnings for the organiser, e.g. when the latest schedule no longer fits fewer rounds
+        or tables and must be rebuilt.
+    """
+    for key, value in settings.items():
+        if key in EVENT_FIELDS:
+            setattr(event, key, value)
+    db.session.commit()
+    warnings = []
+    latest = event.latest_version()
+    if latest is not None:
+        query = select(func.max(Meeting.round), func.max(Meeting.table)).where(
+            Meeting.version_id == latest.id
+        )
+        last_round, last_table = db.session.execute(query).one()
+        if (last_round or 0) > event.rounds or (last_table or 0) > event.tables:
+            warnings.append(
+                f"Schedule version {latest.number} uses {last_round} rounds and "
+                f"{last_table} tables, more than the event now has: build the schedule again."
+            )
+    return warnings
+
+
+@dataclass
+class Step:
+    """One line of the dashboard's checklist."""
+
+    key: str  # attendees, schedule, published, badges
+    title: str
+    done: bool
+    detail: str
+
+
+@dataclass
+class EventOverview:
+    """What the event dashboard shows: the checklist and the next thing to do."""
+
+    attendee_count: int
+    latest_version: ScheduleVersion | None
+    published_version: ScheduleVersion | None
+    latest_job: SolveJob | None
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def next_step(self) -> Step | None:
+        """The first step not done yet, or None when everything is done."""
+        return next((s for s in self.steps if not s.done), None)
+
+
+def event_overview(event: Event) -> EventOverview:
+    """Count what is done for ``event``: attendees, schedule, publication, badges."""
+    count = event.attendee_count()
+    latest = event.latest_version()
+    published = event.published_version
+    job = db.session.scalar(
+        select(SolveJob).where(SolveJob.event_id == event.id).order_by(SolveJob.id.desc()).limit(1)
+    )
+    overview = EventOverview(count, latest, published, job)
+    if latest is None:
+        schedule_detail = "Not built yet."
+    elif latest.status != "ready":
+        schedule_detail = f"Version {latest.number} failed."
+    else:
+        gap = f", within {latest.gap:.1%} of the best possible" if latest.gap is not None else ""
+        schedule_detail = f"Version {latest.number}{gap}."
+    overview.steps = [
+        Step(
+            "attendees",
+            "Attendees imported",
+            count > 0,
+            f"{count} attendee{'s' if count != 1 else ''}." if count else "None yet.",
+        ),
+        Step(
+            "schedule",
+            "Schedule built",
+            latest is not None and latest.status == "ready",
+            schedule_detail,
+        ),
+        Step(
+            "published",
+            "Schedule published",
+            published is not None,
+            f"Version {published.number} is what attendees see." if published else "Not yet.",
+        ),
+        Step(
+            "badges",
+            "Badges printed",
+            event.badges_printed_at is not None,
+            f"On {event.badges_printed_at:%d %b %Y}." if event.badges_printed_at else "Not yet.",
+        ),
+    ]
+    return overview
