@@ -1,0 +1,210 @@
+"""Hand adjustments of a schedule: pin, remove, add, move and swap, each re-checked.
+
+Every edit is applied to a copy of the meetings, checked by ``solver/validate.py`` as a whole
+schedule, and committed only when every hard rule still holds; otherwise nothing changes and
+the organiser reads the first rule it would break. A published version is never edited in
+place: the first edit copies it into a new draft version, so attendees keep seeing what was
+published until the organiser publishes again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.extensions import db
+from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.services.scheduling import check_version, event_instance, next_version_number
+from solver.score import Scorer
+from solver.validate import Report
+
+
+class EditRefused(Exception):
+    """An edit that would break a hard rule; the message says which."""
+
+
+# When an edit breaks several rules, name the one about the people first.
+PRIORITY = ("same_company", "avoid", "availability", "pair_once", "one_per_round", "must_meet")
+
+
+def _refuse(report: Report) -> EditRefused:
+    """Roll back and build the refusal naming the most telling broken rule."""
+    db.session.rollback()
+    ranked = sorted(
+        report.violations,
+        key=lambda v: PRIORITY.index(v.rule) if v.rule in PRIORITY else len(PRIORITY),
+    )
+    return EditRefused(ranked[0].message)
+
+
+@dataclass
+class Draft:
+    """A proposed list of meetings for a version, before it is checked and stored."""
+
+    version: ScheduleVersion
+    meetings: list[Meeting]
+
+
+def editable_version(event: Event) -> ScheduleVersion:
+    """The latest version, or a fresh copy of it when it is the published one."""
+    latest = event.latest_version()
+    if latest is None:
+        raise EditRefused("build a schedule first")
+    if latest.id != event.published_version_id:
+        return latest
+    copy = ScheduleVersion(
+        event_id=event.id,
+        number=next_version_number(event),
+        source="edit",
+        status="ready",
+        objective=latest.objective,
+        bound=latest.bound,
+        gap=latest.gap,
+        seconds=latest.seconds,
+        baseline_objective=latest.baseline_objective,
+        note=f"edited copy of published version {latest.number}",
+    )
+    for m in latest.meetings:
+        copy.meetings.append(
+            Meeting(
+                round=m.round,
+                table=m.table,
+                attendee_a_id=m.attendee_a_id,
+                attendee_b_id=m.attendee_b_id,
+                score=m.score,
+                reasons=m.reasons,
+                pinned=m.pinned,
+                status=m.status,
+            )
+        )
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def _commit(version: ScheduleVersion, meetings: list[Meeting]) -> None:
+    """Check the proposed meetings as a whole schedule; store them or refuse."""
+    report = check_version(version, meetings)
+    if not report.ok:
+        raise _refuse(report)
+    version.objective = report.objective
+    if version.bound:
+        version.gap = max(0.0, (version.bound - report.objective) / version.bound)
+    if version.source == "solver":
+        version.source = "edit"
+    db.session.commit()
+
+
+def _twin(version: ScheduleVersion, meeting: Meeting) -> Meeting:
+    """The same meeting in ``version`` (which may be a fresh copy of the meeting's version)."""
+    if meeting.version_id == version.id:
+        return meeting
+    for m in version.meetings:
+        if (m.round, m.table, m.attendee_a_id, m.attendee_b_id) == (
+            meeting.round,
+            meeting.table,
+            meeting.attendee_a_id,
+            meeting.attendee_b_id,
+        ):
+            return m
+    raise EditRefused("that meeting is no longer in the schedule")
+
+
+def set_pinned(event: Event, meeting: Meeting, pinned: bool) -> Meeting:
+    """Pin a meeting (re-optimising keeps it where it is) or unpin it."""
+    version = editable_version(event)
+    target = _twin(version, meeting)
+    target.pinned = pinned
+    db.session.commit()
+    return target
+
+
+def remove_meeting(event: Event, meeting: Meeting) -> None:
+    """Remove a meeting, unless that leaves someone short of a minimum or a must-meet."""
+    version = editable_version(event)
+    target = _twin(version, meeting)
+    remaining = [m for m in version.meetings if m is not target]
+    report = check_version(version, remaining)
+    if not report.ok:
+        raise _refuse(report)
+    version.meetings.remove(target)
+    _commit(version, version.meetings)
+
+
+def add_meeting(
+    event: Event, a: Attendee, b: Attendee, round_: int, table: int | None = None
+) -> Meeting:
+    """Add a meeting of ``a`` and ``b`` in a round, at the given or the first free table."""
+    version = editable_version(event)
+    if table is None:
+        used = {m.table for m in version.meetings if m.round == round_}
+        free = [t for t in range(1, event.tables + 1) if t not in used]
+        table = free[0] if free else event.tables + 1  # checked below: says why it won't fit
+    ei = event_instance(event)
+    scorer = Scorer(ei.instance)
+    i, j = ei.position[a.id], ei.position[b.id]
+    meeting = Meeting(
+        round=round_,
+        table=table,
+        attendee_a_id=a.id,
+        attendee_b_id=b.id,
+        score=scorer.pair(i, j),
+        reasons=scorer.reasons(i, j),
+        pinned=True,  # placed by hand: re-optimising keeps it
+    )
+    report = check_version(version, [*version.meetings, meeting])
+    if not report.ok:
+        if all(v.rule in ("table", "tables") for v in report.violations):
+            db.session.rollback()
+            raise EditRefused(f"round {round_} has no free table")
+        raise _refuse(report)
+    version.meetings.append(meeting)
+    _commit(version, version.meetings)
+    return meeting
+
+
+def move_meeting(event: Event, meeting: Meeting, round_: int, table: int) -> Meeting:
+    """Move a meeting to another round and table."""
+    version = editable_version(event)
+    target = _twin(version, meeting)
+    old = (target.round, target.table)
+    target.round, target.table = round_, table
+    report = check_version(version)
+    if not report.ok:
+        target.round, target.table = old
+        raise _refuse(report)
+    _commit(version, version.meetings)
+    return target
+
+
+def swap_attendees(event: Event, round_: int, x: Attendee, y: Attendee) -> None:
+    """In one round, ``x`` and ``y`` trade places: each takes the other's meeting and table."""
+    version = editable_version(event)
+    mx = _meeting_of(version, round_, x.id)
+    my = _meeting_of(version, round_, y.id)
+    if mx is None or my is None:
+        db.session.rollback()
+        raise EditRefused(f"both people need a meeting in round {round_} to swap")
+    if mx is my:
+        db.session.rollback()
+        raise EditRefused("these two are meeting each other; nothing to swap")
+    ei = event_instance(event)
+    scorer = Scorer(ei.instance)
+    for m, old, new in ((mx, x.id, y.id), (my, y.id, x.id)):
+        if m.attendee_a_id == old:
+            m.attendee_a_id = new
+        else:
+            m.attendee_b_id = new
+        i, j = ei.position[m.attendee_a_id], ei.position[m.attendee_b_id]
+        m.score = scorer.pair(i, j)
+        m.reasons = scorer.reasons(i, j)
+    report = check_version(version)
+    if not report.ok:
+        raise _refuse(report)
+    _commit(version, version.meetings)
+
+
+def _meeting_of(version: ScheduleVersion, round_: int, attendee_id: int) -> Meeting | None:
+    for m in version.meetings:
+        if m.round == round_ and attendee_id in (m.attendee_a_id, m.attendee_b_id):
+            return m
+    return None

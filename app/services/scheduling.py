@@ -1,0 +1,279 @@
+"""The one adapter between the app and the solver: instances, background builds, versions.
+
+A build runs as a background job: in a thread of the web process by default, or on RQ
+workers when ``REDIS_URL`` is set. The job row carries the progress (elapsed, objective, bound,
+gap) that the build page polls. The new schedule version and its meetings are written in one
+transaction at the very end, so a crashed or killed build leaves every earlier version exactly
+as it was.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Attendee, Event, Meeting, ScheduleVersion, SolveJob
+from app.models.common import utcnow
+from solver.baselines import round_robin
+from solver.model import solve
+from solver.schema import Instance, Progress, Rules, ScoreWeights
+from solver.schema import Meeting as SolverMeeting
+from solver.score import Scorer
+from solver.validate import Report, validate
+
+ACTIVE = ("queued", "running")
+QUEUE = "mingle"
+# A running job whose progress has not moved for this long past its time limit is dead.
+GRACE = timedelta(seconds=120)
+
+
+@dataclass
+class EventInstance:
+    """A solver instance of an event and the attendee rows behind its indices."""
+
+    instance: Instance
+    attendees: list[Attendee]
+    position: dict[int, int]  # attendee id -> index in the instance
+
+    def solver_meeting(self, meeting: Meeting) -> SolverMeeting:
+        """A database meeting in the solver's terms."""
+        a, b = self.position[meeting.attendee_a_id], self.position[meeting.attendee_b_id]
+        return SolverMeeting(meeting.round, meeting.table, min(a, b), max(a, b))
+
+
+def event_instance(event: Event) -> EventInstance:
+    """The solver instance of an event: its attendees, hard rules and matching weights."""
+    attendees = list(
+        db.session.scalars(
+            select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.id)
+        )
+    )
+    rules = Rules(
+        rounds=event.rounds,
+        tables=event.tables,
+        min_meetings=event.min_meetings,
+        tier_minimums={k: int(v) for k, v in (event.tier_minimums or {}).items() if v},
+    )
+    weights = ScoreWeights(p2p_weight=event.p2p_weight, p2v_weight=event.p2v_weight)
+    instance = Instance([a.to_solver() for a in attendees], rules, weights)
+    return EventInstance(instance, attendees, {a.id: i for i, a in enumerate(attendees)})
+
+
+def check_version(version: ScheduleVersion, meetings: list[Meeting] | None = None) -> Report:
+    """Check a version's meetings (or a proposed list) against every hard rule."""
+    ei = event_instance(version.event)
+    rows = version.meetings if meetings is None else meetings
+    return validate(ei.instance, [ei.solver_meeting(m) for m in rows])
+
+
+# -- starting and running builds -------------------------------------------------------------
+
+
+class BuildError(Exception):
+    """A build cannot start (no attendees, one already running)."""
+
+
+def active_job(event: Event) -> SolveJob | None:
+    """The event's queued or running build, if any (after marking dead ones failed)."""
+    job = db.session.scalar(
+        select(SolveJob)
+        .where(SolveJob.event_id == event.id, SolveJob.status.in_(ACTIVE))
+        .order_by(SolveJob.id.desc())
+    )
+    if job is not None and _is_dead(job):
+        job.status = "failed"
+        job.error = "the build stopped without finishing (the worker crashed or was killed)"
+        job.finished_at = utcnow()
+        db.session.commit()
+        return None
+    return job
+
+
+def _is_dead(job: SolveJob) -> bool:
+    started = job.started_at or job.created_at
+    return utcnow() - started > timedelta(seconds=job.time_limit) + GRACE
+
+
+def start_build(
+    event: Event, time_limit: float | None = None, keep_pinned: bool = False
+) -> SolveJob:
+    """Queue a schedule build for ``event`` and start it in the background.
+
+    Raises:
+        BuildError: when the event has fewer than two attendees or a build is under way.
+    """
+    if event.attendee_count() < 2:
+        raise BuildError("import at least two attendees before building a schedule")
+    if active_job(event) is not None:
+        raise BuildError("a build is already running for this event")
+    job = SolveJob(
+        event_id=event.id,
+        status="queued",
+        phase="queued",
+        time_limit=float(time_limit or event.solve_time_limit),
+        keep_pinned=keep_pinned,
+    )
+    db.session.add(job)
+    db.session.commit()
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        rq_job = queue.enqueue(
+            run_build_job, job.id, job_timeout=int(job.time_limit * 3 + 300), result_ttl=3600
+        )
+        job.rq_id = rq_job.id
+        db.session.commit()
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(target=_run_in_thread, args=(app, job.id), daemon=True).start()
+    return job
+
+
+def _run_in_thread(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run_build(job_id)
+
+
+def run_build_job(job_id: int) -> None:
+    """RQ entry point: run the build inside the worker's app (``flask worker``) or a new one."""
+    if has_app_context():
+        run_build(job_id)
+        return
+    from app import create_app
+
+    with create_app().app_context():
+        run_build(job_id)
+
+
+def run_build(job_id: int) -> SolveJob:
+    """Run one build: solve, then store the new version and meetings in one transaction."""
+    job = db.session.get(SolveJob, job_id)
+    if job is None:
+        raise LookupError(f"no solve job {job_id}")
+    job.status = "running"
+    job.phase = "preparing"
+    job.started_at = utcnow()
+    db.session.commit()
+    try:
+        _build(job)
+    except Exception as exc:  # the job must end failed, whatever happened
+        db.session.rollback()
+        job = db.session.get(SolveJob, job_id)
+        job.status = "failed"
+        job.error = f"{type(exc).__name__}: {exc}"
+        job.finished_at = utcnow()
+        db.session.commit()
+        current_app.logger.exception("schedule build %s failed", job_id)
+    return job
+
+
+def _build(job: SolveJob) -> None:
+    event = job.event
+    ei = event_instance(event)
+    latest = event.latest_version()
+    if job.keep_pinned and latest is not None:
+        ei.instance.pinned = [ei.solver_meeting(m) for m in latest.meetings if m.pinned]
+    last_write = [0.0]
+
+    def progress(p: Progress) -> None:
+        # Throttled: one small commit of the job row at most every half second.
+        now = time.monotonic()
+        if now - last_write[0] < 0.5 and p.phase != "done":
+            return
+        last_write[0] = now
+        job.elapsed = round(p.seconds, 2)
+        job.phase = p.phase
+        job.objective = round(p.objective, 2)
+        job.bound = round(p.bound, 2)
+        job.gap = p.gap
+        db.session.commit()
+
+    result = solve(ei.instance, time_limit=job.time_limit, progress=progress)
+    if result.status not in ("optimal", "feasible"):
+        job.status = "failed"
+        job.error = "; ".join(result.reasons) or "no schedule was found"
+        job.finished_at = utcnow()
+        db.session.commit()
+        return
+    scorer = Scorer(ei.instance)
+    baseline = validate(ei.instance, round_robin(ei.instance, seed=0), scorer).objective
+    pinned = {(m.round, m.pair) for m in ei.instance.pinned}
+    version = ScheduleVersion(
+        event_id=event.id,
+        number=next_version_number(event),
+        source="solver",
+        status="ready",
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        seconds=result.seconds,
+        baseline_objective=baseline,
+        note="re-optimised around pinned meetings" if job.keep_pinned else "",
+    )
+    for m in result.meetings:
+        version.meetings.append(
+            Meeting(
+                round=m.round,
+                table=m.table,
+                attendee_a_id=ei.attendees[m.a].id,
+                attendee_b_id=ei.attendees[m.b].id,
+                score=scorer.pair(m.a, m.b),
+                reasons=scorer.reasons(m.a, m.b),
+                pinned=(m.round, m.pair) in pinned,
+            )
+        )
+    db.session.add(version)
+    db.session.flush()
+    job.version_id = version.id
+    job.status = "done"
+    job.phase = "done"
+    job.elapsed = round(result.seconds, 2)
+    job.objective = result.objective
+    job.bound = result.bound
+    job.gap = result.gap
+    job.finished_at = utcnow()
+    db.session.commit()
+
+
+def next_version_number(event: Event) -> int:
+    """The number the event's next schedule version gets."""
+    query = select(func.max(ScheduleVersion.number)).where(ScheduleVersion.event_id == event.id)
+    return (db.session.scalar(query) or 0) + 1
+
+
+def job_status(job: SolveJob) -> dict[str, object]:
+    """What the build page shows, as JSON: status, progress, figures, error, version."""
+    if job.status in ACTIVE and _is_dead(job):
+        active_job(job.event)
+    percent = 100.0 if job.status == "done" else min(99.0, 100 * job.elapsed / job.time_limit)
+    return {
+        "id": job.id,
+        "status": job.status,
+        "phase": job.phase,
+        "elapsed": job.elapsed,
+        "time_limit": job.time_limit,
+        "percent": round(percent, 1),
+        "objective": job.objective,
+        "bound": job.bound,
+        "gap": job.gap,
+        "error": job.error,
+        "version": job.version.number if job.version else None,
+    }
+
+
+def publish(version: ScheduleVersion) -> None:
+    """Make ``version`` the schedule attendees see; it must hold every hard rule."""
+    report = check_version(version)
+    if not report.ok:
+        raise BuildError(f"version {version.number} breaks a rule: {report.violations[0].message}")
+    version.event.published_version_id = version.id
+    db.session.commit()
