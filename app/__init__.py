@@ -39,9 +39,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _enable_sqlite_foreign_keys(app)
 
     from app import models  # noqa: F401  (registers tables with the metadata for migrations)
+    from app.cli import register_cli
     from app.main.routes import bp as main_bp
 
     app.register_blueprint(main_bp)
+    register_cli(app)
     return app
 
 
