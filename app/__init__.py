@@ -41,9 +41,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (registers tables with the metadata for migrations)
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
+    from app.organiser.routes import bp as organiser_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(organiser_bp)
     register_cli(app)
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     return app
 
 

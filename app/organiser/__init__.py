@@ -1,0 +1,1 @@
+"""Pages for organisers: login, events, attendees and their import."""

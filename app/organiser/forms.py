@@ -1,0 +1,281 @@
+"""Forms of the organiser pages; every one carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.models import Attendee, Event
+from app.models.attendee import EXTRA_FIELDS
+from app.services.importing import KNOWN_COLUMNS
+from solver.schema import GOALS, KINDS, TIERS
+
+
+def timezone_choices() -> list[str]:
+    """Every IANA zone name this system knows, sorted, UTC first."""
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return ["UTC", *zones]
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token: log out, remove, ..."""
+
+
+class EventForm(FlaskForm):
+    """Every setting of an event."""
+
+    name = StringField("Event name", validators=[DataRequired(), Length(max=200)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
+    timezone = SelectField("Time zone", default="UTC")
+    starts_at = DateTimeLocalField(
+        "Round 1 starts (local time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    rounds = IntegerField("Rounds", default=8, validators=[InputRequired(), NumberRange(1, 100)])
+    round_minutes = IntegerField(
+        "Minutes per round", default=10, validators=[InputRequired(), NumberRange(1, 240)]
+    )
+    break_minutes = IntegerField(
+        "Break between rounds (minutes)",
+        default=5,
+        validators=[InputRequired(), NumberRange(0, 240)],
+    )
+    tables = IntegerField("Tables", default=20, validators=[InputRequired(), NumberRange(1, 10000)])
+    table_names = TextAreaField(
+        "Table names or locations (optional, one per line, first line is table 1)",
+        validators=[Optional()],
+    )
+    min_meetings = IntegerField(
+        "Minimum meetings per attendee",
+        default=0,
+        validators=[InputRequired(), NumberRange(0, 100)],
+    )
+    tier_platinum = IntegerField(
+        "Platinum sponsors get at least", default=0, validators=[Optional(), NumberRange(0, 100)]
+    )
+    tier_gold = IntegerField(
+        "Gold sponsors get at least", default=0, validators=[Optional(), NumberRange(0, 100)]
+    )
+    tier_silver = IntegerField(
+        "Silver sponsors get at least", default=0, validators=[Optional(), NumberRange(0, 100)]
+    )
+    p2p_weight = FloatField(
+        "Weight of partner-to-partner meetings",
+        default=1.0,
+        validators=[InputRequired(), NumberRange(0, 10)],
+    )
+    p2v_weight = FloatField(
+        "Weight of partner-to-vendor meetings",
+        default=1.0,
+        validators=[InputRequired(), NumberRange(0, 10)],
+    )
+    solve_time_limit = IntegerField(
+        "Solver time limit (seconds)",
+        default=30,
+        validators=[InputRequired(), NumberRange(5, 3600)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [SelectChoice(zone) for zone in timezone_choices()]
+
+    def validate_table_names(self, field: TextAreaField) -> None:
+        """No more names than tables."""
+        names = _lines(field.data)
+        if self.tables.data and len(names) > self.tables.data:
+            raise ValidationError(f"{len(names)} names for {self.tables.data} tables")
+
+    def validate_min_meetings(self, field: IntegerField) -> None:
+        """A minimum above the number of rounds can never be met."""
+        if self.rounds.data and field.data and field.data > self.rounds.data:
+            raise ValidationError("cannot be more than the number of rounds")
+
+    def settings(self) -> dict[str, Any]:
+        """The event fields this form sets, as the events service takes them."""
+        tiers = {
+            tier: value for tier in TIERS if (value := getattr(self, f"tier_{tier}").data or 0) > 0
+        }
+        return {
+            "name": self.name.data.strip(),
+            "venue": (self.venue.data or "").strip(),
+            "timezone": self.timezone.data,
+            "starts_at": self.starts_at.data,
+            "rounds": self.rounds.data,
+            "round_minutes": self.round_minutes.data,
+            "break_minutes": self.break_minutes.data,
+            "tables": self.tables.data,
+            "table_names": _lines(self.table_names.data),
+            "min_meetings": self.min_meetings.data,
+            "tier_minimums": tiers,
+            "p2p_weight": float(self.p2p_weight.data),
+            "p2v_weight": float(self.p2v_weight.data),
+            "solve_time_limit": self.solve_time_limit.data,
+        }
+
+    def fill_from(self, event: Event) -> None:
+        """Show an existing event's settings."""
+        for name in (
+            "name",
+            "venue",
+            "timezone",
+            "starts_at",
+            "rounds",
+            "round_minutes",
+            "break_minutes",
+            "tables",
+            "min_meetings",
+            "p2p_weight",
+            "p2v_weight",
+            "solve_time_limit",
+        ):
+            getattr(self, name).data = getattr(event, name)
+        self.table_names.data = "\n".join(event.table_names or [])
+        for tier in TIERS:
+            getattr(self, f"tier_{tier}").data = (event.tier_minimums or {}).get(tier, 0)
+
+
+def _lines(text: str | None) -> list[str]:
+    """Trimmed lines without trailing blank ones; a blank line in between keeps numbering."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+class UploadForm(FlaskForm):
+    """An attendees file."""
+
+    file = FileField(
+        "Attendees file (CSV or XLSX)",
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["csv", "xlsx", "xlsm"], "Use a .csv or .xlsx file."),
+        ],
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    """Confirms a previewed upload, named by its signed token."""
+
+    token = HiddenField(validators=[DataRequired()])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (friendlier on phones than a multi-select)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class AttendeeForm(FlaskForm):
+    """One attendee, with the columns of the import file."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name (as on the badge)", validators=[DataRequired(), Length(max=200)])
+    company = StringField("Company", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=[SelectChoice(k, k.capitalize()) for k in KINDS])
+    region = StringField("Region", validators=[DataRequired(), Length(max=100)])
+    offers = StringField("Offers (separate with ;)", validators=[Optional()])
+    seeks = StringField("Seeks (separate with ;)", validators=[Optional()])
+    target_regions = StringField("Target regions (separate with ;)", validators=[Optional()])
+    goals = MultiCheckboxField(
+        "Goals", choices=[SelectChoice(g, g.replace("_", " ")) for g in GOALS]
+    )
+    available_rounds = StringField(
+        "Available rounds (e.g. 1-4;6, empty = all)", validators=[Optional(), Length(max=200)]
+    )
+    must_meet = TextAreaField("Must meet (e-mails, separate with ;)", validators=[Optional()])
+    avoid = TextAreaField("Avoid (e-mails, separate with ;)", validators=[Optional()])
+    tier = SelectField(
+        "Sponsor tier",
+        choices=[SelectChoice("", "None"), *[SelectChoice(t, t.capitalize()) for t in TIERS]],
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
+    country = StringField("Country", validators=[Optional(), Length(max=100)])
+    title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    language = StringField("Language", validators=[Optional(), Length(max=50)])
+    custom = TextAreaField("Other fields (one per line: name: value)", validators=[Optional()])
+
+    def validate_custom(self, field: TextAreaField) -> None:
+        """Each line is ``name: value`` and names no standard column."""
+        for line in (field.data or "").splitlines():
+            if not line.strip():
+                continue
+            key, sep, _value = line.partition(":")
+            if not sep or not key.strip():
+                raise ValidationError(f"{line.strip()!r}: write it as name: value")
+            if key.strip().lower() in KNOWN_COLUMNS:
+                raise ValidationError(f"{key.strip()!r} is a standard field: use its own box")
+
+    def record(self) -> dict[str, str]:
+        """The attendee as column -> text, the shape of one row of an import file."""
+        record = {
+            name: (getattr(self, name).data or "").strip()
+            for name in (
+                "email",
+                "name",
+                "company",
+                "kind",
+                "region",
+                "offers",
+                "seeks",
+                "target_regions",
+                "available_rounds",
+                "must_meet",
+                "avoid",
+                "tier",
+                *EXTRA_FIELDS,
+            )
+        }
+        for column in ("must_meet", "avoid"):  # people paste lists one per line
+            record[column] = ";".join(record[column].replace(",", ";").split())
+        record["goals"] = ";".join(self.goals.data or [])
+        for line in (self.custom.data or "").splitlines():
+            key, _sep, value = line.partition(":")
+            if key.strip() and value.strip():
+                record[key.strip().lower()] = value.strip()
+        return record
+
+    def fill_from(self, attendee: Attendee) -> None:
+        """Show an existing attendee."""
+        for name in ("email", "name", "company", "kind", "region", "available_rounds"):
+            getattr(self, name).data = getattr(attendee, name)
+        for name in ("offers", "seeks", "target_regions", "must_meet", "avoid"):
+            getattr(self, name).data = "; ".join(getattr(attendee, name) or [])
+        self.goals.data = list(attendee.goals or [])
+        self.tier.data = attendee.tier or ""
+        for name in EXTRA_FIELDS:
+            getattr(self, name).data = getattr(attendee, name) or ""
+        self.custom.data = "\n".join(f"{k}: {v}" for k, v in (attendee.custom or {}).items())
