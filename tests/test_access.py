@@ -1,0 +1,173 @@
+"""Access to every organiser route, enumerated from the URL map so new routes are covered too.
+
+(a) a logged-out visitor is sent to the login page; (b) another organiser gets 404 for an
+event that is not theirs (not 403, so existence does not leak); (c) a POST without a valid CSRF
+token is refused with 400, before any view runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from app import create_app
+from app.extensions import db
+from app.models import Event, SolveJob
+from tests.conftest import csrf_token
+
+PUBLIC = {"organiser.login"}  # the only organiser page a visitor may open
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _organiser_routes() -> tuple[list[tuple[str, str]], set[str]]:
+    """(endpoint, method) of every organiser route, and the endpoints under an event's slug.
+
+    Read from a throwaway app's URL map, so a route added tomorrow is checked tomorrow.
+    """
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes, per_event = [], set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("organiser."):
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                routes.append((rule.endpoint, method))
+            if "slug" in rule.arguments:
+                per_event.add(rule.endpoint)
+    return sorted(routes), per_event
+
+
+ROUTES, EVENT_ENDPOINTS = _organiser_routes()
+PROTECTED = [r for r in ROUTES if r[0] not in PUBLIC]
+EVENT_ROUTES = [r for r in ROUTES if r[0] in EVENT_ENDPOINTS]
+UNSAFE_ROUTES = [r for r in ROUTES if r[1] in UNSAFE]
+
+
+def _id(route: tuple[str, str]) -> str:
+    return f"{route[1]} {route[0]}"
+
+
+@dataclass
+class World:
+    """Two organisers; the owner's event has an attendee, a published version and a job."""
+
+    owner: Any
+    other: Any
+    event: Event
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def world(app: Flask, make_organiser, make_event, make_attendee, make_version) -> World:
+    app.config["WTF_CSRF_ENABLED"] = True
+    owner, other = make_organiser(), make_organiser()
+    event = make_event(owner)
+    make_event(other)  # the other organiser has an event of their own
+    a, b = make_attendee(event), make_attendee(event)
+    version = make_version(event, [(1, 1, a, b)], published=True)
+    job = SolveJob(event_id=event.id, version_id=version.id)
+    db.session.add(job)
+    db.session.commit()
+    ids = {
+        "attendee_id": a.id,
+        "version_id": version.id,
+        "meeting_id": version.meetings[0].id,
+        "job_id": job.id,
+        "number": version.number,
+        "round": 1,
+        "table": 1,
+    }
+    return World(owner, other, event, ids)
+
+
+def url_for_rule(app: Flask, endpoint: str, world: World) -> str:
+    """A URL of the rule with real values: the owner's event slug and ids under it."""
+    rule: Rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values: dict[str, Any] = {}
+    for name in rule.arguments:
+        if name == "slug":
+            values[name] = world.event.slug
+        elif name in world.ids:
+            values[name] = world.ids[name]
+        else:
+            converter = rule._converters.get(name)
+            values[name] = 1 if type(converter).__name__ in ("IntegerConverter",) else "x"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+
+
+def test_the_route_list_is_complete() -> None:
+    """The enumeration finds the routes we know about (so the checks below run on them)."""
+    endpoints = {endpoint for endpoint, _ in ROUTES}
+    for known in (
+        "organiser.login",
+        "organiser.logout",
+        "organiser.events",
+        "organiser.event",
+        "organiser.event_edit",
+        "organiser.attendees",
+        "organiser.attendee_edit",
+        "organiser.attendee_remove",
+        "organiser.import_upload",
+        "organiser.import_confirm",
+    ):
+        assert known in endpoints
+    assert len(UNSAFE_ROUTES) >= 8
+    assert "organiser.attendees" in EVENT_ENDPOINTS and "organiser.events" not in EVENT_ENDPOINTS
+
+
+@pytest.mark.parametrize("route", PROTECTED, ids=_id)
+def test_logged_out_visitors_are_sent_to_login(app: Flask, world: World, route) -> None:
+    """(a) Every organiser route but login redirects a visitor to the login page."""
+    endpoint, method = route
+    client = app.test_client()
+    url = url_for_rule(app, endpoint, world)
+    data = {"csrf_token": csrf_token(client)} if method in UNSAFE else None
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert response.headers["Location"].startswith("/organiser/login?next=")
+
+
+@pytest.mark.parametrize("route", EVENT_ROUTES, ids=_id)
+def test_other_organisers_get_404(app: Flask, login_as, world: World, route) -> None:
+    """(b) Another organiser gets 404 on every route of an event they do not own.
+
+    Routes outside an event (the event list, new event, logout) only ever show the
+    organiser's own data; test_events checks the list.
+    """
+    endpoint, method = route
+    client = login_as(world.other)
+    url = url_for_rule(app, endpoint, world)
+    data = {"csrf_token": csrf_token(client, "/organiser/events")} if method in UNSAFE else None
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=_id)
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_posts_without_a_valid_csrf_token_are_refused(
+    app: Flask, login_as, world: World, route, token: str | None
+) -> None:
+    """(c) Missing or forged CSRF tokens get 400 on every state-changing route, even the owner's."""
+    endpoint, method = route
+    client = app.test_client() if endpoint in PUBLIC else login_as(world.owner)
+    url = url_for_rule(app, endpoint, world)
+    data = {} if token is None else {"csrf_token": token}
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_a_token_from_another_session_is_refused(app: Flask, login_as, world: World) -> None:
+    """(c) A real token lifted from another organiser's session does not work either."""
+    stolen = csrf_token(login_as(world.other), "/organiser/events")
+    client = login_as(world.owner)
+    url = f"/organiser/events/{world.event.slug}/edit"
+    response = client.post(url, data={"csrf_token": stolen, "name": "Hijacked"})
+    assert response.status_code == 400
+    db.session.refresh(world.event)
+    assert world.event.name != "Hijacked"
