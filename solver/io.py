@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +151,10 @@ def parse_attendees(
     """
     try:
         table = read_table(data, filename)
-    except (UnicodeDecodeError, ValueError, OSError, KeyError) as exc:
+    except UnicodeDecodeError:
+        message = f"cannot read {filename}: it is not UTF-8 text (save it as CSV UTF-8, or XLSX)"
+        return [], [Problem(0, "", "", message)]
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         return [], [Problem(0, "", "", f"cannot read {filename}: {exc}")]
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:

@@ -208,12 +208,21 @@ def test_reimport_of_a_narrower_file_keeps_other_fields(make_event) -> None:
         (b"", "empty"),
         (b"name,company\nAnn,Acme\n", "required column 'email' is missing"),
         (b"\xff\xfe\x00bad", "cannot read"),
+        ("email,name\nZo\u00eb".encode("latin-1"), "not UTF-8 text"),
     ],
 )
 def test_unreadable_files_are_problems(make_event, data: bytes, expected: str) -> None:
     """Empty, header-less or undecodable files give a problem, not a crash."""
     preview = preview_import(make_event(), data, "f.csv")
     assert not preview.ok and expected in str(preview.problems[0])
+
+
+@pytest.mark.parametrize("data", [b"", b"not a workbook", b"PK\x03\x04broken zip"])
+def test_broken_workbooks_are_problems(make_event, data: bytes) -> None:
+    """A file named .xlsx that is not a workbook is a problem, not a crash."""
+    preview = preview_import(make_event(), data, "people.xlsx")
+    assert [p.row for p in preview.problems] == [0]
+    assert "cannot read people.xlsx" in str(preview.problems[0])
 
 
 def test_row_limit(app: Flask, make_event) -> None:
