@@ -104,8 +104,12 @@ def candidate_pairs(scorer: Scorer, k: int, cap: np.ndarray, forced: set[tuple[i
 class State:
     """A schedule under construction: who meets whom in which round (0-based)."""
 
-    def __init__(self, n: int, rounds: int, tables: int, available: np.ndarray) -> None:
+    def __init__(
+        self, n: int, rounds: int, tables: int, available: np.ndarray, weight: list[int]
+    ) -> None:
         self.R = rounds
+        self.weight = weight  # score of each candidate pair (shared, grows with it)
+        self.objective = 0
         self.T = tables
         self.partner = [[-1] * rounds for _ in range(n)]
         self.avail = available.tolist()
@@ -121,6 +125,7 @@ class State:
         self.met[e] = r
         self.degree[a] += 1
         self.degree[b] += 1
+        self.objective += self.weight[e]
 
     def remove(self, e: int, a: int, b: int) -> int:
         r = self.met.pop(e)
@@ -129,6 +134,7 @@ class State:
         self.count[r] -= 1
         self.degree[a] -= 1
         self.degree[b] -= 1
+        self.objective -= self.weight[e]
         return r
 
     def free_rounds(self, a: int, b: int) -> list[int]:
@@ -149,7 +155,7 @@ class Search:
         self.cand = cand
         rules = instance.rules
         self.n = scorer.n
-        self.state = State(self.n, rules.rounds, rules.tables, scorer.available)
+        self.state = State(self.n, rules.rounds, rules.tables, scorer.available, cand.w)
         self.lo = [rules.minimum_for(a) for a in instance.attendees]
         self.rng = random.Random(seed)
         # A missing minimum or must-meet costs more than any schedule can score.
@@ -159,7 +165,7 @@ class Search:
     # -- bookkeeping ----------------------------------------------------------------------
 
     def objective(self) -> int:
-        return sum(self.cand.w[e] for e in self.state.met)
+        return self.state.objective
 
     def shortfall(self) -> int:
         """Missing minimum meetings plus missing must-meet pairs: 0 when all hard rules hold."""
@@ -259,8 +265,10 @@ class Search:
         for a in range(self.n):
             if s.degree[a] >= self.lo[a]:
                 continue
-            partners = np.flatnonzero(self.scorer.allowed(np.array([a]))[0]).tolist()
-            partners.sort(key=lambda b: (-(self.lo[b] - s.degree[b]), -self.scorer.pair(a, b)))
+            row = np.array([a])
+            partners = np.flatnonzero(self.scorer.allowed(row)[0]).tolist()
+            scores = self.scorer.block(row)[0]
+            partners.sort(key=lambda b: (-(self.lo[b] - s.degree[b]), -scores[b]))
             for b in partners:
                 if s.degree[a] >= self.lo[a]:
                     break
@@ -331,7 +339,7 @@ class Search:
                         continue
                     if not (s.avail[u][r] and s.avail[v][r]):
                         continue
-                    x = model.NewBoolVar("")
+                    x = model.new_bool_var("")
                     var[(e, r)] = x
                     by_slot.setdefault((u, r), []).append(x)
                     by_slot.setdefault((v, r), []).append(x)
@@ -342,38 +350,42 @@ class Search:
         # One meeting per attendee per round.
         for xs in by_slot.values():
             if len(xs) > 1:
-                model.AddAtMostOne(xs)
+                model.add_at_most_one(xs)
         # A pair meets at most once; must-meet pairs exactly once (soft while being repaired).
         penalties = []
         for e, xs in by_pair.items():
             if cand.must[e]:
-                miss = model.NewBoolVar("")
-                model.Add(sum(xs) + miss == 1)
+                miss = model.new_bool_var("")
+                model.add(cp_model.LinearExpr.sum(xs) + miss == 1)
                 penalties.append(miss)
             elif len(xs) > 1:
-                model.AddAtMostOne(xs)
+                model.add_at_most_one(xs)
         # At most T meetings per round.
         for r, xs in by_round.items():
-            model.Add(sum(xs) <= s.T - s.count[r])
+            model.add(cp_model.LinearExpr.sum(xs) <= s.T - s.count[r])
         # Minimum meetings per attendee (soft while being repaired).
         for node, xs in touched.items():
             need = self.lo[node] - s.degree[node]
             if need > 0:
-                short = model.NewIntVar(0, need, "")
-                model.Add(sum(xs) + short >= need)
+                short = model.new_int_var(0, need, "")
+                model.add(cp_model.LinearExpr.sum(xs) + short >= need)
                 penalties.append(short)
-        model.Maximize(sum(cand.w[e] * x for (e, _), x in var.items()) - self.big * sum(penalties))
+        keys = list(var)
+        model.maximize(
+            cp_model.LinearExpr.weighted_sum([var[k] for k in keys], [cand.w[e] for e, _ in keys])
+            - self.big * cp_model.LinearExpr.sum(penalties)
+        )
         for e, r in removed:
             if (e, r) in var:
-                model.AddHint(var[(e, r)], 1)
+                model.add_hint(var[(e, r)], 1)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = self.rng.randrange(1 << 30)
-        status = solver.Solve(model)
+        status = solver.solve(model)
         proved = status == cp_model.OPTIMAL
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen_pairs = [(e, r) for (e, r), x in var.items() if solver.BooleanValue(x)]
+            chosen_pairs = [(e, r) for (e, r), x in var.items() if solver.boolean_value(x)]
             for e, r in chosen_pairs:
                 s.place(e, cand.u[e], cand.v[e], r)
             if self.value() > before:
@@ -481,7 +493,7 @@ def explain_infeasible(search: Search, time_limit: float, workers: int) -> list[
         u, v = cand.u[e], cand.v[e]
         for r in range(s.R):
             if s.avail[u][r] and s.avail[v][r]:
-                x = model.NewBoolVar("")
+                x = model.new_bool_var("")
                 for key in ((u, r), (v, r)):
                     by_slot.setdefault(key, []).append(x)
                 by_pair.setdefault(e, []).append(x)
@@ -489,34 +501,34 @@ def explain_infeasible(search: Search, time_limit: float, workers: int) -> list[
                 per_node.setdefault(u, []).append(x)
                 per_node.setdefault(v, []).append(x)
     for xs in by_slot.values():
-        model.AddAtMostOne(xs)
+        model.add_at_most_one(xs)
     for xs in by_pair.values():
-        model.AddAtMostOne(xs)
+        model.add_at_most_one(xs)
     for xs in by_round.values():
-        model.Add(sum(xs) <= s.T)
+        model.add(cp_model.LinearExpr.sum(xs) <= s.T)
     switches: dict[int, str] = {}
     for node in range(search.n):
         if search.lo[node] > 0:
-            lit = model.NewBoolVar("")
-            model.Add(sum(per_node.get(node, [])) >= search.lo[node]).OnlyEnforceIf(lit)
-            switches[lit.Index()] = (
-                f"{people[node].email} needs at least {search.lo[node]} meetings"
-            )
-            model.AddAssumption(lit)
+            lit = model.new_bool_var("")
+            model.add(
+                cp_model.LinearExpr.sum(per_node.get(node, [])) >= search.lo[node]
+            ).only_enforce_if(lit)
+            switches[lit.index] = f"{people[node].email} needs at least {search.lo[node]} meetings"
+            model.add_assumption(lit)
     for e, m in enumerate(cand.must):
         if m:
-            lit = model.NewBoolVar("")
-            model.Add(sum(by_pair.get(e, [])) >= 1).OnlyEnforceIf(lit)
+            lit = model.new_bool_var("")
+            model.add(cp_model.LinearExpr.sum(by_pair.get(e, [])) >= 1).only_enforce_if(lit)
             a, b = people[cand.u[e]].email, people[cand.v[e]].email
-            switches[lit.Index()] = f"{a} must meet {b}"
-            model.AddAssumption(lit)
+            switches[lit.index] = f"{a} must meet {b}"
+            model.add_assumption(lit)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1  # cores are reported by the sequential search
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status != cp_model.INFEASIBLE:
         return []
-    core = [switches[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in switches]
+    core = [switches[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in switches]
     if not core:
         return [f"the {s.T} tables over {s.R} rounds cannot hold the required meetings"]
     return ["these rules cannot all hold together: " + "; ".join(core)]

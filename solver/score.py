@@ -61,6 +61,13 @@ def _incidence(sets: list[frozenset[str]], vocab: dict[str, int]) -> np.ndarray:
     return m
 
 
+def _layout(outer: bool):
+    """Index helpers: broadcast rows against columns (outer) or keep pairs aligned."""
+    if outer:
+        return (lambda v: v[:, None]), (lambda v: v[None, :])
+    return (lambda v: v), (lambda v: v)
+
+
 class Scorer:
     """Scores and hard-rule masks for all pairs of an instance, computed block-wise."""
 
@@ -111,34 +118,46 @@ class Scorer:
 
     # -- scores ---------------------------------------------------------------------------
 
-    def _serves(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """[i, j]: attendee cols[j] serves one of the goals of attendee rows[i]."""
+    def _serves(self, rows: np.ndarray, cols: np.ndarray, outer: bool) -> np.ndarray:
+        """Whether attendee cols[j] serves one of the goals of attendee rows[i].
+
+        ``outer``: for every (i, j), shape (len(rows), len(cols)); else for aligned pairs i = j.
+        """
+        r, c = _layout(outer)
         g = self.goals[rows]
         kind = self.kind[cols]
         wants_partner = g[:, GOAL["find_partners"]] | g[:, GOAL["recruit_partners"]]
-        serves = wants_partner[:, None] & (kind == PARTNER)[None, :]
-        serves |= g[:, GOAL["meet_vendors"]][:, None] & (kind == VENDOR)[None, :]
-        serves |= g[:, GOAL["meet_distributors"]][:, None] & (kind == DISTRIBUTOR)[None, :]
-        other_region = self.region[rows][:, None] != self.region[cols][None, :]
-        serves |= g[:, GOAL["expand_regions"]][:, None] & other_region
+        serves = r(wants_partner) & c(kind == PARTNER)
+        serves |= r(g[:, GOAL["meet_vendors"]]) & c(kind == VENDOR)
+        serves |= r(g[:, GOAL["meet_distributors"]]) & c(kind == DISTRIBUTOR)
+        other_region = r(self.region[rows]) != c(self.region[cols])
+        serves |= r(g[:, GOAL["expand_regions"]]) & other_region
         return serves
 
-    def _builtin(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def _builtin(self, rows: np.ndarray, cols: np.ndarray, outer: bool = True) -> np.ndarray:
+        """The formula of the module docstring, for rows x cols or for aligned pairs."""
         w = self.instance.weights
-        o_r, o_c = self.offers[rows], self.offers[cols]
-        s_r, s_c = self.seeks[rows], self.seeks[cols]
-        offer_seek = o_r @ s_c.T + s_r @ o_c.T
-        reach = self.targets[rows][:, self.region[cols]].astype(np.float32)
-        reach += self.targets[cols][:, self.region[rows]].T
-        both_partners = (self.kind[rows] == PARTNER)[:, None] & (self.kind[cols] == PARTNER)[
-            None, :
-        ]
-        same_region = self.region[rows][:, None] == self.region[cols][None, :]
-        competitors = (o_r @ o_c.T) * (both_partners & same_region)
-        serves_r = self._serves(rows, cols)
-        serves_c = self._serves(cols, rows).T
-        has_goals_r = self.goals[rows].any(axis=1)[:, None]
-        has_goals_c = self.goals[cols].any(axis=1)[None, :]
+        r, c = _layout(outer)
+
+        def dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return x[rows] @ y[cols].T if outer else (x[rows] * y[cols]).sum(axis=1)
+
+        def flip(m: np.ndarray) -> np.ndarray:
+            return m.T if outer else m
+
+        def targets(owner: np.ndarray, other: np.ndarray) -> np.ndarray:
+            t = self.targets
+            return t[owner][:, self.region[other]] if outer else t[owner, self.region[other]]
+
+        offer_seek = dot(self.offers, self.seeks) + dot(self.seeks, self.offers)
+        reach = targets(rows, cols).astype(np.float32) + flip(targets(cols, rows))
+        both_partners = r(self.kind[rows] == PARTNER) & c(self.kind[cols] == PARTNER)
+        same_region = r(self.region[rows]) == c(self.region[cols])
+        competitors = dot(self.offers, self.offers) * (both_partners & same_region)
+        serves_r = self._serves(rows, cols, outer)
+        serves_c = flip(self._serves(cols, rows, outer))
+        has_goals_r = r(self.goals[rows].any(axis=1))
+        has_goals_c = c(self.goals[cols].any(axis=1))
         raw = (
             w.offer_seek * offer_seek
             + w.region_reach * reach
@@ -147,7 +166,7 @@ class Scorer:
             + w.goal_match * (serves_r.astype(np.float32) + serves_c)
         )
         misses = (has_goals_r & ~serves_r).astype(np.int8) + (has_goals_c & ~serves_c)
-        factor = self.kind_weight[self.kind[rows][:, None], self.kind[cols][None, :]]
+        factor = self.kind_weight[r(self.kind[rows]), c(self.kind[cols])]
         factor = factor * np.power(w.goal_mismatch_factor, misses)
         return np.round(np.maximum(raw, 0.0) * factor, 2)
 
@@ -164,11 +183,22 @@ class Scorer:
                 out[r_k, k] = self.pair_scores.get(key, 0.0)
         return out
 
+    def pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Scores of the aligned pairs (a[k], b[k]), in one vectorised pass."""
+        if self.pair_scores is not None:
+            return np.array(
+                [
+                    self.pair_scores.get((min(i, j), max(i, j)), 0.0)
+                    for i, j in zip(a.tolist(), b.tolist(), strict=True)
+                ]
+            )
+        if len(a) == 0:
+            return np.zeros(0)
+        return self._builtin(np.asarray(a), np.asarray(b), outer=False)
+
     def pair(self, i: int, j: int) -> float:
         """Score of one pair."""
-        if self.pair_scores is not None:
-            return self.pair_scores.get((min(i, j), max(i, j)), 0.0)
-        return float(self._builtin(np.array([i]), np.array([j]))[0, 0])
+        return float(self.pairs(np.array([i]), np.array([j]))[0])
 
     # -- hard-rule masks ------------------------------------------------------------------
 

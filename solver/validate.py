@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from solver.schema import Instance, Meeting, Violation
 from solver.score import Scorer
 
@@ -48,6 +50,7 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
     per_round: Counter[int] = Counter()
     tables_used: set[tuple[int, int]] = set()
     degree: Counter[int] = Counter()
+    scored: list[tuple[int, int]] = []
     for m in meetings:
         a, b = m.a, m.b
         if not (0 <= a < n and 0 <= b < n) or a == b:
@@ -89,7 +92,7 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
             )
         if people[b].email in people[a].avoid or people[a].email in people[b].avoid:
             add(Violation("avoid", f"{who(a)} and {who(b)} asked not to meet", pair))
-        report.objective += scorer.pair(a, b)
+        scored.append(pair)
     for r, count in sorted(per_round.items()):
         if count > rules.tables:
             add(Violation("tables", f"round {r} has {count} meetings for {rules.tables} tables"))
@@ -116,6 +119,9 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
                     p.pair,
                 )
             )
+    if scored:
+        a_side, b_side = zip(*scored, strict=True)
+        report.objective = float(scorer.pairs(np.array(a_side), np.array(b_side)).sum())
     report.objective = round(report.objective, 2)
     return report
 
