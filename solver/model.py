@@ -39,6 +39,7 @@ from solver.validate import must_pairs, validate
 
 ProgressFn = Callable[[Progress], None]
 SCALE = 100  # scores are cents; CP-SAT works in integers
+EXPLAIN_LIMIT = 400  # attendees up to which an infeasible core is searched over all pairs
 
 
 @dataclass
@@ -478,6 +479,8 @@ def explain_infeasible(search: Search, time_limit: float, workers: int) -> list[
     """Ask CP-SAT which minimums and must-meet requests conflict (a small infeasible core)."""
     people = search.instance.attendees
     s = search.state
+    if search.n > EXPLAIN_LIMIT:  # the full model would not fit; say what is short instead
+        return []
     # Rebuild the whole problem on every allowed pair with one switch per soft request.
     for a in range(search.n):
         for b in np.flatnonzero(search.scorer.allowed(np.array([a]))[0]).tolist():
