@@ -462,16 +462,29 @@ def precheck(instance: Instance, scorer: Scorer) -> list[str]:
             f"tables: the minimum meetings add up to {(needed + 1) // 2} meetings but "
             f"{rules.tables} tables over {rules.rounds} rounds hold only {capacity}"
         )
+    seats: set[tuple[int, int]] = set()
+    busy: set[tuple[int, int]] = set()
+    pinned_pairs: set[tuple[int, int]] = set()
     for p in instance.pinned:
-        if (
-            not scorer.may_meet(p.a, p.b)
-            or p.round not in people[p.a].rounds(rules.rounds)
-            or p.round not in people[p.b].rounds(rules.rounds)
+        ea, eb = people[p.a].email, people[p.b].email
+        what = f"pinned meeting of {ea} and {eb} in round {p.round}"
+        if not (1 <= p.round <= rules.rounds and 1 <= p.table <= rules.tables):
+            reasons.append(f"{what} is at table {p.table}, outside the event's rounds or tables")
+            continue
+        if not scorer.may_meet(p.a, p.b) or any(
+            p.round not in people[x].rounds(rules.rounds) for x in (p.a, p.b)
         ):
-            reasons.append(
-                f"pinned meeting of {people[p.a].email} and {people[p.b].email} in round "
-                f"{p.round} breaks a rule (company, avoid or availability)"
-            )
+            reasons.append(f"{what} breaks a rule (company, avoid or availability)")
+        if (p.round, p.table) in seats:
+            reasons.append(f"{what} takes table {p.table}, already pinned to another meeting")
+        seats.add((p.round, p.table))
+        for x in (p.a, p.b):
+            if (x, p.round) in busy:
+                reasons.append(f"{people[x].email} has two pinned meetings in round {p.round}")
+            busy.add((x, p.round))
+        if p.pair in pinned_pairs:
+            reasons.append(f"{ea} and {eb} are pinned to meet twice")
+        pinned_pairs.add(p.pair)
     return reasons
 
 

@@ -206,7 +206,8 @@ class Scorer:
         """[i, j]: rows[i] and cols[j] may meet (other company, no avoid, a shared round)."""
         cols = np.arange(self.n) if cols is None else cols
         ok = self.company[rows][:, None] != self.company[cols][None, :]
-        ok &= (self.available[rows].astype(np.uint8) @ self.available[cols].T.astype(np.uint8)) > 0
+        shared = self.available[rows].astype(np.int32) @ self.available[cols].T.astype(np.int32)
+        ok &= shared > 0
         if self.avoid:
             pos = {c: k for k, c in enumerate(cols.tolist())}
             for r_k, i in enumerate(rows.tolist()):

@@ -74,3 +74,19 @@ def test_conflict_only_a_search_can_find_is_explained():
     text = reasons(instance(people, rounds=2, tables=3))
     assert "cannot all hold together" in text
     assert "must meet" in text
+
+
+def test_conflicting_pins_are_reported_not_crashed_on():
+    people = [person(f"{c}@{c}.io") for c in "abcd"]
+    pins = [
+        (1, 1, "a@a.io", "b@b.io"),
+        (1, 1, "c@c.io", "d@d.io"),  # same table
+        (1, 2, "a@a.io", "c@c.io"),  # a twice in round 1
+        (2, 1, "a@a.io", "b@b.io"),  # a and b twice
+        (2, 9, "c@c.io", "d@d.io"),  # no table 9
+    ]
+    text = reasons(instance(people, rounds=2, tables=2, pinned=pins))
+    assert "already pinned to another meeting" in text
+    assert "a@a.io has two pinned meetings in round 1" in text
+    assert "pinned to meet twice" in text
+    assert "at table 9, outside" in text
