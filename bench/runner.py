@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-from bench.generate import generate_event
 from solver.schema import Instance, Meeting, Progress, Rules
+from solver.synthetic import generate_event
 
 METHODS = ("solver", "greedy", "round_robin")
 

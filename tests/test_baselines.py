@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.generate import generate_event
 from solver.baselines import greedy, round_robin
 from solver.schema import Attendee, Instance, Meeting, Rules
+from solver.synthetic import generate_event
 from solver.validate import validate
 
 # Rules a speed-dating circle keeps by construction; greedy also keeps company and avoid.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.generate import generate_event, write_attendees_csv
 from solver.io import parse_attendees
 from solver.schema import KINDS, Attendee
+from solver.synthetic import generate_event, write_attendees_csv
 
 
 @pytest.fixture(scope="module")
