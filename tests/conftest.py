@@ -242,3 +242,30 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None,
 def _logged_in(client: FlaskClient) -> bool:
     with client.session_transaction() as session:
         return "_user_id" in session
+
+
+TAGS = ["erp", "crm", "security", "cloud", "data", "iot"]
+REGIONS = ["EMEA", "NA", "APAC", "LATAM"]
+
+
+@pytest.fixture
+def event(
+    make_organiser: Callable[..., Organiser],
+    make_event: Callable[..., Event],
+    make_attendee: Callable[..., Attendee],
+) -> Event:
+    """An event of 14 attendees (two pairs of colleagues), 3 rounds, 6 tables, minimum 2."""
+    event = make_event(make_organiser(), rounds=3, tables=6, min_meetings=2, solve_time_limit=5)
+    for i in range(14):
+        make_attendee(
+            event,
+            f"p{i}@c{i // 2 if i < 4 else i}.io",
+            name=f"Person{i} Example",
+            company=f"Company {i // 2 if i < 4 else i}",
+            kind="vendor" if i % 5 == 0 else "partner",
+            region=REGIONS[i % 4],
+            offers=[TAGS[i % 6]],
+            seeks=[TAGS[(i + 2) % 6], TAGS[(i + 3) % 6]],
+            target_regions=[REGIONS[(i + 1) % 4]],
+        )
+    return event

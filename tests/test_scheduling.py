@@ -15,28 +15,6 @@ from app.models import SolveJob
 from app.models.common import utcnow
 from app.services import adjusting, exporting, scheduling
 
-TAGS = ["erp", "crm", "security", "cloud", "data", "iot"]
-REGIONS = ["EMEA", "NA", "APAC", "LATAM"]
-
-
-@pytest.fixture
-def event(make_organiser, make_event, make_attendee):
-    """An event of 14 attendees (two pairs of colleagues), 3 rounds, 6 tables, minimum 2."""
-    event = make_event(make_organiser(), rounds=3, tables=6, min_meetings=2, solve_time_limit=5)
-    for i in range(14):
-        make_attendee(
-            event,
-            f"p{i}@c{i // 2 if i < 4 else i}.io",
-            name=f"Person{i} Example",
-            company=f"Company {i // 2 if i < 4 else i}",
-            kind="vendor" if i % 5 == 0 else "partner",
-            region=REGIONS[i % 4],
-            offers=[TAGS[i % 6]],
-            seeks=[TAGS[(i + 2) % 6], TAGS[(i + 3) % 6]],
-            target_regions=[REGIONS[(i + 1) % 4]],
-        )
-    return event
-
 
 def wait(job: SolveJob, seconds: float = 60) -> SolveJob:
     """Poll the job row, as the build page does, until it is done or failed."""

@@ -7,16 +7,27 @@ Every view but login is ``login_required``; CSRFProtect guards every POST.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Attendee, Event
+from app.models import Attendee, Event, Meeting, ScheduleVersion, SolveJob
 from app.organiser.forms import (
     AttendeeForm,
     ConfirmForm,
@@ -26,6 +37,14 @@ from app.organiser.forms import (
     UploadForm,
 )
 from app.services.accounts import authenticate
+from app.services.adjusting import (
+    EditRefused,
+    add_meeting,
+    move_meeting,
+    remove_meeting,
+    set_pinned,
+    swap_attendees,
+)
 from app.services.attendees import (
     removal_plan,
     remove_attendee,
@@ -39,7 +58,10 @@ from app.services.events import (
     organiser_events,
     update_event,
 )
+from app.services.exporting import schedule_csv, schedule_xlsx
 from app.services.importing import ImportRefused, UploadExpired, commit_import, stage_import
+from app.services.review import schedule_review
+from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -310,3 +332,223 @@ def import_confirm(slug: str) -> ResponseReturnValue:
 
 
 # Schedule: building, reviewing, adjusting, publishing and exporting go below this line.
+
+
+def event_version(event: Event, number: int | None = None) -> ScheduleVersion:
+    """Version ``number`` of ``event`` (the latest when None), else 404."""
+    query = select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
+    if number is None:
+        query = query.order_by(ScheduleVersion.number.desc()).limit(1)
+    else:
+        query = query.where(ScheduleVersion.number == number)
+    version = db.session.scalar(query)
+    if version is None:
+        abort(404)
+    return version
+
+
+def event_meeting(event: Event, meeting_id: int) -> Meeting:
+    """A meeting in one of ``event``'s versions, else 404."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.version.event_id != event.id:
+        abort(404)
+    return meeting
+
+
+def event_job(event: Event, job_id: int) -> SolveJob:
+    """A build job of ``event``, else 404."""
+    job = db.session.get(SolveJob, job_id)
+    if job is None or job.event_id != event.id:
+        abort(404)
+    return job
+
+
+def _back_to_schedule(event: Event) -> ResponseReturnValue:
+    """Redirect to the review page, keeping the view the edit was made from."""
+    target = _safe_next(request.form.get("next"))
+    return redirect(target or url_for("organiser.schedule", slug=event.slug))
+
+
+def _edit(event: Event, action: Callable[[], object], done: str) -> ResponseReturnValue:
+    """Run one schedule edit; flash what happened or why it was refused."""
+    try:
+        action()
+    except EditRefused as refused:
+        flash(f"Not changed: {refused}", "error")
+    else:
+        flash(done, "success")
+    return _back_to_schedule(event)
+
+
+@bp.route("/events/<slug>/schedule/build", methods=["POST"])
+@login_required
+def schedule_build(slug: str) -> ResponseReturnValue:
+    """Start building a schedule in the background, then show its progress."""
+    event = organiser_event(slug)
+    try:
+        job = start_build(event, keep_pinned=request.form.get("keep_pinned") == "1")
+    except BuildError as refused:
+        flash(str(refused), "error")
+        running = active_job(event)
+        if running is not None:
+            return redirect(url_for("organiser.job", slug=slug, job_id=running.id))
+        return redirect(url_for("organiser.event", slug=slug))
+    return redirect(url_for("organiser.job", slug=slug, job_id=job.id))
+
+
+@bp.route("/events/<slug>/jobs/<int:job_id>")
+@login_required
+def job(slug: str, job_id: int) -> ResponseReturnValue:
+    """The progress of a build: a bar that fills as the solver works (polls the JSON)."""
+    event = organiser_event(slug)
+    build = event_job(event, job_id)
+    return render_template("organiser/job.html", event=event, job=build, status=job_status(build))
+
+
+@bp.route("/events/<slug>/jobs/<int:job_id>.json")
+@login_required
+def job_json(slug: str, job_id: int) -> ResponseReturnValue:
+    """A build's progress as JSON, for the progress bar."""
+    event = organiser_event(slug)
+    status = job_status(event_job(event, job_id))
+    if status["status"] == "done":
+        status["schedule_url"] = url_for("organiser.schedule", slug=slug)
+    return jsonify(status)
+
+
+@bp.route("/events/<slug>/schedule")
+@login_required
+def schedule(slug: str) -> ResponseReturnValue:
+    """Review a schedule version: figures, the round-by-table grid or one attendee's rounds."""
+    event = organiser_event(slug)
+    if event.latest_version() is None:
+        flash("No schedule yet: build one first.", "warning")
+        return redirect(url_for("organiser.event", slug=slug))
+    version = event_version(event, request.args.get("version", type=int))
+    review = schedule_review(event, version, request.args)
+    return render_template(
+        "organiser/schedule.html",
+        event=event,
+        version=version,
+        review=review,
+        args=request.args,
+        versions=event.versions,
+        running=active_job(event),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/events/<slug>/schedule/meetings/<int:meeting_id>/pin", methods=["POST"])
+@login_required
+def meeting_pin(slug: str, meeting_id: int) -> ResponseReturnValue:
+    """Pin a meeting (re-optimising keeps it) or unpin it."""
+    event = organiser_event(slug)
+    meeting = event_meeting(event, meeting_id)
+    pinned = request.form.get("pinned") == "1"
+    return _edit(
+        event,
+        lambda: set_pinned(event, meeting, pinned),
+        "Meeting pinned." if pinned else "Meeting unpinned.",
+    )
+
+
+@bp.route("/events/<slug>/schedule/meetings/<int:meeting_id>/remove", methods=["POST"])
+@login_required
+def meeting_remove(slug: str, meeting_id: int) -> ResponseReturnValue:
+    """Remove a meeting, if every rule still holds without it."""
+    event = organiser_event(slug)
+    meeting = event_meeting(event, meeting_id)
+    return _edit(event, lambda: remove_meeting(event, meeting), "Meeting removed.")
+
+
+@bp.route("/events/<slug>/schedule/meetings/<int:meeting_id>/move", methods=["POST"])
+@login_required
+def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
+    """Move a meeting to another round (and table)."""
+    event = organiser_event(slug)
+    meeting = event_meeting(event, meeting_id)
+    round_ = request.form.get("round", type=int)
+    if round_ is None:
+        abort(400)
+    table = request.form.get("table", type=int) or _free_table(event, meeting, round_)
+    return _edit(
+        event,
+        lambda: move_meeting(event, meeting, round_, table),
+        f"Meeting moved to round {round_}.",
+    )
+
+
+@bp.route("/events/<slug>/schedule/meetings/add", methods=["POST"])
+@login_required
+def meeting_add(slug: str) -> ResponseReturnValue:
+    """Add a meeting by hand between two attendees in a round."""
+    event = organiser_event(slug)
+    a = event_attendee(event, request.form.get("a", type=int) or 0)
+    b = event_attendee(event, request.form.get("b", type=int) or 0)
+    round_ = request.form.get("round", type=int)
+    if round_ is None:
+        abort(400)
+    return _edit(
+        event,
+        lambda: add_meeting(event, a, b, round_),
+        f"Meeting of {a.name} and {b.name} added in round {round_} and pinned.",
+    )
+
+
+@bp.route("/events/<slug>/schedule/swap", methods=["POST"])
+@login_required
+def schedule_swap(slug: str) -> ResponseReturnValue:
+    """Two attendees trade places (partner and table) in one round."""
+    event = organiser_event(slug)
+    x = event_attendee(event, request.form.get("x", type=int) or 0)
+    y = event_attendee(event, request.form.get("y", type=int) or 0)
+    round_ = request.form.get("round", type=int)
+    if round_ is None:
+        abort(400)
+    return _edit(
+        event,
+        lambda: swap_attendees(event, round_, x, y),
+        f"{x.name} and {y.name} swapped places in round {round_}.",
+    )
+
+
+@bp.route("/events/<slug>/schedule/versions/<int:number>/publish", methods=["POST"])
+@login_required
+def schedule_publish(slug: str, number: int) -> ResponseReturnValue:
+    """Publish a version: attendees see it from now on."""
+    event = organiser_event(slug)
+    version = event_version(event, number)
+    try:
+        publish(version)
+    except BuildError as refused:
+        flash(str(refused), "error")
+    else:
+        flash(f"Version {number} is published: attendees now see it.", "success")
+    return redirect(url_for("organiser.schedule", slug=slug, version=number))
+
+
+@bp.route("/events/<slug>/schedule/versions/<int:number>/schedule.<fmt>")
+@login_required
+def schedule_export(slug: str, number: int, fmt: str) -> ResponseReturnValue:
+    """Download a version as CSV (FORMATS.md section 3) or XLSX."""
+    event = organiser_event(slug)
+    version = event_version(event, number)
+    name = f"{event.slug}-schedule-v{number}.{fmt}"
+    if fmt == "csv":
+        body: str | bytes = schedule_csv(version)
+        mimetype = "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = schedule_xlsx(event, version)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _free_table(event: Event, meeting: Meeting, round_: int) -> int:
+    """The first table not used in ``round_`` (not counting ``meeting`` itself)."""
+    used = {m.table for m in meeting.version.meetings if m.round == round_ and m is not meeting}
+    free = [t for t in range(1, event.tables + 1) if t not in used]
+    return free[0] if free else event.tables + 1
