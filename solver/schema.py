@@ -92,6 +92,8 @@ class Instance:
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     # When given, replaces the built-in score: (i, j) with i < j -> score; absent pairs score 0.
     pair_scores: dict[tuple[int, int], float] | None = None
+    # Extra score (cents-rounded) for pairs someone asked to meet without making it a hard rule.
+    pair_bonus: dict[tuple[int, int], float] = field(default_factory=dict)
     # Meetings that must stay exactly where they are (pinned by the organiser, or past rounds).
     pinned: list[Meeting] = field(default_factory=list)
 

@@ -115,6 +115,12 @@ class Scorer:
         )
         self.kind_weight = kind_w
         self.pair_scores = instance.pair_scores
+        # Extra points for pairs someone asked to meet (soft requests from attendees).
+        self.bonus = {(min(i, j), max(i, j)): b for (i, j), b in instance.pair_bonus.items()}
+        self.bonus_of: dict[int, dict[int, float]] = {}
+        for (i, j), extra in self.bonus.items():
+            self.bonus_of.setdefault(i, {})[j] = extra
+            self.bonus_of.setdefault(j, {})[i] = extra
 
     # -- scores ---------------------------------------------------------------------------
 
@@ -174,27 +180,33 @@ class Scorer:
         """Scores of rows x cols (all attendees when cols is None), float64, rounded to cents."""
         cols = np.arange(self.n) if cols is None else cols
         if self.pair_scores is None:
-            return self._builtin(rows, cols)
-        out = np.zeros((len(rows), len(cols)))
-        pos = {c: k for k, c in enumerate(cols.tolist())}
-        for r_k, i in enumerate(rows.tolist()):
-            for j, k in pos.items():
-                key = (i, j) if i < j else (j, i)
-                out[r_k, k] = self.pair_scores.get(key, 0.0)
+            out = self._builtin(rows, cols)
+        else:
+            out = np.zeros((len(rows), len(cols)))
+            pos = {c: k for k, c in enumerate(cols.tolist())}
+            for r_k, i in enumerate(rows.tolist()):
+                for j, k in pos.items():
+                    out[r_k, k] = self.pair_scores.get((i, j) if i < j else (j, i), 0.0)
+        if self.bonus:
+            pos = {c: k for k, c in enumerate(cols.tolist())}
+            for r_k, i in enumerate(rows.tolist()):
+                for j, extra in self.bonus_of.get(i, {}).items():
+                    if j in pos:
+                        out[r_k, pos[j]] += extra
         return out
 
     def pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Scores of the aligned pairs (a[k], b[k]), in one vectorised pass."""
+        keys = list(zip(a.tolist(), b.tolist(), strict=True))
         if self.pair_scores is not None:
-            return np.array(
-                [
-                    self.pair_scores.get((min(i, j), max(i, j)), 0.0)
-                    for i, j in zip(a.tolist(), b.tolist(), strict=True)
-                ]
-            )
-        if len(a) == 0:
+            out = np.array([self.pair_scores.get((min(i, j), max(i, j)), 0.0) for i, j in keys])
+        elif len(a) == 0:
             return np.zeros(0)
-        return self._builtin(np.asarray(a), np.asarray(b), outer=False)
+        else:
+            out = self._builtin(np.asarray(a), np.asarray(b), outer=False)
+        if self.bonus:
+            out = out + np.array([self.bonus.get((min(i, j), max(i, j)), 0.0) for i, j in keys])
+        return out
 
     def pair(self, i: int, j: int) -> float:
         """Score of one pair."""

@@ -96,3 +96,14 @@ def test_pairwise_and_block_scores_agree(rows):
     assert np.array_equal(scorer.pairs(a, b), block[a, b])
     assert np.array_equal(block, block.T)  # symmetric
     assert (block >= 0).all()
+
+
+def test_a_requested_pair_gets_its_bonus_in_every_view_of_the_score():
+    people = [person(offers="erp"), person(seeks="erp"), person()]
+    inst = instance(people, rounds=1, tables=1)
+    plain = Scorer(inst)
+    inst.pair_bonus = {(2, 0): 10.0}
+    boosted = Scorer(inst)
+    assert boosted.pair(0, 2) == plain.pair(0, 2) + 10
+    assert boosted.block(np.arange(3))[2, 0] == plain.block(np.arange(3))[2, 0] + 10
+    assert boosted.pair(0, 1) == plain.pair(0, 1)

@@ -6,8 +6,21 @@ Importing a model here registers its tables with ``db.metadata``, which is what
 
 from app.models.attendee import Attendee
 from app.models.event import Event
+from app.models.followup import FollowUp
 from app.models.job import SolveJob
 from app.models.organiser import Organiser
+from app.models.outbox import OutboxMessage
+from app.models.request import MeetingRequest
 from app.models.schedule import Meeting, ScheduleVersion
 
-__all__ = ["Attendee", "Event", "Meeting", "Organiser", "ScheduleVersion", "SolveJob"]
+__all__ = [
+    "Attendee",
+    "Event",
+    "FollowUp",
+    "Meeting",
+    "MeetingRequest",
+    "Organiser",
+    "OutboxMessage",
+    "ScheduleVersion",
+    "SolveJob",
+]

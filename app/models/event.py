@@ -69,6 +69,8 @@ class Event(db.Model):
         ForeignKey("schedule_versions.id", ondelete="SET NULL", use_alter=True)
     )
     badges_printed_at: Mapped[datetime | None]
+    max_must_requests: Mapped[int] = mapped_column(default=3)  # per attendee, from their phone
+    closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Who manages the event; None for events made from the command line without an organiser.
