@@ -24,7 +24,7 @@ venv: $(STAMP) ## Create .venv and install Mingle with its dev tools
 
 run: venv ## Migrate the local database and serve the app on http://127.0.0.1:5000
 	$(FLASK) db upgrade
-# Demo data goes here once the `flask demo` command exists (see FORMATS.md section 5).
+	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: venv ## Lint, check formatting, then run the test suite

@@ -1,26 +1,44 @@
-"""Flask CLI commands of FORMATS.md section 5: ``create-organiser``, ``events``, ``attendees``."""
+"""Flask CLI commands of FORMATS.md section 5: organisers, events, attendees, schedules, demo.
+
+Exit codes follow the solver's command line: 0 on success, 1 for a wrong argument (an unknown
+slug, a bad file) or a build that crashed, 2 when the hard rules cannot all hold.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, Organiser
+from app.models import Event, Organiser, SolveJob
+from app.models.common import utcnow
 from app.models.event import valid_timezone
+from app.services import scheduling
 from app.services.accounts import AccountError, create_organiser, find_organiser
+from app.services.demo import DEMO_EVENT, create_demo_event, reset_demo_organiser
 from app.services.events import create_event, default_start
-from app.services.importing import ImportPreview, apply_import, preview_import
+from app.services.importing import ImportPreview, ImportRefused, apply_import, preview_import
 
 events_cli = AppGroup("events", help="Create events.")
 attendees_cli = AppGroup("attendees", help="Import attendees.")
+schedule_cli = AppGroup("schedule", help="Build schedules.")
+
+EXIT_INFEASIBLE = 2
+# run_build stores a crash as "ExceptionName: message"; the solver's reasons never start so.
+CRASH = re.compile(r"^[A-Z]\w*(Error|Exception)\b")
 
 
 def register_cli(app: Flask) -> None:
@@ -28,6 +46,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_organiser_command)
     app.cli.add_command(events_cli)
     app.cli.add_command(attendees_cli)
+    app.cli.add_command(schedule_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(demo_command)
 
 
 # Organisers
@@ -122,9 +143,7 @@ def _parse_start(value: str, timezone: str) -> datetime:
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
 def attendees_import(slug: str, file: Path, dry_run: bool) -> None:
     """Import or update attendees from a CSV or XLSX file (upsert by e-mail)."""
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        raise click.ClickException(f"no event has the slug {slug!r}")
+    event = _event(slug)
     preview = preview_import(event, file.read_bytes(), file.name)
     if not preview.ok:
         click.echo(
@@ -159,3 +178,225 @@ def _echo_meetings(preview: ImportPreview, would: bool) -> None:
         )
         for conflict in published:
             click.echo(f"  {conflict}", err=True)
+
+
+# Schedules
+
+
+@schedule_cli.command("build")
+@click.argument("slug")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    help="Seconds the solver may take (default: the event's setting).",
+)
+@click.option("--keep-pinned", is_flag=True, help="Keep the latest version's pinned meetings.")
+def schedule_build(slug: str, time_limit: float | None, keep_pinned: bool) -> None:
+    """Build the schedule now, in this process; the last line is JSON like the solver's."""
+    job = _build_now(_event(slug), time_limit, keep_pinned)
+    _echo_outcome(job)
+    if job.status != "done":
+        sys.exit(_failure_code(job))
+
+
+def _event(slug: str) -> Event:
+    """The event with this slug, or exit 1 saying there is none."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"no event has the slug {slug!r}")
+    return event
+
+
+def _build_now(event: Event, time_limit: float | None, keep_pinned: bool) -> SolveJob:
+    """Run a build in this process, recorded as a job like the web's, progress on stderr.
+
+    Exits 1 when the build cannot start (too few attendees, another build under way).
+    """
+    if event.attendee_count() < 2:
+        raise click.ClickException("import at least two attendees before building a schedule")
+    if scheduling.active_job(event) is not None:
+        raise click.ClickException("a build is already running for this event")
+    job = SolveJob(
+        event_id=event.id,
+        status="queued",
+        phase="queued",
+        time_limit=float(time_limit or event.solve_time_limit),
+        keep_pinned=keep_pinned,
+    )
+    db.session.add(job)
+    db.session.commit()
+    click.echo(
+        f"Building {event.slug}: {event.attendee_count()} attendees, {event.rounds} rounds, "
+        f"{event.tables} tables, time limit {job.time_limit:g} s (job {job.id})",
+        err=True,
+    )
+    with _echo_progress(job.id):
+        try:
+            return scheduling.run_build(job.id)
+        except KeyboardInterrupt:
+            db.session.rollback()
+            job = db.session.get(SolveJob, job.id)
+            job.status, job.error, job.finished_at = "failed", "interrupted (Ctrl-C)", utcnow()
+            db.session.commit()
+            raise
+
+
+@contextmanager
+def _echo_progress(job_id: int) -> Iterator[None]:
+    """Print each progress report of the build of ``job_id`` to stderr while it runs."""
+
+    # The build writes its reports onto the job row, gap last: echo them as they are set
+    # instead of polling the database from a second thread.
+    def echo(job: SolveJob, gap: float | None, *_: object) -> None:
+        if job.id != job_id or gap is None or job.phase == "done":
+            return
+        click.echo(
+            f"  {job.elapsed:6.1f} s  {job.phase:<12}  objective {job.objective:,.2f}  "
+            f"bound {job.bound:,.2f}  gap {gap:.2%}",
+            err=True,
+        )
+
+    sa.event.listen(SolveJob.gap, "set", echo)
+    try:
+        yield
+    finally:
+        sa.event.remove(SolveJob.gap, "set", echo)
+
+
+def _outcome(job: SolveJob) -> str:
+    """The build's result in the solver's words (optimal, feasible, infeasible), or error."""
+    if job.status == "done":
+        return "optimal" if job.gap == 0 else "feasible"  # the bound is proven: gap 0 is optimal
+    return "error" if CRASH.match(job.error or "") else "infeasible"
+
+
+def _failure_code(job: SolveJob) -> int:
+    """Exit 2 when no schedule can hold the rules (or none was found in time), 1 on a crash."""
+    return 1 if _outcome(job) == "error" else EXIT_INFEASIBLE
+
+
+def _build_summary(job: SolveJob) -> dict[str, Any]:
+    """A finished build as the solver's JSON line (FORMATS.md section 4), plus version and job."""
+    version = job.version
+    summary: dict[str, Any] = {
+        "status": _outcome(job),
+        "objective": round(version.objective or 0.0, 4) if version else 0.0,
+        "bound": round((version.bound if version else job.bound) or 0.0, 4),
+        "gap": round(version.gap or 0.0, 6) if version else 0.0,
+        "meetings": len(version.meetings) if version else 0,
+        "seconds": round((version.seconds if version else job.elapsed) or 0.0, 3),
+        "version": version.number if version else None,
+        "job": job.id,
+    }
+    if job.error:
+        summary["error"] = job.error
+    return summary
+
+
+def _echo_outcome(job: SolveJob) -> None:
+    """Say how the build ended, then print the JSON line last on stdout."""
+    summary = _build_summary(job)
+    if job.status == "done":
+        click.echo(
+            f"Version {summary['version']} of {job.event.slug}: {summary['meetings']} meetings, "
+            f"objective {summary['objective']:g}, bound {summary['bound']:.2f}, "
+            f"gap {summary['gap']:.2%} ({summary['status']}, {summary['seconds']:.1f} s)"
+        )
+    elif summary["status"] == "error":
+        click.echo(f"The build crashed: {job.error}", err=True)
+    else:
+        click.echo("No schedule holding every hard rule:")
+        click.echo(f"  - {job.error}")
+    click.echo(json.dumps(summary))
+
+
+# Background workers
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued builds, then stop.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run schedule builds queued on Redis (REDIS_URL) until stopped."""
+    # Imported here: only this command needs RQ, and it is slow to import for every command.
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, SimpleWorker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException(
+            "REDIS_URL is not set: without it builds run inside the web process and need no "
+            "worker. Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) for the web app and the worker."
+        )
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at REDIS_URL: {exc}") from exc
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    class AppWorker(SimpleWorker):
+        """Runs each job in this process (a forked one would lose the app) in a fresh context."""
+
+        def execute_job(self, job: Any, queue: Any) -> None:
+            with app.app_context():  # each build gets its own database session
+                super().execute_job(job, queue)
+
+    queue = Queue(scheduling.QUEUE, connection=connection)
+    click.echo(f"Worker on queue {scheduling.QUEUE!r}{' (burst)' if burst else ''}.", err=True)
+    AppWorker([queue], connection=connection).work(burst=burst)
+
+
+# Demo
+
+
+@click.command("demo")
+@click.option("--attendees", type=click.IntRange(2, 20_000), default=120, show_default=True)
+@click.option("--rounds", type=click.IntRange(1, 30), default=8, show_default=True)
+@click.option(
+    "--tables", type=click.IntRange(min=1), help="Tables per round (default: attendees / 3)."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Synthetic event seed.")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=10.0, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has any event.")
+@with_appcontext
+def demo_command(
+    attendees: int,
+    rounds: int,
+    tables: int | None,
+    seed: int,
+    time_limit: float,
+    if_empty: bool,
+) -> None:
+    """Create a demo event with realistic attendees and a published schedule; print the login.
+
+    Each run adds a new demo event and gives the demo organiser a new password.
+    """
+    if if_empty and db.session.scalar(select(Event.id).limit(1)) is not None:
+        click.echo("The database has events already: no demo event created.")
+        return
+    organiser, password = reset_demo_organiser()
+    try:
+        event, imported = create_demo_event(organiser, attendees, rounds, tables, seed, time_limit)
+    except ImportRefused as exc:  # the generator wrote a file the importer refuses: a bug
+        for problem in exc.preview.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Imported the attendees file into {event.slug}: {imported.summary()}.", err=True)
+    job = _build_now(event, time_limit, keep_pinned=False)
+    if job.status != "done":
+        _echo_outcome(job)
+        sys.exit(_failure_code(job))
+    scheduling.publish(job.version)
+    base = current_app.config["PUBLIC_URL"]
+    summary = _build_summary(job)
+    click.echo(
+        f"{DEMO_EVENT}: {event.attendee_count()} attendees, {event.rounds} rounds, "
+        f"{event.tables} tables; schedule version {summary['version']} published "
+        f"({summary['meetings']} meetings, gap {summary['gap']:.2%})."
+    )
+    click.echo(f"  Log in at: {base}/organiser/login")
+    click.echo(f"  E-mail:    {organiser.email}")
+    click.echo(f"  Password:  {password}")
+    click.echo(f"  Event:     {event.slug}  ({base}/organiser/events/{event.slug})")
