@@ -5,9 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
+# The browser tests drive Debian's chromium; Playwright's own browser downloads are not used.
+CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench clean
+.PHONY: help venv browser run test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +23,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 venv: $(STAMP) ## Create .venv and install Mingle with its dev tools
+
+browser: ## Install Debian's chromium for the browser tests (apt-get, needs root)
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "chromium is installed: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+		echo "make browser: $(CHROMIUM) is missing and installing it needs root." >&2; \
+		echo "  Run: sudo apt-get update && sudo apt-get install -y chromium fonts-liberation" >&2; \
+		echo "  Without it, make test skips the browser tests (CI fails them)." >&2; \
+		exit 1; \
+	else \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-liberation; \
+	fi
 
 run: venv ## Migrate the local database and serve the app on http://127.0.0.1:5000
 	$(FLASK) db upgrade

@@ -11,6 +11,7 @@
     fields[k] = document.getElementById("build-" + k);
   });
   var done = document.getElementById("build-done");
+  var version = document.getElementById("build-version");
   var failed = document.getElementById("build-failed");
   var error = document.getElementById("build-error");
 
@@ -31,6 +32,7 @@
     fields.gap.textContent = s.gap === null ? "–" : number(100 * s.gap, 2) + "%";
     box.setAttribute("data-status", s.status);
     if (s.status === "done") {
+      version.textContent = s.version;
       done.hidden = false;
       window.setTimeout(function () { window.location.assign(s.schedule_url); }, 1500);
       return true;
