@@ -7,7 +7,6 @@ slug, a bad file) or a build that crashed, 2 when the hard rules cannot all hold
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +37,6 @@ schedule_cli = AppGroup("schedule", help="Build schedules.")
 
 EXIT_INFEASIBLE = 2
 # run_build stores a crash as "ExceptionName: message"; the solver's reasons never start so.
-CRASH = re.compile(r"^[A-Z]\w*(Error|Exception)\b")
 
 
 def register_cli(app: Flask) -> None:
@@ -212,19 +210,10 @@ def _build_now(event: Event, time_limit: float | None, keep_pinned: bool) -> Sol
 
     Exits 1 when the build cannot start (too few attendees, another build under way).
     """
-    if event.attendee_count() < 2:
-        raise click.ClickException("import at least two attendees before building a schedule")
-    if scheduling.active_job(event) is not None:
-        raise click.ClickException("a build is already running for this event")
-    job = SolveJob(
-        event_id=event.id,
-        status="queued",
-        phase="queued",
-        time_limit=float(time_limit or event.solve_time_limit),
-        keep_pinned=keep_pinned,
-    )
-    db.session.add(job)
-    db.session.commit()
+    try:
+        job = scheduling.create_build_job(event, time_limit, keep_pinned)
+    except scheduling.BuildError as refused:
+        raise click.ClickException(str(refused)) from refused
     click.echo(
         f"Building {event.slug}: {event.attendee_count()} attendees, {event.rounds} rounds, "
         f"{event.tables} tables, time limit {job.time_limit:g} s (job {job.id})",
@@ -267,7 +256,7 @@ def _outcome(job: SolveJob) -> str:
     """The build's result in the solver's words (optimal, feasible, infeasible), or error."""
     if job.status == "done":
         return "optimal" if job.gap == 0 else "feasible"  # the bound is proven: gap 0 is optimal
-    return "error" if CRASH.match(job.error or "") else "infeasible"
+    return job.phase if job.phase in ("infeasible", "unknown") else "error"
 
 
 def _failure_code(job: SolveJob) -> int:

@@ -590,9 +590,15 @@ def solve(
         return time.perf_counter() - start
 
     def report(search: Search | None, bound: float, phase: str) -> None:
-        if progress is not None:
-            value = search.objective() / SCALE if search else 0.0
-            progress(Progress(elapsed(), time_limit, value, bound, phase))
+        if progress is None:
+            return
+        if search is not None and search.shortfall() > 0:
+            # Not yet a schedule that holds every rule: its score means nothing (it may even
+            # exceed the bound, which holds for valid schedules only).
+            progress(Progress(elapsed(), time_limit, 0.0, bound, "repairing"))
+            return
+        value = search.objective() / SCALE if search else 0.0
+        progress(Progress(elapsed(), time_limit, value, bound, phase))
 
     reasons = precheck(instance, scorer)
     if reasons:

@@ -137,3 +137,11 @@ def test_every_schedule_is_valid_and_never_beats_its_bound(inst: Instance):
     report = validate(inst, result.meetings)
     assert report.ok, report.violations
     assert report.objective <= result.bound + 1e-6
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(medium_instances())
+def test_progress_never_reports_a_score_above_the_bound(inst: Instance):
+    reports = []
+    solve(inst, time_limit=2, seed=0, progress=reports.append)
+    assert all(p.objective <= p.bound + 1e-6 for p in reports)

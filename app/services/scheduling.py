@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import numpy as np
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, ScheduleVersion, SolveJob
+from app.models import Attendee, Event, Meeting, MeetingRequest, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from solver.baselines import round_robin
 from solver.model import solve
@@ -47,8 +48,12 @@ class EventInstance:
         return SolverMeeting(meeting.round, meeting.table, min(a, b), max(a, b))
 
 
-def event_instance(event: Event) -> EventInstance:
-    """The solver instance of an event: its attendees, hard rules and matching weights."""
+def event_instance(event: Event, with_requests: bool = True) -> EventInstance:
+    """The solver instance of an event: its attendees, hard rules and matching weights.
+
+    ``with_requests``: apply the attendees' own requests (see ``apply_requests``); the
+    recommendations shown to attendees leave them out, so scores stay plain complementarity.
+    """
     attendees = list(
         db.session.scalars(
             select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.id)
@@ -62,7 +67,65 @@ def event_instance(event: Event) -> EventInstance:
     )
     weights = ScoreWeights(p2p_weight=event.p2p_weight, p2v_weight=event.p2v_weight)
     instance = Instance([a.to_solver() for a in attendees], rules, weights)
-    return EventInstance(instance, attendees, {a.id: i for i, a in enumerate(attendees)})
+    ei = EventInstance(instance, attendees, {a.id: i for i, a in enumerate(attendees)})
+    if with_requests:
+        apply_requests(event, ei)
+    return ei
+
+
+# Attendees' requests from their phones. "Would rather not meet" is a hard rule, like the
+# organiser's avoid column. "Must meet" is soft (a pair_bonus), so requests can never make a
+# schedule infeasible: the requested pair is worth MUST_BONUS_SHARE times the best score either
+# of the two has with anyone they may meet (at least MUST_BONUS_MIN more than its own score).
+# A meeting displaces at most two others, so 1.5x the best makes honouring it almost always pay.
+MUST_BONUS_SHARE = 1.5
+MUST_BONUS_MIN = 1.0
+BONUS_ROWS = 256  # scorer rows per block when finding each requester's best score
+
+
+def apply_requests(event: Event, ei: EventInstance) -> None:
+    """Turn the event's MeetingRequest rows into avoid rules and must-meet bonuses."""
+    rows = db.session.execute(
+        select(MeetingRequest.attendee_id, MeetingRequest.other_id, MeetingRequest.kind).where(
+            MeetingRequest.event_id == event.id
+        )
+    ).all()
+    if not rows:
+        return
+    people = ei.instance.attendees
+    avoid: dict[int, set[str]] = {}
+    must: set[tuple[int, int]] = set()
+    for attendee_id, other_id, kind in rows:
+        i, j = ei.position.get(attendee_id), ei.position.get(other_id)
+        if i is None or j is None or i == j:
+            continue
+        if kind == "avoid":
+            avoid.setdefault(i, set()).add(people[j].email)
+        elif kind == "must":
+            must.add((min(i, j), max(i, j)))
+    for i, emails in avoid.items():  # e-mails are unchanged, so the instance's index holds
+        people[i] = replace(people[i], avoid=people[i].avoid | emails)
+    if must:
+        ei.instance.pair_bonus = must_bonuses(ei.instance, must)
+
+
+def must_bonuses(instance: Instance, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    """The pair_bonus of each requested pair that may meet (see MUST_BONUS_SHARE)."""
+    scorer = Scorer(instance)
+    people = sorted({k for pair in pairs for k in pair})
+    best: dict[int, float] = {}
+    for start in range(0, len(people), BONUS_ROWS):
+        rows = np.array(people[start : start + BONUS_ROWS])
+        scores = np.where(scorer.allowed(rows), scorer.block(rows), 0.0)
+        best.update(zip(rows.tolist(), scores.max(axis=1).tolist(), strict=True))
+    bonus = {}
+    for i, j in sorted(pairs):
+        if not scorer.may_meet(i, j):
+            continue  # an avoid or the company rule wins over a request
+        own = scorer.pair(i, j)
+        target = MUST_BONUS_SHARE * max(best[i], best[j])
+        bonus[(i, j)] = round(max(MUST_BONUS_MIN, target - own), 2)
+    return bonus
 
 
 def check_version(version: ScheduleVersion, meetings: list[Meeting] | None = None) -> Report:
@@ -100,10 +163,10 @@ def _is_dead(job: SolveJob) -> bool:
     return utcnow() - started > timedelta(seconds=job.time_limit) + GRACE
 
 
-def start_build(
+def create_build_job(
     event: Event, time_limit: float | None = None, keep_pinned: bool = False
 ) -> SolveJob:
-    """Queue a schedule build for ``event`` and start it in the background.
+    """Record a queued build for ``event``, checking that one may start.
 
     Raises:
         BuildError: when the event has fewer than two attendees or a build is under way.
@@ -121,6 +184,14 @@ def start_build(
     )
     db.session.add(job)
     db.session.commit()
+    return job
+
+
+def start_build(
+    event: Event, time_limit: float | None = None, keep_pinned: bool = False
+) -> SolveJob:
+    """Queue a schedule build for ``event`` and start it in the background (thread or RQ)."""
+    job = create_build_job(event, time_limit, keep_pinned)
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         from redis import Redis
@@ -200,6 +271,7 @@ def _build(job: SolveJob) -> None:
     result = solve(ei.instance, time_limit=job.time_limit, progress=progress)
     if result.status not in ("optimal", "feasible"):
         job.status = "failed"
+        job.phase = result.status  # infeasible (proved) or unknown (none found in time)
         job.error = "; ".join(result.reasons) or "no schedule was found"
         job.finished_at = utcnow()
         db.session.commit()
