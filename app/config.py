@@ -12,6 +12,9 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # 10 MiB: an attendee spreadsheet of thousands
 SQLITE_FILENAME = "mingle.sqlite3"
 SECRET_KEY_FILENAME = "secret_key"
+DEFAULT_MAIL_FROM = "Mingle <no-reply@localhost>"
+DEFAULT_SMTP_TIMEOUT = 10.0  # seconds per SMTP command, so a dead server cannot hang a request
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 def normalise_database_url(url: str) -> str:
@@ -51,6 +54,32 @@ def dev_secret_key(instance_path: str | os.PathLike[str]) -> str:
     return key
 
 
+def _flag(value: str | None, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on (any case) is on; unset is ``default``."""
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in TRUE_WORDS
+
+
+def smtp_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The ``SMTP_*`` and ``MAIL_FROM`` settings; without ``SMTP_HOST`` mail stays in the outbox.
+
+    STARTTLS defaults to on when a user is set (a password never travels in clear unless
+    ``SMTP_TLS=off`` says so), and the port to 587 with STARTTLS, else 25.
+    """
+    user = environ.get("SMTP_USER") or None
+    tls = _flag(environ.get("SMTP_TLS"), default=user is not None)
+    return {
+        "SMTP_HOST": (environ.get("SMTP_HOST") or "").strip() or None,
+        "SMTP_PORT": int(environ.get("SMTP_PORT") or (587 if tls else 25)),
+        "SMTP_USER": user,
+        "SMTP_PASSWORD": environ.get("SMTP_PASSWORD") or None,
+        "SMTP_TLS": tls,
+        "SMTP_TIMEOUT": float(environ.get("SMTP_TIMEOUT") or DEFAULT_SMTP_TIMEOUT),
+        "MAIL_FROM": (environ.get("MAIL_FROM") or "").strip() or DEFAULT_MAIL_FROM,
+    }
+
+
 def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Build the Flask config from environment variables (``SECRET_KEY`` is resolved later).
 
@@ -69,6 +98,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "PUBLIC_URL": (environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH),
+        **smtp_settings(environ),
     }
     # Cookies only over HTTPS once the public address is HTTPS.
     secure = config["PUBLIC_URL"].startswith("https://")

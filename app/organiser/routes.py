@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, ScheduleVersion, SolveJob
+from app.models import Attendee, Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob
 from app.organiser.forms import (
     AttendeeForm,
     ConfirmForm,
@@ -59,7 +59,16 @@ from app.services.events import (
     update_event,
 )
 from app.services.exporting import schedule_csv, schedule_xlsx
+from app.services.followup_progress import followup_progress
 from app.services.importing import ImportRefused, UploadExpired, commit_import, stage_import
+from app.services.mailing import (
+    links_csv,
+    links_plan,
+    message_status,
+    outbox_page,
+    reissue_link,
+    send_links,
+)
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
 
@@ -552,3 +561,98 @@ def _free_table(event: Event, meeting: Meeting, round_: int) -> int:
     used = {m.table for m in meeting.version.meetings if m.round == round_ and m is not meeting}
     free = [t for t in range(1, event.tables + 1) if t not in used]
     return free[0] if free else event.tables + 1
+
+
+# Links and follow-ups
+
+
+def event_message(event: Event, message_id: int) -> OutboxMessage:
+    """A message of ``event``'s outbox, else 404."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.event_id != event.id:
+        abort(404)
+    return message
+
+
+@bp.route("/events/<slug>/links/send", methods=["GET", "POST"])
+@login_required
+def links_send(slug: str) -> ResponseReturnValue:
+    """Show how many agenda e-mails would go out (everyone or the changed ones), then send."""
+    event = organiser_event(slug)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        scope = request.form.get("scope")
+        if scope not in ("all", "changed"):
+            abort(400)
+        report = send_links(event, changed_only=scope == "changed")
+        flash(report.summary(), "error" if report.failed else "success")
+        for error in report.errors:
+            flash(f"Not sent: {error}", "error")
+        return redirect(url_for("organiser.outbox", slug=slug))
+    return render_template(
+        "organiser/links_send.html", event=event, form=form, plan=links_plan(event)
+    )
+
+
+@bp.get("/events/<slug>/outbox")
+@login_required
+def outbox(slug: str) -> ResponseReturnValue:
+    """Every e-mail composed for the event, newest first, filtered by sent, failed or unsent."""
+    event = organiser_event(slug)
+    found = outbox_page(
+        event, request.args.get("status", ""), request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "organiser/outbox.html", event=event, found=found, status_of=message_status
+    )
+
+
+@bp.get("/events/<slug>/outbox/<int:message_id>")
+@login_required
+def outbox_message(slug: str, message_id: int) -> ResponseReturnValue:
+    """One e-mail as composed, with its delivery status."""
+    event = organiser_event(slug)
+    message = event_message(event, message_id)
+    return render_template(
+        "organiser/outbox_message.html",
+        event=event,
+        message=message,
+        status=message_status(message),
+    )
+
+
+@bp.get("/events/<slug>/links.csv")
+@login_required
+def links_download(slug: str) -> ResponseReturnValue:
+    """Download everyone's e-mail, name, company and agenda link as CSV for mail-merge."""
+    event = organiser_event(slug)
+    return Response(
+        links_csv(event),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}-links.csv"'},
+    )
+
+
+@bp.post("/events/<slug>/attendees/<int:attendee_id>/reissue-link")
+@login_required
+def attendee_reissue_link(slug: str, attendee_id: int) -> ResponseReturnValue:
+    """Give one attendee a new agenda link; the old one stops working at once."""
+    event = organiser_event(slug)
+    attendee = event_attendee(event, attendee_id)
+    reissue_link(attendee)
+    flash(
+        f"{attendee.name} has a new agenda link; the old one no longer works. Send it with "
+        '"Send agenda links" to the changed ones, or copy it from the links CSV.',
+        "success",
+    )
+    return redirect(url_for("organiser.attendee_edit", slug=slug, attendee_id=attendee.id))
+
+
+@bp.get("/events/<slug>/followups")
+@login_required
+def followups(slug: str) -> ResponseReturnValue:
+    """Follow-up progress: response rate per round and overall, meetings reported not held."""
+    event = organiser_event(slug)
+    return render_template(
+        "organiser/followups.html", event=event, progress=followup_progress(event)
+    )

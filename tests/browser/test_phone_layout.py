@@ -11,16 +11,17 @@ from flask import url_for
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
-from app.models import Event, Organiser, SolveJob
+from app.models import Event, FollowUp, Organiser, SolveJob
 from app.services.events import create_event
 from app.services.importing import apply_import, preview_import
-from app.services.scheduling import start_build
+from app.services.mailing import compose_agenda_link
+from app.services.scheduling import publish, start_build
 from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer, attendees_csv, log_in
 
 pytestmark = pytest.mark.browser
 
 # Pages that are not pages: JSON for the progress bar, file downloads.
-NOT_PAGES = {"organiser.job_json", "organiser.schedule_export"}
+NOT_PAGES = {"organiser.job_json", "organiser.schedule_export", "organiser.links_download"}
 BUILD_TIMEOUT_S = 60
 
 # The page's width, and the elements that reach past the phone's right edge (to say what to
@@ -84,12 +85,28 @@ def sample(live_server: LiveServer) -> Sample:
         assert job.status == "done", f"the build did not finish: {job.status} {job.error}"
         event = db.session.get(Event, event.id)
         version = job.version
+        # Published, with an e-mail in the outbox and a meeting reported not held.
+        publish(version)
+        first = version.meetings[0]
+        message = compose_agenda_link(event, first.attendee_a)
+        db.session.add(message)
+        db.session.add(
+            FollowUp(
+                event_id=event.id,
+                attendee_id=first.attendee_a_id,
+                other_id=first.attendee_b_id,
+                round=first.round,
+                held="they_no_show",
+            )
+        )
+        db.session.commit()
         values = {
             "slug": event.slug,
             "attendee_id": event.attendees[0].id,
             "job_id": job.id,
             "number": version.number,
             "meeting_id": version.meetings[0].id,
+            "message_id": message.id,
         }
         with app.test_request_context():
             urls = _page_urls(app, values)
