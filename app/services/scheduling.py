@@ -262,7 +262,7 @@ def _build(job: SolveJob) -> None:
             return
         last_write[0] = now
         job.elapsed = round(p.seconds, 2)
-        job.phase = p.phase
+        job.phase = "saving" if p.phase == "done" else p.phase  # done once the version is stored
         job.objective = round(p.objective, 2)
         job.bound = round(p.bound, 2)
         job.gap = p.gap
@@ -326,7 +326,12 @@ def job_status(job: SolveJob) -> dict[str, object]:
     """What the build page shows, as JSON: status, progress, figures, error, version."""
     if job.status in ACTIVE and _is_dead(job):
         active_job(job.event)
-    percent = 100.0 if job.status == "done" else min(99.0, 100 * job.elapsed / job.time_limit)
+    if job.status == "done":
+        percent = 100.0
+    elif job.phase == "saving":  # the solver has finished early (often: proved optimal)
+        percent = 99.0
+    else:
+        percent = min(99.0, 100 * job.elapsed / job.time_limit)
     return {
         "id": job.id,
         "status": job.status,

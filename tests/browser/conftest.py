@@ -216,6 +216,10 @@ def phone(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     yield from _page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
 
 
+# Set MINGLE_README_SHOTS=docs/screenshots to also keep first-screen shots for the README.
+README_SHOTS = os.environ.get("MINGLE_README_SHOTS", "")
+
+
 def screenshot(page: Page, name: str) -> list[Path]:
     """Save the whole page as it looks now, at desktop and at phone width.
 
@@ -231,6 +235,9 @@ def screenshot(page: Page, name: str) -> list[Path]:
         path = SCREENSHOTS / f"{name}-{size['width']}.png"
         page.screenshot(path=path, full_page=True, animations="disabled")
         paths.append(path)
+        if README_SHOTS:  # the first screen only, small enough for the README
+            Path(README_SHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=Path(README_SHOTS) / path.name, animations="disabled")
     if original:
         page.set_viewport_size(original)
     return paths
