@@ -1,13 +1,15 @@
-"""Benchmark the attendee import, then the solver against the baselines: ``python -m bench``.
+"""Benchmark the attendee import, the agenda under load, then the solver: ``python -m bench``.
 
 First (``--sizes import``, a few seconds) a 5,000-row attendees CSV is previewed and applied on a
-throwaway SQLite database against the 10 s target (``bench/importing.py``). Then, for every size,
+throwaway SQLite database against the 10 s target (``bench/importing.py``). Then (``--sizes
+load``, about two minutes) 500 agenda readers at once against gunicorn on PostgreSQL, p95 < 50 ms
+and no errors being the goal (``bench/load.py``). Then, for every size,
 it generates the event, runs the solver, greedy and round robin each in its own
 process (wall time and peak memory per run), checks every schedule with ``solver.validate`` and
 prints a table per size, then markdown tables for the README, also written to
 ``bench/results.md``. Exit status: 1 when a solver schedule breaks a hard rule, scores above
-its own bound, or the solver fails to return a schedule, or an import fails; with ``--strict``
-also when a target is missed; 0 otherwise.
+its own bound, or the solver fails to return a schedule, or an import fails, or the load test
+cannot run; with ``--strict`` also when a target is missed; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import importing
+from bench import importing, load
 from bench.importing import ImportRun
+from bench.load import LoadRun
 from bench.runner import Run, Spec, build_instance, measure
 from solver.score import Scorer
 from solver.validate import Report, validate
@@ -259,14 +262,44 @@ def bench_import(seed: int) -> list[ImportRun]:
     return runs
 
 
+def bench_load(seed: int) -> list[LoadRun]:
+    """Run the agenda load test and print its table; returns the measured scenarios."""
+    print(
+        f"\n== agenda under load: {load.ATTENDEES} attendees reading their own agenda at once, "
+        f"gunicorn ({load.WORKERS} workers x {load.THREADS} threads) on PostgreSQL, the load "
+        f"generator in a second process on loopback; load average before: {_load_average()}",
+        flush=True,
+    )
+    runs = load.bench_load(seed)
+    print(_text_table([r.cells() for r in runs], load.HEADER))
+    misses = [m for r in runs for m in r.misses()]
+    print(
+        f"  target (p95 < {load.TARGET_P95_MS:g} ms, 0 errors): "
+        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
+        flush=True,
+    )
+    return runs
+
+
+def _load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine skews latencies."""
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, run the chosen sizes, print and write the results; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    known = ",".join(["import", *(str(s.attendees) for s in SPECS)])
+    known = ",".join(["import", "load", *(str(s.attendees) for s in SPECS)])
     parser.add_argument(
         "--sizes",
         default=known,
-        help=f"comma-separated subset of {known} (import: the {importing.ROWS:,}-row CSV import)",
+        help=(
+            f"comma-separated subset of {known} (import: the {importing.ROWS:,}-row CSV import; "
+            f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL)"
+        ),
     )
     parser.add_argument("--quick", action="store_true", help="short time limits, for a smoke run")
     parser.add_argument("--seed", type=int, default=0, help="event generator and solver seed")
@@ -277,16 +310,18 @@ def main(argv: list[str] | None = None) -> int:
     by_size = {s.attendees: s for s in SPECS}
     names = [x.strip() for x in args.sizes.split(",") if x.strip()]
     with_import = "import" in names
+    with_load = "load" in names
     try:
-        wanted = [int(x) for x in names if x != "import"]
+        wanted = [int(x) for x in names if x not in ("import", "load")]
     except ValueError:
-        parser.error(f"--sizes takes import and numbers from {known}")
+        parser.error(f"--sizes takes import, load and numbers from {known}")
     unknown = [n for n in wanted if n not in by_size]
-    if unknown or not (wanted or with_import):
+    if unknown or not (wanted or with_import or with_load):
         parser.error(f"unknown size {unknown or args.sizes!r}; choose from {known}")
 
     started = time.time()
     imports = bench_import(args.seed) if with_import else []
+    loads = bench_load(args.seed) if with_load else []
     rows: list[Row] = []
     for n in wanted:
         spec = by_size[n]
@@ -304,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = [r.spec.label for r in solver_rows if r.misses()]
     failed_imports = [r for r in imports if r.error]
     missed += [f"import ({r.label})" for r in imports if r.misses() and not r.error]
+    failed_loads = [r for r in loads if r.failure]
+    missed += [f"load ({r.scenario.label})" for r in loads if r.misses() and not r.failure]
     command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
     measured = f"Measured {time.strftime('%Y-%m-%d')} with `{command}` on {_machine()}"
     sections = []
@@ -316,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         table = _markdown([r.cells() for r in imports], importing.HEADER)
         sections.append(f"## Attendee import\n\n{table}\n\n{import_note}\n")
+    if loads:
+        table = _markdown([r.cells() for r in loads], load.HEADER)
+        sections.append(f"## Agenda under load\n\n{table}\n\n{_load_note(measured)}\n")
     if rows:
         table = _markdown([r.cells() for r in rows])
         sections.append(f"## Solver\n\n{table}\n\n{_solver_note(measured, args)}\n")
@@ -323,10 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text("# Benchmark results\n\n" + markdown, encoding="utf-8")
     print(f"\nMarkdown (also in {args.out}):\n\n{markdown}")
     print(f"Total {time.time() - started:.0f} s.")
-    if broken or failed_imports:
+    if broken or failed_imports or failed_loads:
         print(
             "FAILED: a solver run broke a hard rule, beat its bound or returned no schedule, "
-            "or an import failed."
+            "or an import failed, or the load test could not run."
         )
         return 1
     if missed:
@@ -334,6 +374,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if args.strict else 0
     print("All targets met.")
     return 0
+
+
+def _load_note(measured: str) -> str:
+    """What the load table's figures mean and how they were measured."""
+    return (
+        f"{measured}; load average before the load test {_load_average()}. "
+        f"{load.ATTENDEES} synthetic attendees with a solver-built, published schedule on "
+        f"PostgreSQL; gunicorn with {load.WORKERS} gthread workers x {load.THREADS} threads on "
+        "127.0.0.1; the load generator (`bench/load_client.py`, asyncio) in a second process, "
+        "one keep-alive connection per user, each user reading their own `/a/<token>` agenda "
+        "(an answer without their name counts as an error). Latency: from sending the request "
+        "(or connecting) to the last byte. Server, database and load generator share the "
+        "machine's cores. Goal (issue 4): p95 < 50 ms and 0 errors."
+    )
 
 
 def _solver_note(measured: str, args: argparse.Namespace) -> str:
