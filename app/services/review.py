@@ -105,6 +105,7 @@ def _slots(
     allowed = scorer.allowed(np.array([me]))[0]
     busy: dict[tuple[int, int], Meeting] = {}
     met: set[int] = set()
+    pairs_met = {frozenset((m.attendee_a_id, m.attendee_b_id)) for m in version.meetings}
     for m in version.meetings:
         busy[(m.round, m.attendee_a_id)] = m
         busy[(m.round, m.attendee_b_id)] = m
@@ -119,9 +120,7 @@ def _slots(
                 if meeting.attendee_a_id == attendee.id
                 else meeting.attendee_a_id
             )
-            swaps = [
-                a for a in ei.attendees if (r, a.id) in busy and a.id not in (attendee.id, other_id)
-            ]
+            swaps = _allowed_swaps(ei, scorer, busy, pairs_met, attendee, other_id, r)
             slots.append(Slot(r, meeting, ei.attendees[ei.position[other_id]], swaps=swaps))
             continue
         free = [
@@ -136,3 +135,36 @@ def _slots(
         free.sort(key=lambda item: -item[1])
         slots.append(Slot(r, None, suggestions=free[:SUGGESTIONS]))
     return slots
+
+
+def _allowed_swaps(
+    ei: EventInstance,
+    scorer: Scorer,
+    busy: dict[tuple[int, int], Meeting],
+    pairs_met: set[frozenset[int]],
+    me: Attendee,
+    partner_id: int,
+    round_: int,
+) -> list[Attendee]:
+    """People ``me`` may trade places with in ``round_``: both new pairs keep the pair rules.
+
+    A swap gives ``me`` the other's partner and the other ``me``'s partner; each new pair must
+    be allowed (other company, no avoid) and not already meeting in another round. Minimums
+    cannot change (everyone keeps one meeting); must-meet is re-checked when it is submitted.
+    """
+    pos = ei.position
+    out = []
+    for other in ei.attendees:
+        meeting = busy.get((round_, other.id))
+        if meeting is None or other.id in (me.id, partner_id):
+            continue
+        their_partner = (
+            meeting.attendee_b_id if meeting.attendee_a_id == other.id else meeting.attendee_a_id
+        )
+        new_pairs = ((me.id, their_partner), (other.id, partner_id))
+        if all(
+            scorer.may_meet(pos[a], pos[b]) and frozenset((a, b)) not in pairs_met
+            for a, b in new_pairs
+        ):
+            out.append(other)
+    return out

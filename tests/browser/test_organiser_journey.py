@@ -99,12 +99,27 @@ def find_swaps(seats: dict, people: dict) -> tuple[Swap, Swap]:
     return legal, colleagues
 
 
-def swap_in_page(page: Page, swap: Swap) -> None:
-    """Open ``swap.x``'s rounds on the schedule page and swap places with ``swap.y``."""
+def swap_in_page(page: Page, swap: Swap, offered: bool = True) -> None:
+    """Open ``swap.x``'s rounds on the schedule page and swap places with ``swap.y``.
+
+    ``offered=False``: the page does not offer this swap (it breaks a rule); submit it anyway,
+    as a stale page or a hand-made request would, to see the server refuse it.
+    """
     page.get_by_label("One attendee's rounds").select_option(label=swap.x.option)
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#me-title")).to_contain_text(swap.x.name)
-    page.locator(f"#swap-{swap.round}").select_option(str(swap.y.id))
+    select = page.locator(f"#swap-{swap.round}")
+    option = select.locator(f'option[value="{swap.y.id}"]')
+    if offered:
+        expect(option).to_have_count(1)
+    else:
+        expect(option).to_have_count(0)
+        select.evaluate(
+            "(s, v) => { const o = document.createElement('option'); o.value = v;"
+            " o.textContent = v; s.appendChild(o); }",
+            str(swap.y.id),
+        )
+    select.select_option(str(swap.y.id))
     form = page.locator("form.swap-form").filter(has=page.locator(f"#swap-{swap.round}"))
     form.get_by_role("button", name="Swap places").click()
 
@@ -217,10 +232,10 @@ def test_organiser_goes_from_login_to_an_exported_schedule(
     seats, people = schedule_of(live_server, slug, 1)
     assert sum(pinned for _partner, pinned in seats.values()) == 2  # one meeting, two seats
 
-    # Swap places: seating two colleagues together is refused with the reason; a legal swap is
-    # made and re-checked.
+    # Swap places: a swap seating two colleagues together is not offered, and refused with the
+    # reason when sent anyway; a legal swap is offered, made and re-checked.
     legal, colleagues = find_swaps(seats, people)
-    swap_in_page(page, colleagues)
+    swap_in_page(page, colleagues, offered=False)
     expect(page.get_by_role("status")).to_contain_text(
         re.compile(r"Not changed: .* both work for ")
     )
