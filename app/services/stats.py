@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.models import Attendee, Event, ScheduleVersion
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Attendee, Event, MeetingRequest, ScheduleVersion
 
 
 @dataclass
@@ -24,8 +27,10 @@ class ScheduleStats:
     sponsors_guaranteed: int = 0  # tier vendors with a guarantee
     sponsors_met: int = 0  # ... who got at least their guarantee
     sponsors_short: list[str] = field(default_factory=list)
-    must_requests: int = 0
+    must_requests: int = 0  # pairs in the organiser's must_meet column
     must_honoured: int = 0
+    requests_must: int = 0  # attendees' own "must meet" requests from their phones
+    requests_must_honoured: int = 0
     objective: float = 0.0
     bound: float | None = None
     gap: float | None = None
@@ -88,6 +93,13 @@ def schedule_stats(event: Event, version: ScheduleVersion, people: list[Attendee
     }
     stats.must_requests = len(requests)
     stats.must_honoured = len(requests & met)
+    asked = db.session.execute(
+        select(MeetingRequest.attendee_id, MeetingRequest.other_id).where(
+            MeetingRequest.event_id == event.id, MeetingRequest.kind == "must"
+        )
+    ).all()
+    stats.requests_must = len(asked)
+    stats.requests_must_honoured = sum(1 for a, b in asked if frozenset((a, b)) in met)
     stats.objective = sum(m.score for m in version.meetings)
     stats.bound = version.bound
     stats.gap = version.gap

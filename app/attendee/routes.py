@@ -1,0 +1,218 @@
+"""Every page an attendee uses, under /a: agenda, calendar, requests and follow-ups.
+
+Attendees have no account: the secret token in their link (and badge QR code) is their only
+credential. Access is checked in one place, ``attendee_by_token(token)``, which answers 404 for
+an unknown or revoked token; meetings are loaded through ``attendee_meeting``, which answers
+404 for a meeting of another person, version or event. Nothing here reads the organiser's
+login; CSRFProtect guards every POST. The service worker (``/a/sw.js``, scope ``/a/``) keeps
+the agenda readable offline.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Attendee, Meeting
+from app.services.agenda import agenda_ics, build_agenda
+from app.services.followups import (
+    CURRENCIES,
+    HELD_LABELS,
+    NEXT_STEP_LABELS,
+    FollowUpRefused,
+    closes_at,
+    find_followup,
+    followup_state,
+    form_values,
+    other_side,
+    record_followup,
+)
+from app.services.requests import RequestRefused, recommendations, set_request
+
+bp = Blueprint("attendee", __name__, url_prefix="/a")
+
+# Tokens are secrets.token_urlsafe(32): 43 characters. Anything else is not worth a query.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+# Access
+
+
+def attendee_by_token(token: str) -> Attendee:
+    """The attendee whose current link carries ``token``, else 404 (unknown or re-issued)."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        abort(404)
+    attendee = db.session.scalar(select(Attendee).where(Attendee.token == token))
+    # The indexed lookup finds the row; the exact comparison guards against a database whose
+    # collation would match tokens case-insensitively.
+    if attendee is None or not secrets.compare_digest(attendee.token, token):
+        abort(404)
+    return attendee
+
+
+def attendee_meeting(attendee: Attendee, meeting_id: int) -> Meeting:
+    """A meeting of the published schedule that ``attendee`` is in, else 404."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if (
+        meeting is None
+        or attendee.event.published_version_id is None
+        or meeting.version_id != attendee.event.published_version_id
+        or attendee.id not in (meeting.attendee_a_id, meeting.attendee_b_id)
+    ):
+        abort(404)
+    return meeting
+
+
+@bp.after_request
+def private_headers(response: Response) -> Response:
+    """Keep personal pages out of shared caches, search engines and Referer headers."""
+    response.headers.setdefault("Cache-Control", "private, no-cache")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.errorhandler(404)
+def link_not_found(_error: Exception) -> ResponseReturnValue:
+    """Say the link does not work, without saying whether it ever did."""
+    return render_template("attendee/not_found.html"), 404
+
+
+# Offline
+
+
+@bp.get("/sw.js")
+def service_worker() -> ResponseReturnValue:
+    """The service worker, served under /a/ so its scope covers every agenda."""
+    response = send_from_directory(
+        current_app.static_folder or "static", "js/sw.js", mimetype="text/javascript"
+    )
+    response.headers["Service-Worker-Allowed"] = "/a/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# Agenda and calendar
+
+
+@bp.get("/<token>")
+def agenda(token: str) -> ResponseReturnValue:
+    """The attendee's agenda: meetings, breaks, free rounds, why each match, follow-ups."""
+    attendee = attendee_by_token(token)
+    return render_template("attendee/agenda.html", agenda=build_agenda(attendee), token=token)
+
+
+@bp.get("/<token>/agenda.ics")
+def calendar(token: str) -> ResponseReturnValue:
+    """The agenda as an iCalendar file, one event per meeting."""
+    attendee = attendee_by_token(token)
+    link = current_app.config["PUBLIC_URL"] + url_for("attendee.agenda", token=token)
+    body = agenda_ics(build_agenda(attendee), link)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{attendee.event.slug}-agenda.ics"'
+    )
+    return response
+
+
+# Requests
+
+
+@bp.route("/<token>/requests", methods=["GET", "POST"])
+def requests(token: str) -> ResponseReturnValue:
+    """Recommended matches; mark up to N as "must meet" and any as "would rather not meet"."""
+    attendee = attendee_by_token(token)
+    if request.method == "POST":
+        other_id = request.form.get("other", type=int)
+        other = db.session.get(Attendee, other_id) if other_id else None
+        kind = request.form.get("kind", "")
+        try:
+            set_request(attendee, other, None if kind == "none" else kind)
+        except RequestRefused as refused:
+            page = recommendations(attendee)
+            return render_template(
+                "attendee/requests.html", page=page, attendee=attendee, token=token, error=refused
+            ), 400
+        flash(_request_saved(other, kind), "success")
+        return redirect(url_for("attendee.requests", token=token))
+    page = recommendations(attendee)
+    return render_template("attendee/requests.html", page=page, attendee=attendee, token=token)
+
+
+def _request_saved(other: Attendee | None, kind: str) -> str:
+    """The confirmation of a stored request."""
+    name = other.name if other else "them"
+    if kind == "must":
+        return f"Noted: you must meet {name}."
+    if kind == "avoid":
+        return f"Noted: you would rather not meet {name}."
+    return f"Your request about {name} is withdrawn."
+
+
+# Follow-ups
+
+
+@bp.route("/<token>/followup/<int:meeting_id>", methods=["GET", "POST"])
+def followup(token: str, meeting_id: int) -> ResponseReturnValue:
+    """The one-minute follow-up of one meeting, open from the end of its round until closing."""
+    attendee = attendee_by_token(token)
+    meeting = attendee_meeting(attendee, meeting_id)
+    event = attendee.event
+    other = db.session.get(Attendee, other_side(meeting, attendee))
+    answer = find_followup(event, attendee, other.id) if other else None
+    context = {
+        "attendee": attendee,
+        "event": event,
+        "meeting": meeting,
+        "other": other,
+        "token": token,
+        "table": event.table_label(meeting.table),
+        "held_labels": HELD_LABELS,
+        "next_step_labels": NEXT_STEP_LABELS,
+        "currencies": CURRENCIES,
+        "closes_at": closes_at(event),
+    }
+    if request.method == "POST":
+        try:
+            record_followup(meeting, attendee, request.form)
+        except FollowUpRefused as refused:
+            state = followup_state(event, meeting, answer)
+            status = 422 if refused.errors else 409
+            return render_template(
+                "attendee/followup.html",
+                state=state,
+                values=form_values(attendee, answer, request.form),
+                error=str(refused),
+                errors=refused.errors,
+                **context,
+            ), status
+        flash(
+            f"Thank you: your follow-up on {other.name if other else 'this meeting'} is saved. "
+            "You can change it until the organiser closes the event.",
+            "success",
+        )
+        return redirect(url_for("attendee.agenda", token=token, _anchor=f"round-{meeting.round}"))
+    return render_template(
+        "attendee/followup.html",
+        state=followup_state(event, meeting, answer),
+        values=form_values(attendee, answer),
+        error=None,
+        errors={},
+        **context,
+    )

@@ -1,0 +1,109 @@
+/* The attendee's pages: offline copy, "now / next" every minute, and the follow-up form.
+ * No framework, nothing required: every page works without it. */
+(function () {
+  "use strict";
+
+  var CACHE = "mingle-agenda-v1"; // the same name as in sw.js
+  var script = document.currentScript;
+  var page = document.querySelector("[data-offline-page]");
+
+  // Offline: register the service worker, then keep this agenda and its assets right away,
+  // so that even the first visit survives a reload with no network.
+  function keepForOffline() {
+    if (!page || !("caches" in window)) {
+      return;
+    }
+    var urls = [location.pathname + location.search];
+    document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach(function (el) {
+      urls.push(el.href || el.src);
+    });
+    caches.open(CACHE).then(function (cache) {
+      return cache.addAll(urls);
+    }).then(function () {
+      document.body.setAttribute("data-offline-ready", "1");
+      var note = document.querySelector("[data-offline-ready-note]");
+      if (note) {
+        note.hidden = false;
+      }
+    }).catch(function () { /* private mode or full storage: the page still works online */ });
+  }
+
+  if (script && script.dataset.sw && "serviceWorker" in navigator) {
+    var sw = script.dataset.sw;
+    navigator.serviceWorker.register(sw, { scope: sw.slice(0, sw.lastIndexOf("/") + 1) })
+      .then(keepForOffline)
+      .catch(function () { /* no service worker (e.g. plain http): online only */ });
+  }
+
+  function showOffline() {
+    var note = document.querySelector("[data-offline-note]");
+    if (note) {
+      note.hidden = navigator.onLine;
+    }
+  }
+  window.addEventListener("offline", showOffline);
+  window.addEventListener("online", function () {
+    showOffline();
+    if (page) {
+      location.reload(); // back online: fetch the latest agenda
+    }
+  });
+  showOffline();
+
+  // "Now / next": the server marked them when it rendered the page; redo it every minute
+  // from the device's clock, which keeps working offline.
+  function tick() {
+    var now = Date.now();
+    var seenNext = false;
+    document.querySelectorAll("[data-start]").forEach(function (slot) {
+      var start = Date.parse(slot.dataset.start);
+      var end = Date.parse(slot.dataset.end);
+      var state = "";
+      if (end <= now) {
+        state = "past";
+      } else if (start <= now) {
+        state = "now";
+      } else if (!seenNext) {
+        state = "next";
+        seenNext = true;
+      }
+      slot.classList.remove("is-past", "is-now", "is-next");
+      if (state) {
+        slot.classList.add("is-" + state);
+      }
+      var badge = slot.querySelector("[data-badge]");
+      if (badge) {
+        badge.textContent = state === "now" ? "Now" : state === "next" ? "Next" : "";
+        badge.hidden = !badge.textContent;
+      }
+    });
+    var updated = document.querySelector("[data-rendered]");
+    var ago = updated && updated.querySelector("[data-ago]");
+    if (ago) {
+      var minutes = Math.floor((now - Date.parse(updated.dataset.rendered)) / 60000);
+      ago.textContent = minutes < 1 ? "(just now)" : minutes < 120
+        ? "(" + minutes + " min ago)" : "(" + Math.floor(minutes / 60) + " h ago)";
+    }
+  }
+  if (page) {
+    tick();
+    window.setInterval(tick, 60000);
+  }
+
+  // Follow-up form: the rating questions only apply when the meeting happened.
+  var form = document.querySelector("[data-followup]");
+  if (form) {
+    var sync = function () {
+      var held = form.querySelector('input[name="held"]:checked');
+      var met = !held || held.value === "yes";
+      form.querySelectorAll("[data-if-met]").forEach(function (el) {
+        el.hidden = !met;
+      });
+      form.querySelectorAll("[data-if-not-met]").forEach(function (el) {
+        el.hidden = met;
+      });
+    };
+    form.addEventListener("change", sync);
+    sync();
+  }
+})();

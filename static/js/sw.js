@@ -1,0 +1,47 @@
+/* Mingle's service worker: keeps each attendee's agenda readable without a network.
+ *
+ * Served as /a/sw.js (scope /a/). Network first: every agenda load and its CSS and JS go to the
+ * server when it answers, and the answer is kept; with no network the kept copy is shown, with
+ * the "last updated" time it was rendered at. A link that now answers 404 (re-issued by the
+ * organiser) loses its copy. Only the agenda page is kept, never forms or calendar files.
+ */
+"use strict";
+
+const CACHE = "mingle-agenda-v1";
+const AGENDA = /^\/a\/[A-Za-z0-9_-]{32,64}\/?$/;
+
+self.addEventListener("install", () => self.skipWaiting());
+
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+function keeps(url) {
+  return url.origin === self.location.origin &&
+    (AGENDA.test(url.pathname) || url.pathname.startsWith("/static/"));
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      await cache.put(request, response.clone());
+    } else if (response.status === 404) {
+      await cache.delete(request);
+    }
+    return response;
+  } catch (error) {
+    const kept = await cache.match(request, { ignoreVary: true });
+    if (kept) {
+      return kept;
+    }
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || !keeps(new URL(request.url))) {
+    return; // the browser's own handling: straight to the network
+  }
+  event.respondWith(networkFirst(request));
+});
