@@ -257,13 +257,15 @@ class Scorer:
         a, b = people[i], people[j]
         na, nb = first_name(a), first_name(b)
         parts: list[str] = []
-        lower = {t.lower(): t for t in a.offers | a.seeks | b.offers | b.seeks}
-        ab = sorted({t.lower() for t in a.offers} & {t.lower() for t in b.seeks})
-        ba = sorted({t.lower() for t in b.offers} & {t.lower() for t in a.seeks})
+        # Tags compare case-insensitively; show each as the offering side spelled it.
+        offers_a = {t.lower(): t for t in sorted(a.offers)}
+        offers_b = {t.lower(): t for t in sorted(b.offers)}
+        ab = sorted(offers_a.keys() & {t.lower() for t in b.seeks})
+        ba = sorted(offers_b.keys() & {t.lower() for t in a.seeks})
         if ab:
-            parts.append(f"{na} offers {', '.join(lower[t] for t in ab[:3])}, which {nb} seeks")
+            parts.append(f"{na} offers {', '.join(offers_a[t] for t in ab[:3])}, which {nb} seeks")
         if ba:
-            parts.append(f"{nb} offers {', '.join(lower[t] for t in ba[:3])}, which {na} seeks")
+            parts.append(f"{nb} offers {', '.join(offers_b[t] for t in ba[:3])}, which {na} seeks")
         ta = {t.upper() for t in a.target_regions}
         tb = {t.upper() for t in b.target_regions}
         if b.region.upper() in ta:
