@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var CACHE = "mingle-agenda-v1"; // the same name as in sw.js
+  var CACHE = "mingle-agenda-v2"; // the same name as in sw.js
   var script = document.currentScript;
   var page = document.querySelector("[data-offline-page]");
 
@@ -42,10 +42,27 @@
     }
   }
   window.addEventListener("offline", showOffline);
+  // Back online: reload once the server really answers (the first requests after the network
+  // returns may still fail and be served from the offline copy, which the worker marks).
+  function reloadWhenServerAnswers(tries) {
+    fetch(location.href, { cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        if (response.ok && !response.headers.get("X-Mingle-Offline-Copy")) {
+          location.reload();
+        } else if (tries > 0) {
+          window.setTimeout(function () { reloadWhenServerAnswers(tries - 1); }, 1000);
+        }
+      })
+      .catch(function () {
+        if (tries > 0) {
+          window.setTimeout(function () { reloadWhenServerAnswers(tries - 1); }, 1000);
+        }
+      });
+  }
   window.addEventListener("online", function () {
     showOffline();
     if (page) {
-      location.reload(); // back online: fetch the latest agenda
+      reloadWhenServerAnswers(30);
     }
   });
   showOffline();

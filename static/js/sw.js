@@ -7,7 +7,7 @@
  */
 "use strict";
 
-const CACHE = "mingle-agenda-v1";
+const CACHE = "mingle-agenda-v2";
 const AGENDA = /^\/a\/[A-Za-z0-9_-]{32,64}\/?$/;
 
 self.addEventListener("install", () => self.skipWaiting());
@@ -32,7 +32,10 @@ async function networkFirst(request) {
   } catch (error) {
     const kept = await cache.match(request, { ignoreVary: true });
     if (kept) {
-      return kept;
+      // Marked, so the page can tell a fresh answer from this copy when the network returns.
+      const headers = new Headers(kept.headers);
+      headers.set("X-Mingle-Offline-Copy", "1");
+      return new Response(kept.body, { status: kept.status, statusText: kept.statusText, headers });
     }
     throw error;
   }
