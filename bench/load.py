@@ -76,6 +76,7 @@ HEADER = [
     "p99 ms",
     "max ms",
     "req/s",
+    "app CPU ms/req",
     "target",
     "met",
 ]
@@ -110,6 +111,7 @@ class LoadRun:
     errors: int = 0
     error_reasons: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # used by gunicorn's processes during the scenario
     failure: str = ""  # the bench could not run (no PostgreSQL, gunicorn did not start ...)
 
     def percentile(self, p: int) -> float | None:
@@ -128,6 +130,11 @@ class LoadRun:
         """Requests per second over the scenario's wall time."""
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms(self) -> float | None:
+        """The app's CPU time per request (gunicorn's processes, not PostgreSQL's)."""
+        return 1000 * self.cpu_seconds / self.requests if self.requests else None
+
     def misses(self) -> list[str]:
         """Why the run misses the goal (empty when met)."""
         if self.failure:
@@ -145,7 +152,7 @@ class LoadRun:
         """The row's table cells, in HEADER order."""
         s = self.scenario
         if self.failure:
-            return [s.label, "-", "-", "-", "-", "-", "-", "-", "-", "-", f"no: {self.failure}"]
+            return [s.label, *["-"] * (len(HEADER) - 2), f"no: {self.failure}"]
         return [
             f"{s.label} ({self.path})",
             f"{s.users} x {s.requests}",
@@ -156,6 +163,7 @@ class LoadRun:
             _ms(self.percentile(99)),
             _ms(max(self.latencies_ms, default=None)),
             f"{self.rate:,.0f}",
+            _ms(self.cpu_ms),
             f"p95 < {TARGET_P95_MS:g} ms, 0 errors",
             "no" if self.misses() else "yes",
         ]
@@ -175,8 +183,12 @@ def bench_load(seed: int = 0) -> list[LoadRun]:
             path, lines = _seed(url, seed, folder)
             paths = folder / "paths.txt"
             paths.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            with _gunicorn(url, folder) as port:
-                runs = [_run_client(s, port, paths, path) for s in SCENARIOS]
+            with _gunicorn(url, folder) as (port, pid):
+                runs = []
+                for scenario in SCENARIOS:
+                    cpu = _tree_cpu_seconds(pid)
+                    runs.append(_run_client(scenario, port, paths, path))
+                    runs[-1].cpu_seconds = _tree_cpu_seconds(pid) - cpu
     except BenchUnavailable as exc:
         return [LoadRun(s, "-", failure=str(exc)) for s in measured]
     return [r for r in runs if r.scenario.measured]
@@ -271,8 +283,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _gunicorn(url: str, folder: Path) -> Iterator[int]:
-    """gunicorn serving ``wsgi:app`` on 127.0.0.1 until the block ends; yields its port."""
+def _gunicorn(url: str, folder: Path) -> Iterator[tuple[int, int]]:
+    """gunicorn serving ``wsgi:app`` on 127.0.0.1 until the block ends; yields port and pid."""
     port = _free_port()
     env = {
         **os.environ,
@@ -298,7 +310,7 @@ def _gunicorn(url: str, folder: Path) -> Iterator[int]:
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         _wait_ready(port, server, log)
-        yield port
+        yield port, server.pid
     finally:
         server.send_signal(signal.SIGTERM)  # the master stops its own workers
         try:
@@ -322,6 +334,23 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.2)
     raise BenchUnavailable(f"gunicorn did not answer /healthz within {READY_SECONDS} s")
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (Linux).
+
+    Returns 0 where /proc is not available.
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or its parent
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def _tail(log: Path) -> str:

@@ -47,7 +47,23 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str) -> tuple[int, bytes]:
-        """GET ``path``; returns the status and the body."""
+        """GET ``path``; returns the status and the body.
+
+        Like a browser, a request on a kept-alive connection that the server has meanwhile
+        closed (no answer at all) is sent again once on a new connection.
+        """
+        reused = self.writer is not None
+        try:
+            return await self._get(path)
+        except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as exc:
+            stale = not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial
+            if not (reused and stale):
+                raise
+            await self.close()
+            return await self._get(path)
+
+    async def _get(self, path: str) -> tuple[int, bytes]:
+        """One GET on the open connection (opened first when there is none)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -65,6 +66,28 @@ def test_nothing_listening_is_an_error_per_request(tmp_path: Path) -> None:
     out = run_client(free_port(), tmp_path, ['/healthz\t"ok"'], "--users", "2", "--requests", "2")
     assert out["errors"] == 4 and out["latencies_ms"] == []
     assert "ConnectionRefusedError" in out["error_reasons"][0][0]
+
+
+def test_a_connection_the_server_closed_while_idle_is_opened_again(tmp_path: Path) -> None:
+    """A server that answers one request per connection, then hangs up without saying so."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+
+    def serve() -> None:
+        for _ in range(3):  # bounded: the three requests of the one user
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    flags = ("--users", "1", "--requests", "3", "--think", "0.2")
+    out = run_client(port, tmp_path, ["/\tok"], *flags)
+    thread.join(timeout=10)
+    listener.close()
+    assert out["errors"] == 0 and len(out["latencies_ms"]) == 3
 
 
 def test_only_loopback_is_a_target(tmp_path: Path) -> None:
