@@ -4,8 +4,9 @@ Every e-mail is first stored as an ``OutboxMessage``; when ``SMTP_HOST`` is set 
 goes out over one SMTP connection and each message records ``sent_at`` or its ``error``. Without
 SMTP the outbox page and the links CSV are how the organiser hands the links out.
 
-The body carries the link and the attendee's meetings of the published version, so the e-mail
-itself is a paper-like fallback when the venue Wi-Fi fails.
+The body carries the link and the attendee's meetings of the published version, with the reasons
+worded as on their agenda page, so the e-mail itself is a paper-like fallback when the venue
+Wi-Fi fails.
 
 "Changed" attendees: those for whom the e-mail composed now (address, subject and body: the
 link, the meetings, their times, tables and partners, the event's date and place) differs from
@@ -35,6 +36,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage
 from app.models.common import utcnow
+from app.services.agenda import explain_match
 from app.services.exporting import safe_cell
 
 AGENDA_LINK = "agenda_link"  # OutboxMessage.kind of these e-mails
@@ -149,9 +151,7 @@ def _body(event: Event, attendee: Attendee, meetings: Sequence[Meeting]) -> str:
                 f"{slot}, {event.table_label(meeting.table)}",
                 f"  {other.name}, {other.company} ({other.kind}, {other.region})",
             ]
-            if meeting.reasons.strip():
-                lines.append(f"  Why: {' '.join(meeting.reasons.split())}")
-            lines.append("")
+            lines += [f"  Why: {'; '.join(explain_match(attendee, other))}", ""]
         lines += [
             "The page also puts the meetings in your calendar and, after each meeting, asks a "
             "one-minute follow-up.",
