@@ -7,9 +7,11 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 # The browser tests drive Debian's chromium; Playwright's own browser downloads are not used.
 CHROMIUM := /usr/bin/chromium
+# The PDF tests read QR codes the way a phone does: poppler rasterises, zbar decodes.
+PDF_TOOLS := /usr/bin/pdftoppm /usr/bin/pdftotext /usr/bin/zbarimg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser run test lint format bench clean
+.PHONY: help venv browser tools run test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +38,21 @@ browser: ## Install Debian's chromium for the browser tests (apt-get, needs root
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			chromium fonts-liberation; \
+	fi
+
+tools: ## Install Debian's poppler-utils and zbar-tools for the PDF tests (apt-get, needs root)
+	@missing=""; for tool in $(PDF_TOOLS); do [ -x $$tool ] || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then \
+		echo "PDF test tools are installed: $(PDF_TOOLS)"; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+		echo "make tools:$$missing missing and installing needs root." >&2; \
+		echo "  Run: sudo apt-get update && sudo apt-get install -y poppler-utils zbar-tools" >&2; \
+		echo "  Without them, make test skips the QR code checks (CI fails them)." >&2; \
+		exit 1; \
+	else \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			poppler-utils zbar-tools; \
 	fi
 
 run: venv ## Migrate the local database and serve the app on http://127.0.0.1:5000

@@ -1,4 +1,5 @@
-"""Flask CLI commands of FORMATS.md section 5: organisers, events, attendees, schedules, demo.
+"""Flask CLI commands of FORMATS.md section 5: organisers, events, attendees, schedules, demo,
+and printing (badges, agendas, table signs).
 
 Exit codes follow the solver's command line: 0 on success, 1 for a wrong argument (an unknown
 slug, a bad file) or a build that crashed, 2 when the hard rules cannot all hold.
@@ -22,14 +23,21 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, Organiser, SolveJob
+from app.models import Attendee, Event, Organiser, SolveJob
 from app.models.common import utcnow
 from app.models.event import valid_timezone
-from app.services import scheduling
+from app.services import printing, scheduling
 from app.services.accounts import AccountError, create_organiser, find_organiser
 from app.services.demo import DEMO_EVENT, create_demo_event, reset_demo_organiser
 from app.services.events import create_event, default_start
 from app.services.importing import ImportPreview, ImportRefused, apply_import, preview_import
+from app.services.printing_data import (
+    NothingPublished,
+    agenda_data,
+    badge_data,
+    event_attendees,
+    table_sign_data,
+)
 
 events_cli = AppGroup("events", help="Create events.")
 attendees_cli = AppGroup("attendees", help="Import attendees.")
@@ -47,6 +55,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(schedule_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(badges_command)
+    app.cli.add_command(agendas_command)
+    app.cli.add_command(table_signs_command)
 
 
 # Organisers
@@ -389,3 +400,95 @@ def demo_command(
     click.echo(f"  E-mail:    {organiser.email}")
     click.echo(f"  Password:  {password}")
     click.echo(f"  Event:     {event.slug}  ({base}/organiser/events/{event.slug})")
+
+
+# Printing: badges, agendas with follow-up forms, table signs (PDF)
+
+
+def _write_pdf(out: Path, data: bytes, what: str) -> None:
+    """Write ``data`` to ``out`` and say what it holds."""
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+    click.echo(f"Wrote {what} to {out} ({len(data) / 1024:,.0f} KiB).")
+
+
+def _printable_attendees(event: Event, emails: tuple[str, ...]) -> list[Attendee]:
+    """The attendees with these e-mails (all when none), or exit 1 naming the unknown ones."""
+    try:
+        return event_attendees(event, emails)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+PDF_OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+@click.command("badges")
+@click.argument("slug")
+@click.option("--out", type=PDF_OUT, required=True, help="The PDF file to write.")
+@click.option(
+    "--layout",
+    type=click.Choice(sorted(printing.LAYOUTS)),
+    default=printing.DEFAULT_LAYOUT,
+    show_default=True,
+    help="Sheet: a6 (one badge per A6 card), a4-2x4 (8 labels of 99.1 x 67.7 mm), "
+    "letter-2x3 (6 badges of 4 x 3 in).",
+)
+@click.option(
+    "--attendee",
+    "emails",
+    multiple=True,
+    metavar="EMAIL",
+    help="Only this attendee's badge (repeatable), e.g. to reprint a lost one.",
+)
+@click.option("--duplex", is_flag=True, help="Print each badge's meetings on the sheet's back.")
+@with_appcontext
+def badges_command(
+    slug: str, out: Path, layout: str, emails: tuple[str, ...], duplex: bool
+) -> None:
+    """Write print-ready badges, each with a QR code opening the attendee's agenda."""
+    event = _event(slug)
+    attendees = _printable_attendees(event, emails)
+    if not attendees:
+        raise click.ClickException(f"{event.slug} has no attendees to print badges for")
+    try:
+        data = printing.render_badges(badge_data(event, attendees, duplex), layout, duplex)
+    except NothingPublished as exc:
+        raise click.ClickException(f"--duplex prints the agenda: {exc}") from exc
+    sheets = printing.LAYOUTS[layout].pages(len(attendees)) * (2 if duplex else 1)
+    _write_pdf(out, data, f"{len(attendees)} badge(s) on {sheets} {layout} page(s)")
+    if not emails:  # a reprint of a few badges is not the event's print run
+        event.badges_printed_at = utcnow()
+        db.session.commit()
+
+
+@click.command("agendas")
+@click.argument("slug")
+@click.option("--out", type=PDF_OUT, required=True, help="The PDF file to write.")
+@click.option("--attendee", "email", metavar="EMAIL", help="Only this attendee's agenda.")
+@with_appcontext
+def agendas_command(slug: str, out: Path, email: str | None) -> None:
+    """Write printed agendas of the published schedule with paper follow-up forms."""
+    event = _event(slug)
+    attendees = _printable_attendees(event, (email,) if email else ())
+    try:
+        agendas = agenda_data(event, attendees[0]) if email else agenda_data(event)
+    except NothingPublished as exc:
+        raise click.ClickException(str(exc)) from exc
+    _write_pdf(out, printing.render_agendas(agendas), f"{len(agendas)} agenda(s)")
+
+
+@click.command("table-signs")
+@click.argument("slug")
+@click.option("--out", type=PDF_OUT, required=True, help="The PDF file to write.")
+@with_appcontext
+def table_signs_command(slug: str, out: Path) -> None:
+    """Write one sign per table in use: who sits there in each round of the published schedule."""
+    event = _event(slug)
+    try:
+        signs = table_sign_data(event)
+    except NothingPublished as exc:
+        raise click.ClickException(str(exc)) from exc
+    _write_pdf(out, printing.render_table_signs(signs), f"{len(signs)} table sign(s)")

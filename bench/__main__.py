@@ -1,15 +1,18 @@
-"""Benchmark the attendee import, the agenda under load, then the solver: ``python -m bench``.
+"""Benchmark the import, the agenda under load, badges, then the solver: ``python -m bench``.
 
 First (``--sizes import``, a few seconds) a 5,000-row attendees CSV is previewed and applied on a
 throwaway SQLite database against the 10 s target (``bench/importing.py``). Then (``--sizes
 load``, about two minutes) 500 agenda readers at once against gunicorn on PostgreSQL, p95 < 50 ms
-and no errors being the goal (``bench/load.py``). Then, for every size,
+and no errors being the goal (``bench/load.py``). Then (``--sizes badges``, under a minute)
+2,000 attendees' badges rendered on each sheet layout against the 30 s target
+(``bench/printing.py``). Then, for every size,
 it generates the event, runs the solver, greedy and round robin each in its own
 process (wall time and peak memory per run), checks every schedule with ``solver.validate`` and
 prints a table per size, then markdown tables for the README, also written to
 ``bench/results.md``. Exit status: 1 when a solver schedule breaks a hard rule, scores above
 its own bound, or the solver fails to return a schedule, or an import fails, or the load test
-cannot run; with ``--strict`` also when a target is missed; 0 otherwise.
+cannot run, or badges fail to render; with ``--strict`` also when a target is missed; 0
+otherwise.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import importing, load
+from bench import importing, load, printing
 from bench.importing import ImportRun
 from bench.load import LoadRun
+from bench.printing import BadgeRun
 from bench.runner import Run, Spec, build_instance, measure
 from solver.score import Scorer
 from solver.validate import Report, validate
@@ -281,6 +285,24 @@ def bench_load(seed: int) -> list[LoadRun]:
     return runs
 
 
+def bench_badges(seed: int) -> list[BadgeRun]:
+    """Time rendering the badges of a synthetic event on every layout; returns the runs."""
+    print(
+        f"\n== badges: {printing.ATTENDEES:,} synthetic attendees' badges (seed {seed}), each "
+        "with its own QR code, rendered to one PDF per sheet layout",
+        flush=True,
+    )
+    runs = printing.bench_badges(printing.ATTENDEES, seed)
+    print(_text_table([r.cells() for r in runs], printing.HEADER))
+    misses = [m for r in runs for m in r.misses()]
+    print(
+        f"  target (< {printing.TARGET_SECONDS:g} s each): "
+        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
+        flush=True,
+    )
+    return runs
+
+
 def _load_average() -> str:
     """The 1, 5 and 15 minute load averages: other work on the machine skews latencies."""
     try:
@@ -292,13 +314,15 @@ def _load_average() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, run the chosen sizes, print and write the results; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    known = ",".join(["import", "load", *(str(s.attendees) for s in SPECS)])
+    extras = ("import", "load", "badges")
+    known = ",".join([*extras, *(str(s.attendees) for s in SPECS)])
     parser.add_argument(
         "--sizes",
         default=known,
         help=(
             f"comma-separated subset of {known} (import: the {importing.ROWS:,}-row CSV import; "
-            f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL)"
+            f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL; "
+            f"badges: {printing.ATTENDEES:,} badges on each sheet layout)"
         ),
     )
     parser.add_argument("--quick", action="store_true", help="short time limits, for a smoke run")
@@ -311,17 +335,19 @@ def main(argv: list[str] | None = None) -> int:
     names = [x.strip() for x in args.sizes.split(",") if x.strip()]
     with_import = "import" in names
     with_load = "load" in names
+    with_badges = "badges" in names
     try:
-        wanted = [int(x) for x in names if x not in ("import", "load")]
+        wanted = [int(x) for x in names if x not in extras]
     except ValueError:
-        parser.error(f"--sizes takes import, load and numbers from {known}")
+        parser.error(f"--sizes takes import, load, badges and numbers from {known}")
     unknown = [n for n in wanted if n not in by_size]
-    if unknown or not (wanted or with_import or with_load):
+    if unknown or not (wanted or with_import or with_load or with_badges):
         parser.error(f"unknown size {unknown or args.sizes!r}; choose from {known}")
 
     started = time.time()
     imports = bench_import(args.seed) if with_import else []
     loads = bench_load(args.seed) if with_load else []
+    badge_runs = bench_badges(args.seed) if with_badges else []
     rows: list[Row] = []
     for n in wanted:
         spec = by_size[n]
@@ -341,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     missed += [f"import ({r.label})" for r in imports if r.misses() and not r.error]
     failed_loads = [r for r in loads if r.failure]
     missed += [f"load ({r.scenario.label})" for r in loads if r.misses() and not r.failure]
+    failed_badges = [r for r in badge_runs if r.error]
+    missed += [f"badges ({r.layout})" for r in badge_runs if r.misses() and not r.error]
     command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
     measured = f"Measured {time.strftime('%Y-%m-%d')} with `{command}` on {_machine()}"
     sections = []
@@ -356,6 +384,15 @@ def main(argv: list[str] | None = None) -> int:
     if loads:
         table = _markdown([r.cells() for r in loads], load.HEADER)
         sections.append(f"## Agenda under load\n\n{table}\n\n{_load_note(measured)}\n")
+    if badge_runs:
+        table = _markdown([r.cells() for r in badge_runs], printing.HEADER)
+        badge_note = (
+            f"{measured}. Seconds of `render_badges` (behind `flask badges` and the organiser's "
+            f"download) from {printing.ATTENDEES:,} synthetic attendees' badge data to the PDF "
+            "bytes, every QR code encoded afresh, fonts embedded; target < "
+            f"{printing.TARGET_SECONDS:g} s per layout."
+        )
+        sections.append(f"## Badges\n\n{table}\n\n{badge_note}\n")
     if rows:
         table = _markdown([r.cells() for r in rows])
         sections.append(f"## Solver\n\n{table}\n\n{_solver_note(measured, args)}\n")
@@ -363,10 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text("# Benchmark results\n\n" + markdown, encoding="utf-8")
     print(f"\nMarkdown (also in {args.out}):\n\n{markdown}")
     print(f"Total {time.time() - started:.0f} s.")
-    if broken or failed_imports or failed_loads:
+    if broken or failed_imports or failed_loads or failed_badges:
         print(
             "FAILED: a solver run broke a hard rule, beat its bound or returned no schedule, "
-            "or an import failed, or the load test could not run."
+            "or an import failed, or the load test could not run, or badges failed to render."
         )
         return 1
     if missed:

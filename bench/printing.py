@@ -1,0 +1,94 @@
+"""The badge benchmark: 2,000 synthetic attendees' badges rendered on every sheet layout.
+
+Times ``render_badges`` alone (the pure render function behind ``flask badges`` and the
+organiser's download) from the badge data to the PDF bytes, each QR code encoded afresh.
+The attendees come from the synthetic event generator (names from many regions, so accented
+and non-Latin-1 letters are in the fonts' subsets) with realistic agenda links.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from app.services.printing import LAYOUTS, BadgeData, render_badges
+from solver.synthetic import generate_event
+
+ATTENDEES = 2000
+TARGET_SECONDS = 30.0
+PUBLIC_URL = "https://mingle.example.org"
+HEADER = ["badges", "layout", "pages", "PDF MiB", "seconds", "CPU s", "badges / s", "target", "met"]
+
+
+@dataclass
+class BadgeRun:
+    """One layout's render of every badge."""
+
+    layout: str
+    badges: int
+    pages: int = 0
+    size_bytes: int = 0
+    seconds: float = 0.0  # wall time, which the target is about
+    cpu_seconds: float = 0.0  # this process's CPU time: what the render costs on an idle core
+    error: str = ""
+
+    def misses(self) -> list[str]:
+        """Why this run misses its target (empty when met)."""
+        if self.error:
+            return [f"{self.layout}: {self.error}"]
+        if self.seconds >= TARGET_SECONDS:
+            return [f"{self.layout} took {self.seconds:.1f} s"]
+        return []
+
+    def cells(self) -> list[str]:
+        """The run's table cells, in HEADER order."""
+        if self.error:
+            return [f"{self.badges:,}", f"{self.layout}: {self.error}", *["-"] * 6, "no"]
+        return [
+            f"{self.badges:,}",
+            self.layout,
+            f"{self.pages:,}",
+            f"{self.size_bytes / 2**20:.1f}",
+            f"{self.seconds:.1f}",
+            f"{self.cpu_seconds:.1f}",
+            f"{self.badges / self.seconds:,.0f}",
+            f"< {TARGET_SECONDS:g} s",
+            "no" if self.misses() else "yes",
+        ]
+
+
+def synthetic_badges(count: int, seed: int) -> list[BadgeData]:
+    """Badges for ``count`` generated attendees, each with its own 43-character agenda token."""
+    people = generate_event(count, rounds=8, seed=seed)
+    return [
+        BadgeData(
+            name=p.name,
+            company=p.company,
+            kind=p.kind,
+            region=p.region,
+            url=f"{PUBLIC_URL}/a/{secrets.token_urlsafe(32)}",
+            tier=p.tier,
+            event_name="Benchmark Partner Forum",
+        )
+        for p in people
+    ]
+
+
+def bench_badges(count: int = ATTENDEES, seed: int = 0) -> list[BadgeRun]:
+    """Render ``count`` badges on each layout, timing each render."""
+    badges = synthetic_badges(count, seed)
+    runs = []
+    for layout in LAYOUTS:
+        run = BadgeRun(layout, len(badges))
+        try:
+            start, cpu = time.perf_counter(), time.process_time()
+            data = render_badges(badges, layout)
+            run.seconds = time.perf_counter() - start
+            run.cpu_seconds = time.process_time() - cpu
+            run.size_bytes = len(data)
+            run.pages = LAYOUTS[layout].pages(len(badges))
+        except Exception as exc:  # report it in the table instead of losing the other benchmarks
+            run.error = f"{type(exc).__name__}: {exc}"
+        runs.append(run)
+    return runs
