@@ -7,6 +7,7 @@ Every view but login is ``login_required``; CSRFProtect guards every POST.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -28,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob
+from app.models.common import utcnow
 from app.organiser.forms import (
     AttendeeForm,
     ConfirmForm,
@@ -36,6 +39,7 @@ from app.organiser.forms import (
     LoginForm,
     UploadForm,
 )
+from app.services import printing
 from app.services.accounts import authenticate
 from app.services.adjusting import (
     EditRefused,
@@ -68,6 +72,13 @@ from app.services.mailing import (
     outbox_page,
     reissue_link,
     send_links,
+)
+from app.services.printing_data import (
+    NothingPublished,
+    agenda_data,
+    badge_data,
+    event_attendees,
+    table_sign_data,
 )
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
@@ -656,3 +667,75 @@ def followups(slug: str) -> ResponseReturnValue:
     return render_template(
         "organiser/followups.html", event=event, progress=followup_progress(event)
     )
+
+
+# Printing: badges, agendas with follow-up forms, table signs (PDF downloads)
+
+
+def _pdf(data: bytes, name: str) -> ResponseReturnValue:
+    """Send PDF bytes as a download named ``name``."""
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+    )
+
+
+@bp.get("/events/<slug>/print")
+@login_required
+def badges(slug: str) -> ResponseReturnValue:
+    """Choose a badge sheet layout; download badges, agendas and table signs."""
+    event = organiser_event(slug)
+    return render_template(
+        "organiser/print.html",
+        event=event,
+        layouts=printing.LAYOUTS,
+        default_layout=printing.DEFAULT_LAYOUT,
+        attendees=event_attendees(event),
+    )
+
+
+@bp.get("/events/<slug>/print/badges.pdf")
+@login_required
+def badges_pdf(slug: str) -> ResponseReturnValue:
+    """Everyone's badges on sheets of the chosen layout, optionally with agendas on the back."""
+    event = organiser_event(slug)
+    layout = request.args.get("layout", printing.DEFAULT_LAYOUT)
+    if layout not in printing.LAYOUTS:
+        abort(400)
+    duplex = request.args.get("duplex") == "1"
+    try:
+        data = printing.render_badges(badge_data(event, with_agenda=duplex), layout, duplex)
+    except NothingPublished as exc:
+        flash(f"Badges with agendas on the back: {exc}.", "error")
+        return redirect(url_for("organiser.badges", slug=slug))
+    event.badges_printed_at = utcnow()
+    db.session.commit()
+    return _pdf(data, f"{event.slug}-badges-{layout}{'-duplex' if duplex else ''}.pdf")
+
+
+@bp.get("/events/<slug>/print/agendas.pdf")
+@login_required
+def agendas_pdf(slug: str) -> ResponseReturnValue:
+    """Printed agendas with paper follow-up forms: everyone's, or one attendee's (?attendee=)."""
+    event = organiser_event(slug)
+    attendee_id = request.args.get("attendee", type=int)
+    attendee = event_attendee(event, attendee_id) if attendee_id else None
+    try:
+        agendas = agenda_data(event, attendee)
+    except NothingPublished as exc:
+        flash(f"{exc}.", "error")
+        return redirect(url_for("organiser.badges", slug=slug))
+    name = f"{event.slug}-agenda-{attendee.id}.pdf" if attendee else f"{event.slug}-agendas.pdf"
+    return _pdf(printing.render_agendas(agendas), name)
+
+
+@bp.get("/events/<slug>/print/table-signs.pdf")
+@login_required
+def table_signs_pdf(slug: str) -> ResponseReturnValue:
+    """One sign per table: who sits there in each round of the published schedule."""
+    event = organiser_event(slug)
+    try:
+        signs = table_sign_data(event)
+    except NothingPublished as exc:
+        flash(f"{exc}.", "error")
+        return redirect(url_for("organiser.badges", slug=slug))
+    return _pdf(printing.render_table_signs(signs), f"{event.slug}-table-signs.pdf")

@@ -21,7 +21,14 @@ from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer, attendees_csv
 pytestmark = pytest.mark.browser
 
 # Pages that are not pages: JSON for the progress bar, file downloads.
-NOT_PAGES = {"organiser.job_json", "organiser.schedule_export", "organiser.links_download"}
+NOT_PAGES = {
+    "organiser.job_json",
+    "organiser.schedule_export",
+    "organiser.links_download",
+    "organiser.badges_pdf",
+    "organiser.agendas_pdf",
+    "organiser.table_signs_pdf",
+}
 BUILD_TIMEOUT_S = 60
 
 # The page's width, and the elements that reach past the phone's right edge (to say what to
