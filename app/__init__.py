@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from app import models  # noqa: F401  (registers tables with the metadata for migrations)
     from app.attendee.routes import bp as attendee_bp
+    from app.checkin.routes import bp as checkin_bp
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser.routes import bp as organiser_bp
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(organiser_bp)
     app.register_blueprint(attendee_bp)
+    app.register_blueprint(checkin_bp)
     register_cli(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     return app

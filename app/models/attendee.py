@@ -89,6 +89,7 @@ class Attendee(db.Model):
     custom: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # unknown columns, kept
     token: Mapped[str] = mapped_column(String(64), unique=True, index=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_in_at: Mapped[datetime | None]  # UTC, when staff at the door marked them present
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     # The event this attendee belongs to.

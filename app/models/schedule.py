@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -37,6 +37,10 @@ class ScheduleVersion(db.Model):
     seconds: Mapped[float | None] = mapped_column(Float)
     baseline_objective: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
+    # A re-plan around no-shows: its first re-planned round and the attendee ids it left out,
+    # so the version is checked against the rules it was made under (solver/replan.py).
+    replan_from_round: Mapped[int | None]
+    replan_absent: Mapped[list[int] | None] = mapped_column(JSON)
 
     # The event this version schedules.
     event: Mapped[Event] = relationship(back_populates="versions", foreign_keys=[event_id])

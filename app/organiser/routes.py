@@ -1,7 +1,8 @@
 """Every page an organiser uses, under /organiser: login, events, attendees, import.
 
-Access is checked in one place: ``organiser_event(slug)`` loads an event for the logged-in
-organiser or answers 404 (also for other organisers' events, so their existence does not leak).
+Access is checked in one place: ``organiser_event(slug)`` (app/access.py, shared with check-in)
+loads an event for the logged-in organiser or answers 404 (also for other organisers' events, so
+their existence does not leak).
 Every view but login is ``login_required``; CSRFProtect guards every POST.
 """
 
@@ -28,8 +29,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.access import event_attendee, organiser_event
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob
+from app.models import Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from app.organiser.forms import (
     AttendeeForm,
@@ -87,22 +89,6 @@ bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
 
 # Access
-
-
-def organiser_event(slug: str) -> Event:
-    """The current organiser's event with this slug, else 404 (not 403: existence stays secret)."""
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None or not event.can_manage(current_user):
-        abort(404)
-    return event
-
-
-def event_attendee(event: Event, attendee_id: int) -> Attendee:
-    """An attendee of ``event`` (already access-checked), else 404."""
-    attendee = db.session.get(Attendee, attendee_id)
-    if attendee is None or attendee.event_id != event.id:
-        abort(404)
-    return attendee
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -1,0 +1,81 @@
+// The door page: polls the counts every few seconds and, where the browser has its own
+// BarcodeDetector and a camera, scans badge QR codes and checks the attendee in.
+(function () {
+  "use strict";
+  var door = document.getElementById("door");
+  if (!door) return;
+  var POLL_MS = 3000;
+  var SAME_CODE_MS = 4000; // the same badge held in view is one check-in, not many
+
+  function showCounts(c) {
+    ["expected", "present", "absent"].forEach(function (k) {
+      document.getElementById("count-" + k).textContent = c[k];
+    });
+  }
+
+  function poll() {
+    fetch(door.getAttribute("data-counts-url"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) { if (c) showCounts(c); })
+      .catch(function () {})
+      .then(function () { window.setTimeout(poll, POLL_MS); });
+  }
+  window.setTimeout(poll, POLL_MS);
+
+  if (!("BarcodeDetector" in window) || !navigator.mediaDevices ||
+      !navigator.mediaDevices.getUserMedia) return;
+  var section = document.getElementById("scanner");
+  var video = document.getElementById("scan-video");
+  var result = document.getElementById("scan-result");
+  section.hidden = false;
+  var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  var last = { code: "", at: 0 };
+
+  function send(code) {
+    var body = new FormData();
+    body.append("code", code);
+    body.append("csrf_token", door.getAttribute("data-csrf"));
+    return fetch(door.getAttribute("data-scan-url"), {
+      method: "POST", body: body, credentials: "same-origin"
+    }).then(function (r) { return r.json(); }).then(function (s) {
+      if (!s.ok) {
+        result.textContent = s.error || "Not recognised.";
+        result.className = "door-result door-bad";
+        return;
+      }
+      result.textContent = s.name + (s.already ? " was already in." : " is checked in.");
+      result.className = "door-result door-good";
+      showCounts(s.counts);
+    }).catch(function () {
+      result.textContent = "Could not reach the server: try again.";
+      result.className = "door-result door-bad";
+    });
+  }
+
+  function tick() {
+    detector.detect(video).then(function (codes) {
+      var now = Date.now();
+      if (codes.length && (codes[0].rawValue !== last.code || now - last.at > SAME_CODE_MS)) {
+        last = { code: codes[0].rawValue, at: now };
+        send(last.code);
+      }
+    }).catch(function () {}).then(function () {
+      window.setTimeout(tick, 250);
+    });
+  }
+
+  document.getElementById("scan-start").addEventListener("click", function (e) {
+    e.target.disabled = true;
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        return video.play();
+      })
+      .then(tick)
+      .catch(function () {
+        result.textContent = "No camera: search by name instead.";
+        e.target.disabled = false;
+      });
+  });
+})();
