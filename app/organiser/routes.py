@@ -82,6 +82,7 @@ from app.services.printing_data import (
     event_attendees,
     table_sign_data,
 )
+from app.services.replanning import ReplanRefused, next_round, replan_event, replan_plan
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
 
@@ -725,3 +726,31 @@ def table_signs_pdf(slug: str) -> ResponseReturnValue:
         flash(f"{exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
     return _pdf(printing.render_table_signs(signs), f"{event.slug}-table-signs.pdf")
+
+
+# Re-planning around no-shows
+
+
+@bp.route("/events/<slug>/replan", methods=["GET", "POST"])
+@login_required
+def replan(slug: str) -> ResponseReturnValue:
+    """Who has not checked in and which meetings are at risk; POST re-plans rounds N..end."""
+    event = organiser_event(slug)
+    form = ConfirmForm()
+    source = request.form if request.method == "POST" else request.args
+    from_round = source.get("from_round", type=int) or next_round(event)
+    from_round = min(max(from_round, 1), event.rounds)
+    if form.validate_on_submit():
+        try:
+            report = replan_event(event, from_round)
+        except ReplanRefused as refused:
+            flash(str(refused), "error")
+            return redirect(url_for("organiser.replan", slug=slug, from_round=from_round))
+        flash(report.summary(), "success")
+        return redirect(url_for("organiser.schedule", slug=slug, version=report.version.number))
+    try:
+        plan = replan_plan(event, from_round)
+    except ReplanRefused as refused:
+        flash(f"{str(refused).capitalize()}.", "warning")
+        return redirect(url_for("organiser.event", slug=slug))
+    return render_template("organiser/replan.html", event=event, plan=plan, form=form)

@@ -23,6 +23,7 @@ from app.models import Attendee, Event, Meeting, MeetingRequest, ScheduleVersion
 from app.models.common import utcnow
 from solver.baselines import round_robin
 from solver.model import solve
+from solver.replan import adjusted_instance
 from solver.schema import Instance, Progress, Rules, ScoreWeights
 from solver.schema import Meeting as SolverMeeting
 from solver.score import Scorer
@@ -129,10 +130,19 @@ def must_bonuses(instance: Instance, pairs: set[tuple[int, int]]) -> dict[tuple[
 
 
 def check_version(version: ScheduleVersion, meetings: list[Meeting] | None = None) -> Report:
-    """Check a version's meetings (or a proposed list) against every hard rule."""
+    """Check a version's meetings (or a proposed list) against every hard rule.
+
+    A re-planned version is checked against the rules it was made under (solver/replan.py's
+    adjusted instance): its absent attendees attend no round from ``replan_from_round`` on.
+    """
     ei = event_instance(version.event)
     rows = version.meetings if meetings is None else meetings
-    return validate(ei.instance, [ei.solver_meeting(m) for m in rows])
+    solver_rows = [ei.solver_meeting(m) for m in rows]
+    instance = ei.instance
+    if version.replan_from_round is not None:
+        absent = {ei.position[i] for i in version.replan_absent or () if i in ei.position}
+        instance = adjusted_instance(instance, solver_rows, absent, version.replan_from_round)
+    return validate(instance, solver_rows)
 
 
 # -- starting and running builds -------------------------------------------------------------

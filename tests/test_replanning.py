@@ -1,0 +1,168 @@
+"""Re-planning the published schedule around two no-shows: the service and the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import Attendee, Event, ScheduleVersion
+from app.models.common import utcnow
+from app.services import replanning, scheduling
+from app.services.replanning import (
+    ReplanRefused,
+    next_round,
+    replan_event,
+    replan_plan,
+)
+from tests.conftest import post_form
+from tests.test_scheduling import build
+
+Line = tuple[int, int, int, int]  # (round, table, attendee id, attendee id), smaller id first
+
+
+def lines(version: ScheduleVersion) -> set[Line]:
+    """A version's meetings as comparable tuples."""
+    out = set()
+    for m in version.meetings:
+        a, b = sorted((m.attendee_a_id, m.attendee_b_id))
+        out.add((m.round, m.table, a, b))
+    return out
+
+
+def partners(version: ScheduleVersion, person: int, round_: int) -> set[int]:
+    """Who ``person`` meets in ``round_`` of ``version``."""
+    return {
+        m.attendee_b_id if m.attendee_a_id == person else m.attendee_a_id
+        for m in version.meetings
+        if m.round == round_ and person in (m.attendee_a_id, m.attendee_b_id)
+    }
+
+
+@pytest.fixture
+def published(event: Event) -> tuple[Event, ScheduleVersion, list[Attendee]]:
+    """The 14-attendee event built and published; everyone checked in but two no-shows.
+
+    The no-shows are two attendees who both have meetings in rounds 2 and 3 (not with each
+    other), so re-planning from round 2 frees partners.
+    """
+    version = build(event).version
+    scheduling.publish(version)
+    later = [m for m in version.meetings if m.round >= 2]
+    by_person: dict[int, int] = {}
+    for m in later:
+        for a in (m.attendee_a_id, m.attendee_b_id):
+            by_person[a] = by_person.get(a, 0) + 1
+    busy = sorted(a for a, n in by_person.items() if n == 2)
+    first = busy[0]
+    met = {p for r in (2, 3) for p in partners(version, first, r)}
+    second = next(a for a in busy[1:] if a not in met)
+    no_shows = [db.session.get(Attendee, first), db.session.get(Attendee, second)]
+    for person in event.attendees:
+        if person not in no_shows:
+            person.checked_in_at = utcnow()
+    db.session.commit()
+    return event, version, no_shows
+
+
+def test_next_round_follows_the_event_clock(event: Event) -> None:
+    """Before the event: round 1; during round 1: round 2; after the start of the last: last."""
+    times = event.round_times()
+    before = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+    assert next_round(event, before.replace(year=2020)) == 1
+    during_first = times[0][0].replace(tzinfo=UTC)  # the event's zone is UTC in the fixture
+    if event.timezone == "UTC":
+        assert next_round(event, during_first) == 2
+    assert next_round(event, datetime(2040, 1, 1, tzinfo=UTC)) == event.rounds
+
+
+def test_plan_lists_no_shows_and_their_meetings_at_risk(published) -> None:
+    """The page's figures: who is not in, and their meetings from round 2 on."""
+    event, version, no_shows = published
+    plan = replan_plan(event, 2)
+    assert {r.attendee.id for r in plan.absent} == {a.id for a in no_shows}
+    assert plan.present == 12
+    assert plan.meetings_at_risk == 4
+    assert plan.partners == 4
+    assert all(r >= 2 for risk in plan.absent for r, _ in risk.meetings)
+
+
+def test_two_no_shows_are_replanned_and_published_as_a_new_version(published) -> None:
+    """No-shows' later meetings go, freed partners meet others, round 1 stays, rules hold."""
+    event, version, no_shows = published
+    before = lines(version)
+    absent = {a.id for a in no_shows}
+    freed = {(r, p) for a in absent for r in (2, 3) for p in partners(version, a, r)} - {
+        (r, a) for a in absent for r in (2, 3)
+    }
+    report = replan_event(event, 2)
+    new = report.version
+    db.session.refresh(event)
+    assert event.published_version_id == new.id
+    assert new.source == "replan" and new.number == version.number + 1
+    assert "changed" in new.note and report.dropped >= 4
+    assert "changed for present attendees" in report.summary()
+    # Past rounds unchanged; no-shows gone from later rounds.
+    after = lines(new)
+    assert {x for x in after if x[0] == 1} == {x for x in before if x[0] == 1}
+    assert not [x for x in after if x[0] >= 2 and absent & {x[2], x[3]}]
+    # Freed partners got new meetings in the rounds they lost one.
+    for round_, person in freed:
+        assert partners(new, person, round_), f"attendee {person} has nobody in round {round_}"
+    assert report.added >= 1
+    # Every rule holds (against the rules the re-plan was made under); v1 is kept as it was.
+    assert scheduling.check_version(new).ok
+    db.session.expire_all()
+    assert lines(db.session.get(ScheduleVersion, version.id)) == before
+
+
+def test_a_crash_leaves_the_published_version_as_it_was(published) -> None:
+    """A failure after the new meetings were written rolls everything back."""
+    event, version, _ = published
+    count = len(event.versions)
+    crash = mock.patch.object(replanning, "check_version", side_effect=RuntimeError("disk full"))
+    with crash, pytest.raises(ReplanRefused, match="disk full"):
+        replan_event(event, 2)
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.published_version_id == version.id
+    assert len(event.versions) == count
+
+
+def test_corrupt_data_is_refused_and_changes_nothing(published) -> None:
+    """A meeting naming someone twice (corrupt data) makes the solver refuse: nothing changes."""
+    event, version, _ = published
+    meeting = version.meetings[0]
+    meeting.attendee_b_id = meeting.attendee_a_id
+    db.session.commit()
+    with pytest.raises(ReplanRefused):
+        replan_event(event, 2)
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.published_version_id == version.id
+    assert len(event.versions) == 1
+
+
+def test_nothing_published_is_refused(event: Event) -> None:
+    """No published schedule: nothing to re-plan."""
+    with pytest.raises(ReplanRefused, match="no schedule is published"):
+        replan_event(event, 2)
+
+
+def test_replan_page_and_post(published, login_as) -> None:
+    """The page shows who is missing; the POST re-plans and reports the figures."""
+    event, version, no_shows = published
+    client: FlaskClient = login_as(event.organiser)
+    url = f"/organiser/events/{event.slug}/replan"
+    html = client.get(f"{url}?from_round=2").get_data(as_text=True)
+    assert "2</strong> not checked in" in html and "Re-plan rounds 2..3" in html
+    for person in no_shows:
+        assert person.name in html
+    response = post_form(client, url, {"from_round": 2}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "Version 2 is published" in text and "changed for present attendees" in text
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).published_version.source == "replan"
