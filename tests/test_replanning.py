@@ -164,5 +164,22 @@ def test_replan_page_and_post(published, login_as) -> None:
     response = post_form(client, url, {"from_round": 2}, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert "Version 2 is published" in text and "changed for present attendees" in text
+    assert "From version 1 to version 2" in text
     db.session.expire_all()
     assert db.session.get(Event, event.id).published_version.source == "replan"
+
+
+def test_changes_page_lists_old_and_new_meetings_per_attendee(published, login_as) -> None:
+    """After a re-plan, the no-shows' lost meetings and the partners' new ones are listed."""
+    event, version, no_shows = published
+    report = replan_event(event, 2)
+    client: FlaskClient = login_as(event.organiser)
+    url = f"/organiser/events/{event.slug}/schedule/changes?new={report.version.number}"
+    html = client.get(url).get_data(as_text=True)
+    assert "From version 1 to version 2" in html
+    for person in no_shows:
+        assert f"<strong>{person.name}</strong>, round 2" in html
+    assert "Now:</span> no meeting" in html
+    first = client.get(f"/organiser/events/{event.slug}/schedule/changes?new=1")
+    assert "nothing to compare" in first.get_data(as_text=True)
+    assert client.get(f"/organiser/events/{event.slug}/schedule/changes?new=9").status_code == 404

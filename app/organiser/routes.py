@@ -82,7 +82,13 @@ from app.services.printing_data import (
     event_attendees,
     table_sign_data,
 )
-from app.services.replanning import ReplanRefused, next_round, replan_event, replan_plan
+from app.services.replanning import (
+    ReplanRefused,
+    next_round,
+    replan_event,
+    replan_plan,
+    version_changes,
+)
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
 
@@ -747,10 +753,26 @@ def replan(slug: str) -> ResponseReturnValue:
             flash(str(refused), "error")
             return redirect(url_for("organiser.replan", slug=slug, from_round=from_round))
         flash(report.summary(), "success")
-        return redirect(url_for("organiser.schedule", slug=slug, version=report.version.number))
+        number = report.version.number
+        return redirect(url_for("organiser.schedule_changes", slug=slug, new=number))
     try:
         plan = replan_plan(event, from_round)
     except ReplanRefused as refused:
         flash(f"{str(refused).capitalize()}.", "warning")
         return redirect(url_for("organiser.event", slug=slug))
     return render_template("organiser/replan.html", event=event, plan=plan, form=form)
+
+
+@bp.get("/events/<slug>/schedule/changes")
+@login_required
+def schedule_changes(slug: str) -> ResponseReturnValue:
+    """Per attendee, the meetings that differ between two versions (?old=&new=)."""
+    event = organiser_event(slug)
+    if event.latest_version() is None:
+        flash("No schedule yet: build one first.", "warning")
+        return redirect(url_for("organiser.event", slug=slug))
+    new = event_version(event, request.args.get("new", type=int))
+    old_number = request.args.get("old", new.number - 1, type=int)
+    old = event_version(event, old_number) if old_number >= 1 else None
+    changes = version_changes(old, new) if old is not None else []
+    return render_template("organiser/changes.html", event=event, old=old, new=new, changes=changes)

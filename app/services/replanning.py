@@ -202,3 +202,34 @@ def _replan(
     return ReplanReport(
         version, len(absent_ids), result.changed, result.dropped, result.added, result.seconds
     )
+
+
+@dataclass
+class Change:
+    """One attendee's round whose meeting differs between two versions (None: no meeting)."""
+
+    attendee: Attendee
+    round: int
+    old: tuple[Attendee, int] | None  # (partner, table)
+    new: tuple[Attendee, int] | None
+
+
+def version_changes(old: ScheduleVersion, new: ScheduleVersion) -> list[Change]:
+    """Per attendee and round, the meetings that differ from ``old`` to ``new`` (by name)."""
+
+    def seats(version: ScheduleVersion) -> dict[tuple[int, int], tuple[Attendee, int]]:
+        out = {}
+        for m in version.meetings:
+            out[(m.attendee_a_id, m.round)] = (m.attendee_b, m.table)
+            out[(m.attendee_b_id, m.round)] = (m.attendee_a, m.table)
+        return out
+
+    before, after = seats(old), seats(new)
+    people = {a.id: a for a in old.event.attendees}
+    changes = []
+    for key in before.keys() | after.keys():
+        was, now = before.get(key), after.get(key)
+        same = was and now and was[0].id == now[0].id and was[1] == now[1]
+        if not same and key[0] in people:
+            changes.append(Change(people[key[0]], key[1], was, now))
+    return sorted(changes, key=lambda c: (c.attendee.name.casefold(), c.attendee.id, c.round))
