@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Attendee, Event, ScheduleVersion
+from app.models import Attendee, Event, OutboxMessage, ScheduleVersion
 from app.models.common import utcnow
 from app.services import replanning, scheduling
 from app.services.replanning import (
@@ -17,8 +17,10 @@ from app.services.replanning import (
     next_round,
     replan_event,
     replan_plan,
+    version_changes,
 )
 from tests.conftest import post_form
+from tests.smtp_server import smtp_server
 from tests.test_scheduling import build
 
 Line = tuple[int, int, int, int]  # (round, table, attendee id, attendee id), smaller id first
@@ -183,3 +185,42 @@ def test_changes_page_lists_old_and_new_meetings_per_attendee(published, login_a
     first = client.get(f"/organiser/events/{event.slug}/schedule/changes?new=1")
     assert "nothing to compare" in first.get_data(as_text=True)
     assert client.get(f"/organiser/events/{event.slug}/schedule/changes?new=9").status_code == 404
+
+
+def test_replan_emails_only_the_affected_attendees_when_smtp_is_set(
+    app, published, login_as
+) -> None:
+    """With SMTP_HOST set, the present attendees whose agenda changed get it by e-mail."""
+    event, version, no_shows = published
+    client: FlaskClient = login_as(event.organiser)
+    with smtp_server() as (mailbox, port):
+        app.config.update(
+            SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False, SMTP_USER=None, SMTP_TIMEOUT=5.0
+        )
+        url = f"/organiser/events/{event.slug}/replan"
+        text = post_form(client, url, {"from_round": 2}, follow_redirects=True).get_data(
+            as_text=True
+        )
+    db.session.expire_all()
+    new = db.session.get(Event, event.id).published_version
+    absent = {p.email for p in no_shows}
+    affected = {c.attendee.email for c in version_changes(version, new)} - absent
+    assert affected and len(affected) < len(event.attendees) - len(absent)
+    got = mailbox.by_recipient()
+    assert set(got) == affected
+    for address, mail in got.items():
+        person = next(a for a in event.attendees if a.email == address)
+        assert f"/a/{person.token}" in mail.body
+    n = len(affected)
+    assert f"Updated agendas e-mailed to {n} of {n} affected attendee" in text
+
+
+def test_replan_without_smtp_points_to_the_outbox(app, published, login_as) -> None:
+    """Without SMTP_HOST nothing is sent; the flash says where the updated agendas are."""
+    event, _, _ = published
+    app.config["SMTP_HOST"] = None
+    client: FlaskClient = login_as(event.organiser)
+    url = f"/organiser/events/{event.slug}/replan"
+    text = post_form(client, url, {"from_round": 2}, follow_redirects=True).get_data(as_text=True)
+    assert "e-mail is not configured (SMTP_HOST)" in text and "Send agenda links" in text
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0

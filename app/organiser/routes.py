@@ -16,6 +16,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -66,6 +67,7 @@ from app.services.events import (
 )
 from app.services.exporting import schedule_csv, schedule_xlsx
 from app.services.followup_progress import followup_progress
+from app.services.followups import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
 from app.services.importing import ImportRefused, UploadExpired, commit_import, stage_import
 from app.services.mailing import (
     links_csv,
@@ -75,6 +77,7 @@ from app.services.mailing import (
     reissue_link,
     send_links,
 )
+from app.services.paper import find_attendees, paper_rows, save_paper_answers
 from app.services.printing_data import (
     NothingPublished,
     agenda_data,
@@ -84,6 +87,7 @@ from app.services.printing_data import (
 )
 from app.services.replanning import (
     ReplanRefused,
+    ReplanReport,
     next_round,
     replan_event,
     replan_plan,
@@ -662,6 +666,44 @@ def followups(slug: str) -> ResponseReturnValue:
     )
 
 
+@bp.route("/events/<slug>/paper", methods=["GET", "POST"])
+@login_required
+def paper(slug: str) -> ResponseReturnValue:
+    """Key in paper follow-up forms: find an attendee (name or meeting id), save all rows."""
+    event = organiser_event(slug)
+    form = ConfirmForm()
+    source = request.form if request.method == "POST" else request.args
+    attendee_id = source.get("attendee", type=int)
+    attendee = event_attendee(event, attendee_id) if attendee_id else None
+    query = request.args.get("q", "").strip()
+    matches = find_attendees(event, query) if query and attendee is None else []
+    if len(matches) == 1:
+        return redirect(url_for("organiser.paper", slug=slug, attendee=matches[0].id))
+    rows = paper_rows(attendee) if attendee else []
+    if attendee is not None and form.validate_on_submit():
+        rows, saved = save_paper_answers(attendee, request.form)
+        if saved:
+            plural = "s" if saved != 1 else ""
+            flash(f"Saved {saved} answer{plural} for {attendee.name}.", "success")
+            return redirect(url_for("organiser.paper", slug=slug))
+        if not any(row.errors for row in rows):
+            flash("Nothing keyed in: nothing saved.", "warning")
+        else:
+            flash("Nothing saved: please check the rows marked below.", "error")
+    return render_template(
+        "organiser/paper.html",
+        event=event,
+        form=form,
+        query=query,
+        matches=matches,
+        attendee=attendee,
+        rows=rows,
+        held_labels=HELD_LABELS,
+        next_step_labels=NEXT_STEP_LABELS,
+        currencies=CURRENCIES,
+    )
+
+
 # Printing: badges, agendas with follow-up forms, table signs (PDF downloads)
 
 
@@ -753,6 +795,7 @@ def replan(slug: str) -> ResponseReturnValue:
             flash(str(refused), "error")
             return redirect(url_for("organiser.replan", slug=slug, from_round=from_round))
         flash(report.summary(), "success")
+        _mail_replanned(event, report)
         number = report.version.number
         return redirect(url_for("organiser.schedule_changes", slug=slug, new=number))
     try:
@@ -761,6 +804,28 @@ def replan(slug: str) -> ResponseReturnValue:
         flash(f"{str(refused).capitalize()}.", "warning")
         return redirect(url_for("organiser.event", slug=slug))
     return render_template("organiser/replan.html", event=event, plan=plan, form=form)
+
+
+def _mail_replanned(event: Event, report: ReplanReport) -> None:
+    """E-mail the updated agenda to the attendees the re-plan affected, when SMTP is set."""
+    affected = report.affected
+    if not affected:
+        return
+    people = f"{len(affected)} affected attendee{'s' if len(affected) != 1 else ''}"
+    if not current_app.config["SMTP_HOST"]:
+        flash(
+            f"{people.capitalize()} (agenda changed): e-mail is not configured (SMTP_HOST), "
+            'so nothing was sent: on "Send agenda links", "Send to the changed" puts their '
+            "updated agendas in the outbox to copy, or use the links CSV.",
+            "warning",
+        )
+        return
+    sent = send_links(event, affected)
+    flash(
+        f"Updated agendas e-mailed to {sent.sent} of {people}"
+        + (f"; {sent.failed} failed and stay in the outbox." if sent.failed else "."),
+        "error" if sent.failed else "success",
+    )
 
 
 @bp.get("/events/<slug>/schedule/changes")

@@ -115,6 +115,7 @@ class ReplanReport:
     dropped: int
     added: int
     seconds: float
+    affected: list[Attendee] = field(default_factory=list)  # present, agenda changed
 
     def summary(self) -> str:
         """The sentence the organiser reads."""
@@ -200,7 +201,13 @@ def _replan(
     event.published_version_id = version.id
     db.session.commit()
     return ReplanReport(
-        version, len(absent_ids), result.changed, result.dropped, result.added, result.seconds
+        version,
+        len(absent_ids),
+        result.changed,
+        result.dropped,
+        result.added,
+        result.seconds,
+        [ei.attendees[i] for i in result.affected],
     )
 
 

@@ -120,6 +120,9 @@ def sample(live_server: LiveServer) -> Sample:
             urls["organiser.schedule (one attendee)"] = url_for(
                 "organiser.schedule", slug=event.slug, attendee=values["attendee_id"]
             )
+            urls["organiser.paper (one attendee)"] = url_for(
+                "organiser.paper", slug=event.slug, attendee=first.attendee_a_id
+            )
     return Sample(account, urls)
 
 
