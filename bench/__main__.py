@@ -470,14 +470,16 @@ def _replan_note(measured: str, workers: int) -> str:
 def _load_note(measured: str) -> str:
     """What the load table's figures mean and how they were measured."""
     return (
-        f"{measured}; load average before the load test {_load_average()}. "
-        f"{load.ATTENDEES} synthetic attendees with a solver-built, published schedule on "
-        f"PostgreSQL; gunicorn with {load.WORKERS} gthread workers x {load.THREADS} threads on "
-        "127.0.0.1; the load generator (`bench/load_client.py`, asyncio) in a second process, "
-        "one keep-alive connection per user, each user reading their own `/a/<token>` agenda "
-        "(an answer without their name counts as an error). Latency: from sending the request "
-        "(or connecting) to the last byte. Server, database and load generator share the "
-        "machine's cores. Goal (issue 4): p95 < 50 ms and 0 errors."
+        f"{measured}. {load.ATTENDEES} synthetic attendees with a solver-built, published "
+        f"schedule on PostgreSQL; gunicorn with {load.WORKERS} gthread workers x "
+        f"{load.THREADS} threads on 127.0.0.1; the load generator (`bench/load_client.py`, "
+        "asyncio) in a second process, one keep-alive connection per user, each user reading "
+        "their own `/a/<token>` agenda (an answer without their name counts as an error). "
+        "Latency: from sending the request (or connecting) to the last byte. App CPU: what "
+        "gunicorn's processes used per request (PostgreSQL's work not included). Server, "
+        "database and load generator share the machine's cores; load before: its 1-minute "
+        "load average as the scenario started, since other work on the cores lengthens every "
+        "wait. Goal (issue 4): p95 < 50 ms and 0 errors."
     )
 
 

@@ -77,6 +77,7 @@ HEADER = [
     "max ms",
     "req/s",
     "app CPU ms/req",
+    "load before",
     "target",
     "met",
 ]
@@ -112,6 +113,7 @@ class LoadRun:
     error_reasons: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # used by gunicorn's processes during the scenario
+    load_before: float | None = None  # the machine's 1-minute load average at the start
     failure: str = ""  # the bench could not run (no PostgreSQL, gunicorn did not start ...)
 
     def percentile(self, p: int) -> float | None:
@@ -164,6 +166,7 @@ class LoadRun:
             _ms(max(self.latencies_ms, default=None)),
             f"{self.rate:,.0f}",
             _ms(self.cpu_ms),
+            "-" if self.load_before is None else f"{self.load_before:.1f}",
             f"p95 < {TARGET_P95_MS:g} ms, 0 errors",
             "no" if self.misses() else "yes",
         ]
@@ -186,9 +189,10 @@ def bench_load(seed: int = 0) -> list[LoadRun]:
             with _gunicorn(url, folder) as (port, pid):
                 runs = []
                 for scenario in SCENARIOS:
-                    cpu = _tree_cpu_seconds(pid)
+                    cpu, before = _tree_cpu_seconds(pid), _load_average()
                     runs.append(_run_client(scenario, port, paths, path))
                     runs[-1].cpu_seconds = _tree_cpu_seconds(pid) - cpu
+                    runs[-1].load_before = before
     except BenchUnavailable as exc:
         return [LoadRun(s, "-", failure=str(exc)) for s in measured]
     return [r for r in runs if r.scenario.measured]
@@ -351,6 +355,14 @@ def _tree_cpu_seconds(pid: int) -> float:
         if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or its parent
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def _load_average() -> float | None:
+    """The machine's 1-minute load average: other work on the cores skews latencies."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def _tail(log: Path) -> str:
