@@ -150,8 +150,9 @@ def _body(event: Event, attendee: Attendee, meetings: Sequence[Meeting]) -> str:
             lines += [
                 f"{slot}, {event.table_label(meeting.table)}",
                 f"  {other.name}, {other.company} ({other.kind}, {other.region})",
+                f"  Why: {'; '.join(explain_match(attendee, other))}",
+                "",
             ]
-            lines += [f"  Why: {'; '.join(explain_match(attendee, other))}", ""]
         lines += [
             "The page also puts the meetings in your calendar and, after each meeting, asks a "
             "one-minute follow-up.",
