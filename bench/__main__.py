@@ -478,8 +478,9 @@ def _load_note(measured: str) -> str:
         "Latency: from sending the request (or connecting) to the last byte. App CPU: what "
         "gunicorn's processes used per request (PostgreSQL's work not included). Server, "
         "database and load generator share the machine's cores; load before: its 1-minute "
-        "load average as the scenario started, since other work on the cores lengthens every "
-        "wait. Goal (issue 4): p95 < 50 ms and 0 errors."
+        "load average as the scenario started (the previous scenario's own work included), "
+        "since other work on the cores lengthens every wait. Goal (issue 4): p95 < 50 ms "
+        "and 0 errors."
     )
 
 
