@@ -19,7 +19,12 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.clock import local_now
-from app.services.scheduling import check_version, event_instance, next_version_number
+from app.services.scheduling import (
+    add_meetings,
+    check_version,
+    event_instance,
+    next_version_number,
+)
 from solver.replan import replan
 from solver.score import Scorer
 
@@ -181,18 +186,7 @@ def _replan(
             f"{result.dropped} dropped, {result.added} added"
         ),
     )
-    for m in result.meetings:
-        version.meetings.append(
-            Meeting(
-                round=m.round,
-                table=m.table,
-                attendee_a_id=ei.attendees[m.a].id,
-                attendee_b_id=ei.attendees[m.b].id,
-                score=scorer.pair(m.a, m.b),
-                reasons=scorer.reasons(m.a, m.b),
-                pinned=(m.round, m.pair) in pinned,
-            )
-        )
+    add_meetings(version, ei, scorer, result.meetings, pinned)
     db.session.add(version)
     db.session.flush()
     report = check_version(version)

@@ -301,18 +301,7 @@ def _build(job: SolveJob) -> None:
         baseline_objective=baseline,
         note="re-optimised around pinned meetings" if job.keep_pinned else "",
     )
-    for m in result.meetings:
-        version.meetings.append(
-            Meeting(
-                round=m.round,
-                table=m.table,
-                attendee_a_id=ei.attendees[m.a].id,
-                attendee_b_id=ei.attendees[m.b].id,
-                score=scorer.pair(m.a, m.b),
-                reasons=scorer.reasons(m.a, m.b),
-                pinned=(m.round, m.pair) in pinned,
-            )
-        )
+    add_meetings(version, ei, scorer, result.meetings, pinned)
     db.session.add(version)
     db.session.flush()
     job.version_id = version.id
@@ -324,6 +313,28 @@ def _build(job: SolveJob) -> None:
     job.gap = result.gap
     job.finished_at = utcnow()
     db.session.commit()
+
+
+def add_meetings(
+    version: ScheduleVersion,
+    ei: EventInstance,
+    scorer: Scorer,
+    meetings: list[SolverMeeting],
+    pinned: set[tuple[int, tuple[int, int]]],
+) -> None:
+    """Append the solver's meetings to ``version`` as rows, with their scores and reasons."""
+    for m in meetings:
+        version.meetings.append(
+            Meeting(
+                round=m.round,
+                table=m.table,
+                attendee_a_id=ei.attendees[m.a].id,
+                attendee_b_id=ei.attendees[m.b].id,
+                score=scorer.pair(m.a, m.b),
+                reasons=scorer.reasons(m.a, m.b),
+                pinned=(m.round, m.pair) in pinned,
+            )
+        )
 
 
 def next_version_number(event: Event) -> int:
