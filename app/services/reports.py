@@ -1,0 +1,334 @@
+"""Sponsor and event reports: honest loyalty and ROI figures from every meeting that took place.
+
+The figures come from the published schedule and the follow-up answers, never from a sample
+the sponsor chose. Definitions (also shown on the report page):
+
+- *scheduled*: meetings of the published version involving one of the sponsor's people;
+- *held*: at least one side answered "yes, we met"; *no-show*: someone reported it did not
+  happen and nobody said it did;
+- *asked*: the other side of every held meeting (everyone who actually met the sponsor's
+  people is asked "how likely are you to recommend <company>?"); *answered*: those who gave a
+  0-10 recommendation; response rate = answered / asked;
+- *NPS*: % promoters (9-10) minus % detractors (0-6) of the answers, flagged as a small sample
+  below ``SMALL_SAMPLE`` answers; nothing is extrapolated;
+- ratings, comments, regions and kinds come from the other side's answers; next steps and
+  pipeline come from the sponsor's own people's answers (each deal counted once), pipeline
+  summed per currency, never converted.
+
+Every figure keeps the ids of the FollowUp rows behind it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Attendee, Event, FollowUp, Meeting
+
+SMALL_SAMPLE = 10  # NPS on fewer answers than this is flagged
+SPONSOR_KINDS = ("vendor", "distributor")
+COUNTED_STEPS = ("call", "proposal", "joint_deal", "deal_registered")
+NOT_HELD = ("they_no_show", "i_no_show")
+
+
+@dataclass
+class Measures:
+    """The figures for one set of meetings, each traceable to FollowUp ids."""
+
+    scheduled: int = 0
+    held: int = 0
+    no_shows: int = 0
+    asked: int = 0
+    recommends: list[FollowUp] = field(default_factory=list)  # the asked side's 0-10 answers
+    ratings: list[FollowUp] = field(default_factory=list)  # the asked side's 1-5 ratings
+    why: list[FollowUp] = field(default_factory=list)  # verbatim comments of the asked side
+    next_steps: dict[str, list[int]] = field(
+        default_factory=lambda: {step: [] for step in COUNTED_STEPS}
+    )
+    pipeline: dict[str, float] = field(default_factory=dict)  # currency -> total
+    pipeline_ids: dict[str, list[int]] = field(default_factory=dict)
+    held_ids: list[int] = field(default_factory=list)
+    no_show_ids: list[int] = field(default_factory=list)
+    regions: Counter[str] = field(default_factory=Counter)  # people met, by region
+    kinds: Counter[str] = field(default_factory=Counter)  # people met, by kind
+
+    @property
+    def answered(self) -> int:
+        """How many of those asked gave a 0-10 recommendation."""
+        return len(self.recommends)
+
+    @property
+    def response_rate(self) -> float | None:
+        """answered / asked, or None when nobody was asked."""
+        return self.answered / self.asked if self.asked else None
+
+    @property
+    def distribution(self) -> list[int]:
+        """How many answered 0, 1, ... 10."""
+        counts = [0] * 11
+        for answer in self.recommends:
+            counts[answer.recommend] += 1
+        return counts
+
+    @property
+    def promoters(self) -> int:
+        """Answers of 9 or 10."""
+        return sum(1 for a in self.recommends if a.recommend >= 9)
+
+    @property
+    def detractors(self) -> int:
+        """Answers of 0 to 6."""
+        return sum(1 for a in self.recommends if a.recommend <= 6)
+
+    @property
+    def nps(self) -> float | None:
+        """% promoters minus % detractors, or None without answers."""
+        if not self.recommends:
+            return None
+        return 100 * (self.promoters - self.detractors) / self.answered
+
+    @property
+    def small_sample(self) -> bool:
+        """True when the NPS rests on fewer than SMALL_SAMPLE answers."""
+        return self.answered < SMALL_SAMPLE
+
+    @property
+    def avg_rating(self) -> float | None:
+        """The mean 1-5 rating, or None without ratings."""
+        if not self.ratings:
+            return None
+        return sum(a.rating for a in self.ratings) / len(self.ratings)
+
+    @property
+    def next_step_counts(self) -> dict[str, int]:
+        """Next step -> how many answers named it."""
+        return {step: len(ids) for step, ids in self.next_steps.items()}
+
+    @property
+    def recommend_ids(self) -> list[int]:
+        """The FollowUp ids behind the NPS."""
+        return [a.id for a in self.recommends]
+
+    @property
+    def rating_ids(self) -> list[int]:
+        """The FollowUp ids behind the average rating."""
+        return [a.id for a in self.ratings]
+
+
+@dataclass
+class RepReport:
+    """One of the sponsor's people and the figures for their meetings."""
+
+    attendee: Attendee
+    measures: Measures
+
+
+@dataclass
+class SponsorReport:
+    """A sponsor company's figures, its reps' and the event's for comparison."""
+
+    event: Event
+    company: str
+    people: list[Attendee]
+    measures: Measures
+    reps: list[RepReport]
+    event_measures: Measures  # every meeting of the event, both sides asked
+    answers: list[FollowUp]  # every answer about this sponsor's meetings (for the exports)
+
+
+@dataclass
+class EventReport:
+    """The organiser's report: all sponsors, partner-to-partner meetings, and the whole event."""
+
+    event: Event
+    sponsors: Measures
+    p2p: Measures
+    overall: Measures
+    teaming_share: float | None  # attendees with a joint deal or proposal next step / attendees
+    teaming_ids: list[int]
+    regions: Counter[str]  # attendees by region
+    score_bands: list[tuple[str, float | None, int]]  # (band, avg rating, ratings)
+
+
+# Loading
+
+
+def _published(event: Event) -> tuple[list[Meeting], dict[tuple[int, int, int], FollowUp]]:
+    """The published meetings and the answers keyed (round, who answered, about whom)."""
+    if event.published_version_id is None:
+        return [], {}
+    meetings = list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.version_id == event.published_version_id)
+            .order_by(Meeting.round, Meeting.table)
+        )
+    )
+    answers = db.session.scalars(
+        select(FollowUp).where(FollowUp.event_id == event.id).order_by(FollowUp.id)
+    )
+    return meetings, {(a.round, a.attendee_id, a.other_id): a for a in answers}
+
+
+def _measure(
+    sides: Iterable[tuple[Meeting, int, int]],
+    answers: dict[tuple[int, int, int], FollowUp],
+    people: dict[int, Attendee],
+) -> Measures:
+    """Figures for (meeting, subject id, asked id) triples; a meeting is counted once."""
+    m = Measures()
+    seen: set[int] = set()
+    for meeting, subject, asked in sides:
+        theirs = answers.get((meeting.round, asked, subject))
+        ours = answers.get((meeting.round, subject, asked))
+        said = [a for a in (ours, theirs) if a is not None]
+        held = any(a.held == "yes" for a in said)
+        if meeting.id not in seen:
+            seen.add(meeting.id)
+            m.scheduled += 1
+            if held:
+                m.held += 1
+                m.held_ids += [a.id for a in said if a.held == "yes"]
+            elif any(a.held in NOT_HELD for a in said):
+                m.no_shows += 1
+                m.no_show_ids += [a.id for a in said]
+        if not held:
+            continue
+        m.asked += 1
+        other = people[asked]
+        m.regions[other.region] += 1
+        m.kinds[other.kind] += 1
+        if theirs is not None and theirs.held == "yes":
+            if theirs.recommend is not None:
+                m.recommends.append(theirs)
+            if theirs.rating is not None:
+                m.ratings.append(theirs)
+            if theirs.why.strip():
+                m.why.append(theirs)
+        if ours is not None and ours.held == "yes":
+            if ours.next_step in m.next_steps:
+                m.next_steps[ours.next_step].append(ours.id)
+            if ours.pipeline_value and ours.currency:
+                currency = ours.currency.upper()
+                m.pipeline[currency] = m.pipeline.get(currency, 0.0) + ours.pipeline_value
+                m.pipeline_ids.setdefault(currency, []).append(ours.id)
+    return m
+
+
+def _both_sides(meetings: Iterable[Meeting]) -> list[tuple[Meeting, int, int]]:
+    """Each meeting seen from both sides: everyone is asked about the other."""
+    sides = []
+    for x in meetings:
+        sides += [(x, x.attendee_a_id, x.attendee_b_id), (x, x.attendee_b_id, x.attendee_a_id)]
+    return sides
+
+
+def _is_sponsor(person: Attendee) -> bool:
+    return person.kind in SPONSOR_KINDS
+
+
+# Reports
+
+
+def sponsor_companies(event: Event) -> list[str]:
+    """The companies of the event's vendors and distributors, sorted."""
+    return sorted({a.company for a in event.attendees if _is_sponsor(a)})
+
+
+def sponsor_report(event: Event, company: str) -> SponsorReport:
+    """The report on ``company``'s meetings at ``event`` (only its vendors and distributors)."""
+    people = {a.id: a for a in event.attendees}
+    ours = sorted(
+        (a for a in people.values() if _is_sponsor(a) and a.company == company),
+        key=lambda a: a.name,
+    )
+    ids = {a.id for a in ours}
+    meetings, answers = _published(event)
+    sides = []
+    for x in meetings:
+        if x.attendee_a_id in ids:
+            sides.append((x, x.attendee_a_id, x.attendee_b_id))
+        if x.attendee_b_id in ids:
+            sides.append((x, x.attendee_b_id, x.attendee_a_id))
+    reps = [
+        RepReport(rep, _measure([s for s in sides if s[1] == rep.id], answers, people))
+        for rep in ours
+    ]
+    mine = {x.id for x, _, _ in sides}
+    rows = [
+        a
+        for a in answers.values()
+        if (a.attendee_id in ids or a.other_id in ids)
+        and any(
+            x.round == a.round and {x.attendee_a_id, x.attendee_b_id} == {a.attendee_id, a.other_id}
+            for x in meetings
+            if x.id in mine
+        )
+    ]
+    return SponsorReport(
+        event=event,
+        company=company,
+        people=ours,
+        measures=_measure(sides, answers, people),
+        reps=reps,
+        event_measures=_measure(_both_sides(meetings), answers, people),
+        answers=sorted(rows, key=lambda a: a.id),
+    )
+
+
+def event_report(event: Event) -> EventReport:
+    """The organiser's report: sponsors vs partner-to-partner meetings, teaming, score bands."""
+    people = {a.id: a for a in event.attendees}
+    meetings, answers = _published(event)
+    sponsor_sides, p2p = [], []
+    for x in meetings:
+        a, b = people[x.attendee_a_id], people[x.attendee_b_id]
+        if _is_sponsor(a):
+            sponsor_sides.append((x, a.id, b.id))
+        if _is_sponsor(b):
+            sponsor_sides.append((x, b.id, a.id))
+        if not _is_sponsor(a) and not _is_sponsor(b):
+            p2p.append(x)
+    overall = _measure(_both_sides(meetings), answers, people)
+    teaming = sorted(
+        {
+            a.attendee_id
+            for a in answers.values()
+            if a.held == "yes" and a.next_step in ("joint_deal", "proposal")
+        }
+    )
+    return EventReport(
+        event=event,
+        sponsors=_measure(sponsor_sides, answers, people),
+        p2p=_measure(_both_sides(p2p), answers, people),
+        overall=overall,
+        teaming_share=len(teaming) / len(people) if people else None,
+        teaming_ids=teaming,
+        regions=Counter(a.region for a in people.values()),
+        score_bands=_score_bands(meetings, answers),
+    )
+
+
+def _score_bands(
+    meetings: list[Meeting], answers: dict[tuple[int, int, int], FollowUp]
+) -> list[tuple[str, float | None, int]]:
+    """Average rating per quartile of the planned score: does a higher score predict better?"""
+    ranked = sorted(meetings, key=lambda x: x.score)
+    if not ranked:
+        return []
+    bands: dict[int, list[int]] = defaultdict(list)
+    for i, x in enumerate(ranked):
+        band = 4 * i // len(ranked)
+        for who, other in ((x.attendee_a_id, x.attendee_b_id), (x.attendee_b_id, x.attendee_a_id)):
+            a = answers.get((x.round, who, other))
+            if a is not None and a.held == "yes" and a.rating is not None:
+                bands[band].append(a.rating)
+    labels = ("Lowest quarter", "Second quarter", "Third quarter", "Highest quarter")
+    return [
+        (labels[b], sum(bands[b]) / len(bands[b]) if bands[b] else None, len(bands[b]))
+        for b in range(4)
+    ]
