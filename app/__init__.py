@@ -44,11 +44,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser.routes import bp as organiser_bp
+    from app.sponsor.routes import bp as sponsor_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(organiser_bp)
     app.register_blueprint(attendee_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(sponsor_bp)
     register_cli(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     return app

@@ -12,6 +12,7 @@ from app.models.organiser import Organiser
 from app.models.outbox import OutboxMessage
 from app.models.request import MeetingRequest
 from app.models.schedule import Meeting, ScheduleVersion
+from app.models.sponsor import SponsorContact
 
 __all__ = [
     "Attendee",
@@ -23,4 +24,5 @@ __all__ = [
     "OutboxMessage",
     "ScheduleVersion",
     "SolveJob",
+    "SponsorContact",
 ]

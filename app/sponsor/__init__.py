@@ -1,0 +1,1 @@
+"""The sponsor's pages: their company's report, under /s."""

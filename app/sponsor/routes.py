@@ -1,0 +1,70 @@
+"""Every page a sponsor contact uses, under /s: their company's report and its exports.
+
+Sponsor contacts have no account: the secret token in their link is their only credential.
+Access is checked in one place, ``sponsor_by_token(token)``, which answers 404 for an unknown
+or re-issued token; the company shown is always the contact's own, never taken from the URL.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Blueprint, Response, abort, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import SponsorContact
+from app.services.reports import SMALL_SAMPLE, report_csv, report_xlsx, sponsor_report
+
+bp = Blueprint("sponsor", __name__, url_prefix="/s")
+
+# Tokens are secrets.token_urlsafe(32): 43 characters. Anything else is not worth a query.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sponsor_by_token(token: str) -> SponsorContact:
+    """The sponsor contact whose current link carries ``token``, else 404."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        abort(404)
+    contact = db.session.scalar(select(SponsorContact).where(SponsorContact.token == token))
+    if contact is None or not secrets.compare_digest(contact.token, token):
+        abort(404)
+    return contact
+
+
+def _download(body: str | bytes, mimetype: str, name: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/<token>")
+def report(token: str) -> ResponseReturnValue:
+    """The company's report page."""
+    contact = sponsor_by_token(token)
+    data = sponsor_report(contact.event, contact.company)
+    return render_template(
+        "sponsor/report.html", contact=contact, report=data, small_sample=SMALL_SAMPLE
+    )
+
+
+@bp.get("/<token>/report.csv")
+def report_rows_csv(token: str) -> ResponseReturnValue:
+    """The answers behind the report as CSV."""
+    contact = sponsor_by_token(token)
+    body = report_csv(sponsor_report(contact.event, contact.company))
+    return _download(body.encode("utf-8"), "text/csv; charset=utf-8", "report.csv")
+
+
+@bp.get("/<token>/report.xlsx")
+def report_rows_xlsx(token: str) -> ResponseReturnValue:
+    """The answers behind the report as an XLSX workbook."""
+    contact = sponsor_by_token(token)
+    return _download(
+        report_xlsx(sponsor_report(contact.event, contact.company)), XLSX, "report.xlsx"
+    )
