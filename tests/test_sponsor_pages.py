@@ -7,6 +7,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import FollowUp, SponsorContact
@@ -93,7 +94,7 @@ def test_other_sponsor_sees_only_its_own(client, contacts) -> None:
 def test_unknown_reissued_or_attendee_tokens_get_404(client, contacts, cast) -> None:
     acme = contacts["Acme"]
     old = acme.token
-    for suffix in ("", "/report.csv", "/report.xlsx"):
+    for suffix in ("", "/report.csv", "/report.xlsx", "/report.pdf"):
         assert (
             client.get(f"/s/{old[:-1]}{'A' if old[-1] != 'A' else 'B'}{suffix}").status_code == 404
         )
@@ -104,3 +105,17 @@ def test_unknown_reissued_or_attendee_tokens_get_404(client, contacts, cast) -> 
     db.session.commit()
     assert client.get(f"/s/{old}").status_code == 404
     assert client.get(f"/s/{acme.token}").status_code == 200
+
+
+def test_pdf_text_has_the_known_figures(client, contacts) -> None:
+    response = client.get(f"/s/{contacts['Acme'].token}/report.pdf")
+    assert response.mimetype == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.get_data())).pages
+    text = " ".join(" ".join(p.extract_text() for p in pages).split())
+    assert "Acme at" in text
+    assert "Meetings scheduled 5" in text and "Meetings held 4" in text
+    assert "No-shows 1" in text and "Response rate 75%" in text
+    assert "NPS +0" in text and "Small sample" in text
+    assert "Pipeline EUR 3,000" in text and "Pipeline USD 500" in text
+    assert "Ünïcödé ça marche" in text
+    assert "Globex secret" not in text

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SponsorContact
+from app.services.report_pdf import render_sponsor_report
 from app.services.reports import SMALL_SAMPLE, report_csv, report_xlsx, sponsor_report
 
 bp = Blueprint("sponsor", __name__, url_prefix="/s")
@@ -68,3 +69,11 @@ def report_rows_xlsx(token: str) -> ResponseReturnValue:
     return _download(
         report_xlsx(sponsor_report(contact.event, contact.company)), XLSX, "report.xlsx"
     )
+
+
+@bp.get("/<token>/report.pdf")
+def report_pdf(token: str) -> ResponseReturnValue:
+    """The report as a PDF with charts."""
+    contact = sponsor_by_token(token)
+    body = render_sponsor_report(sponsor_report(contact.event, contact.company))
+    return _download(body, "application/pdf", "report.pdf")
