@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.access import event_attendee, organiser_event
 from app.extensions import db
-from app.models import Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob
+from app.models import Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob, SponsorContact
 from app.models.common import utcnow
 from app.organiser.forms import (
     AttendeeForm,
@@ -93,8 +93,17 @@ from app.services.replanning import (
     replan_plan,
     version_changes,
 )
+from app.services.reports import sponsor_companies
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
+from app.services.sponsors import (
+    SponsorRefused,
+    add_sponsor_contact,
+    reissue_sponsor_link,
+    remove_sponsor_contact,
+    sponsor_contacts,
+    sponsor_url,
+)
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -841,3 +850,61 @@ def schedule_changes(slug: str) -> ResponseReturnValue:
     old = event_version(event, old_number) if old_number >= 1 else None
     changes = version_changes(old, new) if old is not None else []
     return render_template("organiser/changes.html", event=event, old=old, new=new, changes=changes)
+
+
+# Sponsor contacts
+
+
+def event_sponsor_contact(event: Event, contact_id: int) -> SponsorContact:
+    """A sponsor contact of ``event`` (already access-checked), else 404."""
+    contact = db.session.get(SponsorContact, contact_id)
+    if contact is None or contact.event_id != event.id:
+        abort(404)
+    return contact
+
+
+@bp.route("/events/<slug>/sponsors", methods=["GET", "POST"])
+@login_required
+def sponsors(slug: str) -> ResponseReturnValue:
+    """Sponsor contacts: list, add one (POST), each with the link to their company's report."""
+    event = organiser_event(slug)
+    if request.method == "POST":
+        try:
+            contact = add_sponsor_contact(
+                event,
+                request.form.get("email", ""),
+                request.form.get("name", ""),
+                request.form.get("company", ""),
+            )
+        except SponsorRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"{contact.email} can now read {contact.company}'s report.", "success")
+        return redirect(url_for("organiser.sponsors", slug=slug))
+    return render_template(
+        "organiser/sponsors.html",
+        event=event,
+        contacts=sponsor_contacts(event),
+        companies=sponsor_companies(event),
+        sponsor_url=sponsor_url,
+    )
+
+
+@bp.post("/events/<slug>/sponsors/<int:contact_id>/remove")
+@login_required
+def sponsor_remove(slug: str, contact_id: int) -> ResponseReturnValue:
+    """Remove a sponsor contact; their link stops working."""
+    contact = event_sponsor_contact(organiser_event(slug), contact_id)
+    remove_sponsor_contact(contact)
+    flash(f"{contact.email} can no longer read the report.", "success")
+    return redirect(url_for("organiser.sponsors", slug=slug))
+
+
+@bp.post("/events/<slug>/sponsors/<int:contact_id>/reissue-link")
+@login_required
+def sponsor_reissue_link(slug: str, contact_id: int) -> ResponseReturnValue:
+    """Give a sponsor contact a new link; the old one stops working."""
+    contact = event_sponsor_contact(organiser_event(slug), contact_id)
+    reissue_sponsor_link(contact)
+    flash(f"{contact.email} has a new link; the old one no longer works.", "success")
+    return redirect(url_for("organiser.sponsors", slug=slug))
