@@ -48,3 +48,15 @@ def test_only_vendor_companies_can_have_contacts(event, cast, login_as) -> None:
 def test_another_organiser_gets_404(event, cast, login_as, make_organiser) -> None:
     stranger = login_as(make_organiser())
     assert stranger.get(f"/organiser/events/{event.slug}/sponsors").status_code == 404
+
+
+def test_event_report_page_shows_sponsors_and_p2p(event, cast, login_as) -> None:
+    staff = login_as(event.organiser)
+    html = staff.get(f"/organiser/events/{event.slug}/report").get_data(as_text=True)
+    assert "Partner-to-partner" in html and "joint deal" in html
+    assert "EUR 3,000" in html and "USD 500" in html
+
+
+def test_event_report_is_404_for_another_organiser(event, cast, login_as, make_organiser) -> None:
+    stranger = login_as(make_organiser())
+    assert stranger.get(f"/organiser/events/{event.slug}/report").status_code == 404

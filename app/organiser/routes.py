@@ -93,7 +93,7 @@ from app.services.replanning import (
     replan_plan,
     version_changes,
 )
-from app.services.reports import sponsor_companies
+from app.services.reports import event_report, sponsor_companies
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
 from app.services.sponsors import (
@@ -908,3 +908,16 @@ def sponsor_reissue_link(slug: str, contact_id: int) -> ResponseReturnValue:
     reissue_sponsor_link(contact)
     flash(f"{contact.email} has a new link; the old one no longer works.", "success")
     return redirect(url_for("organiser.sponsors", slug=slug))
+
+
+@bp.get("/events/<slug>/report")
+@login_required
+def event_report_page(slug: str) -> ResponseReturnValue:
+    """The event report: sponsor vs P2P meetings, teaming, planned score vs rating."""
+    event = organiser_event(slug)
+    return render_template(
+        "organiser/event_report.html",
+        event=event,
+        report=event_report(event),
+        companies=sponsor_companies(event),
+    )
