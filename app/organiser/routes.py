@@ -99,8 +99,11 @@ from app.services.scheduling import BuildError, active_job, job_status, publish,
 from app.services.sponsors import (
     SponsorRefused,
     add_sponsor_contact,
+    links_sent_at,
     reissue_sponsor_link,
     remove_sponsor_contact,
+    send_sponsor_links,
+    sending_summary,
     sponsor_contacts,
     sponsor_url,
 )
@@ -880,6 +883,8 @@ def sponsors(slug: str) -> ResponseReturnValue:
             flash(str(refused), "error")
         else:
             flash(f"{contact.email} can now read {contact.company}'s report.", "success")
+            if request.form.get("send_link"):
+                flash(*sending_summary(send_sponsor_links(event, [contact])))
         return redirect(url_for("organiser.sponsors", slug=slug))
     return render_template(
         "organiser/sponsors.html",
@@ -887,7 +892,32 @@ def sponsors(slug: str) -> ResponseReturnValue:
         contacts=sponsor_contacts(event),
         companies=sponsor_companies(event),
         sponsor_url=sponsor_url,
+        sent_at=links_sent_at(event),
+        smtp_host=current_app.config["SMTP_HOST"],
     )
+
+
+@bp.post("/events/<slug>/sponsors/send")
+@login_required
+def sponsor_send_links(slug: str) -> ResponseReturnValue:
+    """E-mail every contact their report link, or only those not sent their current one."""
+    event = organiser_event(slug)
+    scope = request.form.get("scope")
+    if scope not in ("all", "unsent"):
+        abort(400)
+    report = send_sponsor_links(event, unsent_only=scope == "unsent")
+    flash(*sending_summary(report))
+    return redirect(url_for("organiser.sponsors", slug=slug))
+
+
+@bp.post("/events/<slug>/sponsors/<int:contact_id>/send")
+@login_required
+def sponsor_send_link(slug: str, contact_id: int) -> ResponseReturnValue:
+    """E-mail one contact their current report link."""
+    event = organiser_event(slug)
+    contact = event_sponsor_contact(event, contact_id)
+    flash(*sending_summary(send_sponsor_links(event, [contact])))
+    return redirect(url_for("organiser.sponsors", slug=slug))
 
 
 @bp.post("/events/<slug>/sponsors/<int:contact_id>/remove")

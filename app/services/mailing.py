@@ -13,6 +13,8 @@ link, the meetings, their times, tables and partners, the event's date and place
 the last agenda e-mail stored for them that did not fail. Someone never written to, or whose
 last e-mail failed, counts as changed, so "send to the changed ones" is also the retry after an
 SMTP outage. A message kept in the outbox without SMTP counts as handed over.
+
+``store_and_send`` and ``deliver`` also carry the sponsor report links (app/services/sponsors.py).
 """
 
 from __future__ import annotations
@@ -257,6 +259,21 @@ def send_links(
         and stays in the outbox; it never stops the others.
     """
     messages, unchanged = _compose_all(event, attendees, changed_only)
+    return store_and_send(messages, unchanged)
+
+
+def store_and_send(messages: Sequence[OutboxMessage], unchanged: int = 0) -> SendReport:
+    """Store composed messages in the outbox, then send them when ``SMTP_HOST`` is set.
+
+    Shared by every kind of e-mail (agenda links, sponsor report links).
+
+    Args:
+        messages: new, unsaved messages.
+        unchanged: how many the caller skipped, carried into the report.
+
+    Returns:
+        Counts of stored, sent and failed messages, with the first few errors.
+    """
     db.session.add_all(messages)
     db.session.commit()  # stored before any sending: a crash or an SMTP outage loses nothing
     config = current_app.config
