@@ -28,7 +28,12 @@ from app.models.common import utcnow
 from app.models.event import valid_timezone
 from app.services import printing, scheduling
 from app.services.accounts import AccountError, create_organiser, find_organiser
-from app.services.demo import DEMO_EVENT, create_demo_event, reset_demo_organiser
+from app.services.demo import (
+    DEMO_EVENT,
+    create_demo_event,
+    finish_past_demo,
+    reset_demo_organiser,
+)
 from app.services.events import create_event, default_start
 from app.services.importing import ImportPreview, ImportRefused, apply_import, preview_import
 from app.services.printing_data import (
@@ -360,6 +365,12 @@ def worker_command(burst: bool) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Synthetic event seed.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=10.0, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has any event.")
+@click.option(
+    "--past",
+    is_flag=True,
+    help="An event that took place yesterday, with made-up follow-up answers, sponsor "
+    "contacts and follow-ups closed, so the reports show figures.",
+)
 @with_appcontext
 def demo_command(
     attendees: int,
@@ -368,17 +379,21 @@ def demo_command(
     seed: int,
     time_limit: float,
     if_empty: bool,
+    past: bool,
 ) -> None:
     """Create a demo event with realistic attendees and a published schedule; print the login.
 
-    Each run adds a new demo event and gives the demo organiser a new password.
+    Each run adds a new demo event and gives the demo organiser a new password. With --past
+    the event started yesterday and its follow-ups are filled in (demo data, seeded by --seed).
     """
     if if_empty and db.session.scalar(select(Event.id).limit(1)) is not None:
         click.echo("The database has events already: no demo event created.")
         return
     organiser, password = reset_demo_organiser()
     try:
-        event, imported = create_demo_event(organiser, attendees, rounds, tables, seed, time_limit)
+        event, imported = create_demo_event(
+            organiser, attendees, rounds, tables, seed, time_limit, past=past
+        )
     except ImportRefused as exc:  # the generator wrote a file the importer refuses: a bug
         for problem in exc.preview.problems:
             click.echo(str(problem), err=True)
@@ -396,10 +411,20 @@ def demo_command(
         f"{event.tables} tables; schedule version {summary['version']} published "
         f"({summary['meetings']} meetings, gap {summary['gap']:.2%})."
     )
+    if past:
+        done = finish_past_demo(event, seed)
+        contacts = len(done.contacts)
+        click.echo(
+            f"Took place on {event.starts_at:%Y-%m-%d} from {event.starts_at:%H:%M} "
+            f"({event.timezone}): {done.answers} follow-up answers, {contacts} sponsor "
+            f"contact{'' if contacts == 1 else 's'}, follow-ups closed."
+        )
     click.echo(f"  Log in at: {base}/organiser/login")
     click.echo(f"  E-mail:    {organiser.email}")
     click.echo(f"  Password:  {password}")
     click.echo(f"  Event:     {event.slug}  ({base}/organiser/events/{event.slug})")
+    if past:
+        click.echo(f"  Report:    {base}/organiser/events/{event.slug}/report")
 
 
 # Printing: badges, agendas with follow-up forms, table signs (PDF)

@@ -10,10 +10,13 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Event, Organiser
+from app.models import Event, FollowUp, Organiser, SponsorContact
+from app.models.common import utcnow
+from app.models.followup import HELD, NEXT_STEPS
 from app.services import scheduling
 from app.services.accounts import authenticate, find_organiser
-from app.services.demo import DEMO_EMAIL, DEMO_EVENT
+from app.services.demo import DEMO_EMAIL, DEMO_EVENT, simulate_followups
+from app.services.reports import SPONSOR_KINDS, event_report, sponsor_companies
 
 FAST = ["--attendees", "20", "--rounds", "5", "--time-limit", "2"]
 
@@ -97,3 +100,76 @@ def test_a_demo_whose_rules_cannot_hold_exits_2(runner: FlaskCliRunner, app_ctx)
     assert "No schedule holding every hard rule:" in result.stdout
     event = db.session.scalar(select(Event))
     assert event.attendee_count() == 20 and event.published_version is None
+
+
+PAST = ["--past", "--attendees", "30", "--rounds", "6", "--time-limit", "2", "--seed", "7"]
+
+
+def answer_rows(event: Event) -> list[tuple]:
+    """The event's answers, comparable between runs."""
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.event_id == event.id))
+    return sorted(
+        (a.attendee_id, a.other_id, a.round, a.held, a.rating, a.recommend, a.next_step)
+        + (a.pipeline_value, a.currency, a.why, a.created_at)
+        for a in rows
+    )
+
+
+def test_a_past_demo_has_answers_sponsor_contacts_and_reports(
+    runner: FlaskCliRunner, app_ctx
+) -> None:
+    """``demo --past``: held yesterday, answered, closed; the reports have figures to show."""
+    result = runner.invoke(args=["demo", *PAST])
+    assert result.exit_code == 0, result.output
+    event = db.session.scalar(select(Event).where(Event.slug == printed(result.stdout, "Event")))
+    yesterday = datetime.now(ZoneInfo("Europe/Amsterdam")).date() - timedelta(days=1)
+    assert event.starts_at == datetime.combine(yesterday, datetime.min.time()).replace(hour=9)
+    assert event.closed_at is not None and event.closed_at <= utcnow()
+    assert printed(result.stdout, "Report").endswith(f"/organiser/events/{event.slug}/report")
+
+    answers = list(db.session.scalars(select(FollowUp).where(FollowUp.event_id == event.id)))
+    contacts = list(
+        db.session.scalars(select(SponsorContact).where(SponsorContact.event_id == event.id))
+    )
+    counts = re.search(r"(\d+) follow-up answers, (\d+) sponsor contacts?,", result.stdout)
+    assert counts and counts.groups() == (str(len(answers)), str(len(contacts)))
+    meetings = event.published_version.meetings
+    assert len(meetings) < len(answers) < 2 * len(meetings)  # most, not all, answered
+    assert sorted(c.company for c in contacts) == sponsor_companies(event)
+    people = {a.id: a for a in event.attendees}
+    for answer in answers:
+        assert answer.held in HELD and answer.next_step in NEXT_STEPS
+        assert answer.created_at <= event.closed_at
+        if answer.held == "yes":
+            assert 1 <= answer.rating <= 5 and 0 <= answer.recommend <= 10
+        else:
+            assert answer.rating is None and answer.recommend is None
+        if answer.pipeline_value is not None:
+            assert answer.currency in ("EUR", "USD", "GBP")
+            assert people[answer.attendee_id].kind in SPONSOR_KINDS
+
+    report = event_report(event)
+    assert report.overall.held > 0 and report.overall.nps is not None
+    assert report.overall.no_shows + report.overall.unanswered > 0
+    bands = report.score_bands
+    assert [band for band, _, _ in bands][::3] == ["Lowest quarter", "Highest quarter"]
+    assert all(ratings >= 5 for _, _, ratings in bands)
+    assert bands[-1][1] > bands[0][1] + 0.5  # a better planned score, a better meeting
+
+    # The same seed gives the same answers.
+    before = answer_rows(event)
+    db.session.execute(FollowUp.__table__.delete().where(FollowUp.event_id == event.id))
+    db.session.commit()
+    assert simulate_followups(event, 7) == len(before)
+    assert answer_rows(event) == before
+
+
+def test_without_past_the_demo_has_no_answers(runner: FlaskCliRunner, app_ctx) -> None:
+    """The default demo (``make run``) is still tomorrow's event, open and unanswered."""
+    result = runner.invoke(args=["demo", *FAST])
+    assert result.exit_code == 0, result.output
+    assert "follow-up answers" not in result.stdout and "Report:" not in result.stdout
+    event = db.session.scalar(select(Event))
+    assert event.closed_at is None
+    assert db.session.scalar(select(func.count()).select_from(FollowUp)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SponsorContact)) == 0
