@@ -1,13 +1,13 @@
-"""The sponsor report as a PDF: a pure render function, figures as text, charts as vectors."""
+"""Sponsor and event reports as PDFs: pure render functions, figures as text, charts as vectors."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -15,7 +15,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.services.printing import BOLD, REGULAR, register_fonts
-from app.services.reports import SMALL_SAMPLE, Measures, SponsorReport
+from app.services.reports import (
+    COUNTED_STEPS,
+    SMALL_SAMPLE,
+    EventReport,
+    Measures,
+    SponsorReport,
+)
 
 STEP_LABELS = {
     "call": "Follow-up call",
@@ -23,84 +29,165 @@ STEP_LABELS = {
     "joint_deal": "Joint deal",
     "deal_registered": "Deal registered",
 }
+BLUE = colors.HexColor("#1d4ed8")
+
+# The look both reports share; register_fonts() must run before the first Paragraph is made.
+BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=13)
+H1 = ParagraphStyle("h1", parent=BODY, fontName=BOLD, fontSize=16, leading=20)
+H2 = ParagraphStyle(
+    "h2", parent=BODY, fontName=BOLD, fontSize=12, leading=16, spaceBefore=8, keepWithNext=1
+)  # a heading never ends a page without what it heads
+TABLE_STYLE = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+    ]
+)
+HEADED_TABLE_STYLE = TableStyle(
+    [("FONTNAME", (0, 0), (-1, 0), BOLD), ("ALIGN", (1, 0), (-1, -1), "RIGHT")],
+    parent=TABLE_STYLE,
+)
 
 
 def _fmt(value: float | None, spec: str = "{:.1f}") -> str:
     return "—" if value is None else spec.format(value)
 
 
-def _chart(labels: Sequence[str], values: Sequence[int]) -> Drawing:
-    """A vertical bar chart readable in black and white."""
+def _nps(m: Measures) -> str:
+    """The NPS, marked when it rests on fewer than SMALL_SAMPLE answers."""
+    if m.nps is None:
+        return "—"
+    return f"{m.nps:+.0f}" + (" (small sample)" if m.small_sample else "")
+
+
+def _chart(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    label_format: str = "%d",
+    value_max: float | None = None,
+) -> Drawing:
+    """A vertical bar chart readable in black and white; a None value is labelled "—"."""
     drawing = Drawing(170 * mm, 55 * mm)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 38 * mm
-    chart.data = [list(values) or [0]]
+    chart.data = [[0 if v is None else v for v in values] or [0]]
     chart.categoryAxis.categoryNames = list(labels) or [""]
     chart.categoryAxis.labels.fontName = REGULAR
     chart.valueAxis.labels.fontName = REGULAR
     chart.valueAxis.valueMin = 0
-    chart.bars[0].fillColor = colors.HexColor("#1d4ed8")
+    if value_max is not None:
+        chart.valueAxis.valueMax = value_max
+    chart.bars[0].fillColor = BLUE
     chart.barLabels.fontName = REGULAR
-    chart.barLabelFormat = "%d"
+    chart.barLabels.nudge = 6  # above the bar, not across its top edge
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [["—" if v is None else label_format % v for v in values] or [""]]
     drawing.add(chart)
     return drawing
 
 
-def _figures(m: Measures) -> list[list[str]]:
+def _comparison_chart(columns: Sequence[tuple[str, Measures]]) -> Drawing:
+    """NPS and average rating side by side, each on its own full scale, one bar per column."""
+    drawing = Drawing(170 * mm, 66 * mm)
+    names = [name.replace("-to-", "-to-\n", 1).replace(" ", "\n", 1) for name, _ in columns]
+    panels = (
+        ("NPS (−100 to +100)", [m.nps for _, m in columns], -100, 100, 50, "%+.0f"),
+        ("Average rating (1 to 5)", [m.avg_rating for _, m in columns], 0, 5, 1, "%.1f"),
+    )
+    for i, (title, values, low, high, step, label_format) in enumerate(panels):
+        chart = VerticalBarChart()
+        chart.x, chart.y = (14 + 86 * i) * mm, 14 * mm
+        chart.width, chart.height = 70 * mm, 42 * mm
+        chart.data = [[0 if v is None else v for v in values]]
+        chart.categoryAxis.categoryNames = names
+        chart.categoryAxis.labelAxisMode = "low"  # below the chart, clear of negative bars
+        chart.categoryAxis.labels.fontName = REGULAR
+        chart.categoryAxis.labels.fontSize = 8
+        chart.categoryAxis.labels.textAnchor = "middle"
+        chart.valueAxis.labels.fontName = REGULAR
+        chart.valueAxis.valueMin, chart.valueAxis.valueMax = low, high
+        chart.valueAxis.valueStep = step
+        chart.bars[0].fillColor = BLUE
+        chart.barLabels.fontName = REGULAR
+        chart.barLabels.fontSize = 8
+        chart.barLabels.nudge = 6
+        chart.barLabelFormat = "values"
+        chart.barLabelArray = [["—" if v is None else label_format % v for v in values]]
+        drawing.add(chart)
+        drawing.add(
+            String(chart.x + chart.width / 2, 60 * mm, title, fontName=BOLD, fontSize=9,
+                   textAnchor="middle")
+        )  # fmt: skip
+    return drawing
+
+
+def _figures(*columns: Measures) -> list[list[str]]:
+    """The figures table: one row per figure, one column per set of meetings.
+
+    Pipeline is listed per currency, never summed across currencies; a column without that
+    currency shows "—".
+    """
+
+    def row(label: str, value: Callable[[Measures], str]) -> list[str]:
+        return [label] + [value(m) for m in columns]
+
     rows = [
-        ["Meetings scheduled", str(m.scheduled)],
-        ["Meetings held", str(m.held)],
-        ["No-shows", str(m.no_shows)],
-        ["Asked (everyone met)", str(m.asked)],
-        ["Answered", str(m.answered)],
-        [
+        row("Meetings scheduled", lambda m: str(m.scheduled)),
+        row("Meetings held", lambda m: str(m.held)),
+        row("No-shows", lambda m: str(m.no_shows)),
+        row("Unanswered", lambda m: str(m.unanswered)),
+        row("Asked / answered", lambda m: f"{m.asked} / {m.answered}"),
+        row(
             "Response rate",
-            _fmt(None if m.response_rate is None else 100 * m.response_rate, "{:.0f}%"),
-        ],
-        ["NPS", _fmt(m.nps, "{:+.0f}")],
-        ["Promoters / detractors", f"{m.promoters} / {m.detractors}"],
-        ["Average rating (1-5)", _fmt(m.avg_rating)],
+            lambda m: _fmt(None if m.response_rate is None else 100 * m.response_rate, "{:.0f}%"),
+        ),
+        row("NPS", _nps),
+        row("Promoters / detractors", lambda m: f"{m.promoters} / {m.detractors}"),
+        row("Average rating (1-5)", lambda m: _fmt(m.avg_rating)),
     ]
-    rows += [[STEP_LABELS[s], str(n)] for s, n in m.next_step_counts.items()]
-    rows += [[f"Pipeline {c}", f"{total:,.0f}"] for c, total in sorted(m.pipeline.items())]
+    rows += [row(STEP_LABELS[s], lambda m, s=s: str(m.next_step_counts[s])) for s in COUNTED_STEPS]
+    currencies = sorted({c for m in columns for c in m.pipeline})
+    rows += [
+        row(f"Pipeline {c}", lambda m, c=c: _fmt(m.pipeline.get(c), "{:,.0f}")) for c in currencies
+    ]
     return rows
 
 
-def render_sponsor_report(report: SponsorReport) -> bytes:
-    """The report as PDF bytes (A4), set in DejaVu Sans so every name prints."""
-    register_fonts()
-    body = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=13)
-    h1 = ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=16, leading=20)
-    h2 = ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12, leading=16, spaceBefore=8)
-    m, e = report.measures, report.event_measures
-    table_style = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
-        ]
+def _pdf(story: list, title: str) -> bytes:
+    """The story as A4 PDF bytes."""
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=title, leftMargin=18 * mm, rightMargin=18 * mm).build(
+        story
     )
+    return out.getvalue()
+
+
+def render_sponsor_report(report: SponsorReport) -> bytes:
+    """The sponsor report as PDF bytes (A4), set in DejaVu Sans so every name prints."""
+    register_fonts()  # before the first Paragraph, which looks its font up
+    m, e = report.measures, report.event_measures
     story: list = [
-        Paragraph(escape(f"{report.company} at {report.event.name}"), h1),
+        Paragraph(escape(f"{report.company} at {report.event.name}"), H1),
         Paragraph(
             "Figures from every meeting of the published schedule; nothing is extrapolated. "
             "NPS = % promoters (9-10) minus % detractors (0-6) among those who met "
             f"{escape(report.company)}'s people.",
-            body,
+            BODY,
         ),
     ]
     if m.small_sample:
         story.append(
             Paragraph(
                 f"Small sample: the NPS rests on {m.answered} answers (fewer than {SMALL_SAMPLE}).",
-                body,
+                BODY,
             )
         )
-    story += [Paragraph("Figures", h2), Table(_figures(m), style=table_style)]
+    story += [Paragraph("Figures", H2), Table(_figures(m), style=TABLE_STYLE)]
     story += [
-        Paragraph("Answers by score (0-10)", h2),
+        Paragraph("Answers by score (0-10)", H2),
         _chart([str(i) for i in range(11)], m.distribution),
-        Paragraph("People met, by region", h2),
+        Paragraph("People met, by region", H2),
         _chart(list(m.regions), list(m.regions.values())),
     ]
     if len(report.reps) > 1:
@@ -116,25 +203,89 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
             ]
             for r in report.reps
         ]
-        story += [Paragraph("Per sales rep", h2), Table(rows, style=table_style)]
+        story += [Paragraph("Per sales rep", H2), Table(rows, style=TABLE_STYLE)]
     story += [
-        Paragraph("Compared with the whole event", h2),
+        Paragraph("Compared with the whole event", H2),
         Table(
             [
                 ["", report.company, "All meetings"],
                 ["Average rating", _fmt(m.avg_rating), _fmt(e.avg_rating)],
                 ["NPS", _fmt(m.nps, "{:+.0f}"), _fmt(e.nps, "{:+.0f}")],
             ],
-            style=table_style,
+            style=TABLE_STYLE,
         ),
-        Paragraph("What partners said", h2),
+        Paragraph("What partners said", H2),
     ]
-    story += [Paragraph(escape(f"“{a.why}” (answer {a.id})"), body) for a in m.why] or [
-        Paragraph("No comments.", body)
+    story += [Paragraph(escape(f"“{a.why}” (answer {a.id})"), BODY) for a in m.why] or [
+        Paragraph("No comments.", BODY)
     ]
     story.append(Spacer(1, 4 * mm))
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out, pagesize=A4, title=f"{report.company} report", leftMargin=18 * mm, rightMargin=18 * mm
-    ).build(story)
-    return out.getvalue()
+    return _pdf(story, f"{report.company} report")
+
+
+def render_event_report(report: EventReport) -> bytes:
+    """The organiser's event report as PDF bytes (A4): sponsors vs partner-to-partner meetings.
+
+    Sponsor meetings are those with a vendor or distributor on either side; in them the partner
+    side's answers give the NPS and ratings. In partner-to-partner meetings both sides are asked.
+    Set in DejaVu Sans so every name prints.
+    """
+    register_fonts()  # before the first Paragraph, which looks its font up
+    columns = [
+        ("Sponsor meetings", report.sponsors),
+        ("Partner-to-partner", report.p2p),
+        ("All meetings", report.overall),
+    ]
+    header = [""] + [name for name, _ in columns]
+    story: list = [
+        Paragraph(escape(f"{report.event.name}: event report"), H1),
+        Paragraph(
+            "Figures from every meeting of the published schedule; nothing is extrapolated. "
+            "NPS = % promoters (9-10) minus % detractors (0-6) among the answers; an NPS resting "
+            f"on fewer than {SMALL_SAMPLE} answers is marked “small sample”.",
+            BODY,
+        ),
+        Paragraph("Figures", H2),
+        Table([header, *_figures(*(m for _, m in columns))], style=HEADED_TABLE_STYLE),
+        Paragraph("NPS and average rating", H2),
+        _comparison_chart(columns),
+        Paragraph("Teaming", H2),
+    ]
+    if report.teaming_share is None:
+        story.append(Paragraph("No attendees.", BODY))
+    else:
+        story.append(
+            Paragraph(
+                f"{100 * report.teaming_share:.0f}% of attendees ({len(report.teaming_ids)}) "
+                "named at least one joint deal or proposal next step.",
+                BODY,
+            )
+        )
+    regions = report.regions.most_common()
+    story += [
+        Paragraph("Attendees, by region", H2),
+        _chart([r for r, _ in regions], [n for _, n in regions]),
+        Paragraph("Planned score vs rating", H2),
+        Paragraph(
+            "The published meetings split into quarters by the score the planner gave them, "
+            "with the average 1-5 rating their attendees gave: does a higher score predict a "
+            "better meeting?",
+            BODY,
+        ),
+    ]
+    if report.score_bands:
+        bands = [["Planned score", "Average rating", "Ratings"]]
+        bands += [[label, _fmt(avg), str(n)] for label, avg, n in report.score_bands]
+        story += [
+            Table(bands, style=HEADED_TABLE_STYLE),
+            _chart(
+                [label for label, _, _ in report.score_bands],
+                [avg for _, avg, _ in report.score_bands],
+                "%.1f",
+                value_max=5,
+            ),
+        ]
+    else:
+        story.append(Paragraph("No published meetings.", BODY))
+    story.append(Spacer(1, 4 * mm))
+    return _pdf(story, f"{report.event.name} event report")

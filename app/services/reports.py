@@ -20,19 +20,14 @@ Every figure keeps the ids of the FollowUp rows behind it.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
-from app.services.exporting import safe_cell
 
 SMALL_SAMPLE = 10  # NPS on fewer answers than this is flagged
 SPONSOR_KINDS = ("vendor", "distributor")
@@ -337,74 +332,3 @@ def _score_bands(
         (labels[b], sum(bands[b]) / len(bands[b]) if bands[b] else None, len(bands[b]))
         for b in range(4)
     ]
-
-
-# Exports of the rows behind a sponsor report
-
-ROWS_HEADER = (
-    "answer_id",
-    "round",
-    "answered_by",
-    "answered_by_company",
-    "answered_by_kind",
-    "answered_by_region",
-    "about",
-    "about_company",
-    "held",
-    "rating",
-    "recommend",
-    "next_step",
-    "pipeline_value",
-    "currency",
-    "why",
-)
-
-
-def report_rows(report: SponsorReport) -> list[list[object]]:
-    """One row per answer about the sponsor's meetings, cells neutralised with ``safe_cell``."""
-    rows = []
-    for a in report.answers:
-        values = (
-            a.id,
-            a.round,
-            a.attendee.name,
-            a.attendee.company,
-            a.attendee.kind,
-            a.attendee.region,
-            a.other.name,
-            a.other.company,
-            a.held,
-            a.rating,
-            a.recommend,
-            a.next_step,
-            a.pipeline_value,
-            a.currency,
-            a.why,
-        )
-        rows.append([safe_cell(v) for v in values])
-    return rows
-
-
-def report_csv(report: SponsorReport) -> str:
-    """The rows as CSV, UTF-8 with a BOM so spreadsheets keep accents."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ROWS_HEADER)
-    writer.writerows(report_rows(report))
-    return out.getvalue()
-
-
-def report_xlsx(report: SponsorReport) -> bytes:
-    """The rows as an XLSX workbook with a bold header."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Answers"
-    sheet.append(ROWS_HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in report_rows(report):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

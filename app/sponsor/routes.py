@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SponsorContact
+from app.services.report_exports import report_csv, report_xlsx
 from app.services.report_pdf import render_sponsor_report
-from app.services.reports import SMALL_SAMPLE, report_csv, report_xlsx, sponsor_report
+from app.services.reports import SMALL_SAMPLE, sponsor_report
 
 bp = Blueprint("sponsor", __name__, url_prefix="/s")
 

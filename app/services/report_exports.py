@@ -1,0 +1,137 @@
+"""The answers behind the sponsor and event reports, as CSV and XLSX for spreadsheets.
+
+One row per follow-up answer, every cell through ``safe_cell`` so that free text (a comment
+starting with "=") is shown, never run as a formula. CSV is UTF-8 with a BOM so spreadsheets
+keep accents.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from app.models import FollowUp
+from app.services.exporting import safe_cell
+
+# _published is private to reports.py; it is the one definition of "the published meetings and
+# their answers", so the event rows use it rather than a second query that could drift.
+from app.services.reports import SPONSOR_KINDS, EventReport, SponsorReport, _published
+
+ROWS_HEADER = (
+    "answer_id",
+    "round",
+    "answered_by",
+    "answered_by_company",
+    "answered_by_kind",
+    "answered_by_region",
+    "about",
+    "about_company",
+    "held",
+    "rating",
+    "recommend",
+    "next_step",
+    "pipeline_value",
+    "currency",
+    "why",
+)
+EVENT_ROWS_HEADER = (*ROWS_HEADER, "meeting_type")
+
+
+def _values(a: FollowUp) -> list[object]:
+    """One answer's cells in ``ROWS_HEADER`` order."""
+    return [
+        a.id,
+        a.round,
+        a.attendee.name,
+        a.attendee.company,
+        a.attendee.kind,
+        a.attendee.region,
+        a.other.name,
+        a.other.company,
+        a.held,
+        a.rating,
+        a.recommend,
+        a.next_step,
+        a.pipeline_value,
+        a.currency,
+        a.why,
+    ]
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV with CRLF line ends, UTF-8 with a BOM so spreadsheets keep accents."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], title: str) -> bytes:
+    """Rows as a one-sheet XLSX workbook named ``title``, with a bold header."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# The sponsor report
+
+
+def report_rows(report: SponsorReport) -> list[list[object]]:
+    """One row per answer about the sponsor's meetings, cells neutralised with ``safe_cell``."""
+    return [[safe_cell(v) for v in _values(a)] for a in report.answers]
+
+
+def report_csv(report: SponsorReport) -> str:
+    """The sponsor report's rows as CSV."""
+    return _csv(ROWS_HEADER, report_rows(report))
+
+
+def report_xlsx(report: SponsorReport) -> bytes:
+    """The sponsor report's rows as an XLSX workbook."""
+    return _xlsx(ROWS_HEADER, report_rows(report), "Answers")
+
+
+# The event report
+
+
+def event_rows(report: EventReport) -> list[list[object]]:
+    """One row per answer about a meeting of the published schedule, in answer order.
+
+    The last cell says whether the meeting was a sponsor meeting (a vendor or distributor on
+    either side) or partner-to-partner, as the event report splits them. Answers about
+    meetings of other (unpublished or older) versions are left out, as in the report.
+    """
+    meetings, answers = _published(report.event)
+    rows = []
+    for x in meetings:
+        sponsor = x.attendee_a.kind in SPONSOR_KINDS or x.attendee_b.kind in SPONSOR_KINDS
+        kind = "sponsor" if sponsor else "partner-to-partner"
+        for who, other in ((x.attendee_a_id, x.attendee_b_id), (x.attendee_b_id, x.attendee_a_id)):
+            a = answers.get((x.round, who, other))
+            if a is not None:
+                rows.append((a.id, [*_values(a), kind]))
+    return [[safe_cell(v) for v in values] for _, values in sorted(rows, key=lambda r: r[0])]
+
+
+def event_csv(report: EventReport) -> str:
+    """The event report's rows as CSV."""
+    return _csv(EVENT_ROWS_HEADER, event_rows(report))
+
+
+def event_xlsx(report: EventReport) -> bytes:
+    """The event report's rows as an XLSX workbook."""
+    return _xlsx(EVENT_ROWS_HEADER, event_rows(report), "Answers")
