@@ -145,3 +145,16 @@ def test_meetings_of_another_event_are_404(owner_client, event, make_event, make
     )
     assert swap.status_code == 404
     assert owner_client.get(f"/organiser/events/{event.slug}/jobs/99999").status_code == 404
+
+
+def test_edits_without_a_round_are_refused(owner_client, event):
+    build_via_web(owner_client, event)
+    meeting = event.latest_version().meetings[0]
+    a, b = meeting.attendee_a_id, meeting.attendee_b_id
+    base = f"/organiser/events/{event.slug}/schedule"
+    for url, data in (
+        (f"{base}/meetings/{meeting.id}/move", {"table": 1}),
+        (f"{base}/meetings/add", {"a": a, "b": b}),
+        (f"{base}/swap", {"x": a, "y": b, "round": "first"}),
+    ):
+        assert post_form(owner_client, url, data).status_code == 400, url

@@ -93,7 +93,7 @@ from app.services.replanning import (
     replan_plan,
     version_changes,
 )
-from app.services.reports import event_report, sponsor_companies
+from app.services.reports import sponsor_companies
 from app.services.review import schedule_review
 from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
 from app.services.sponsors import (
@@ -490,15 +490,21 @@ def meeting_remove(slug: str, meeting_id: int) -> ResponseReturnValue:
     return _edit(event, lambda: remove_meeting(event, meeting), "Meeting removed.")
 
 
+def _form_round() -> int:
+    """The ``round`` number a schedule edit form posted, else 400 (only a forged form omits it)."""
+    round_ = request.form.get("round", type=int)
+    if round_ is None:
+        abort(400)
+    return round_
+
+
 @bp.route("/events/<slug>/schedule/meetings/<int:meeting_id>/move", methods=["POST"])
 @login_required
 def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
     """Move a meeting to another round (and table)."""
     event = organiser_event(slug)
     meeting = event_meeting(event, meeting_id)
-    round_ = request.form.get("round", type=int)
-    if round_ is None:
-        abort(400)
+    round_ = _form_round()
     table = request.form.get("table", type=int) or _free_table(event, meeting, round_)
     return _edit(
         event,
@@ -514,9 +520,7 @@ def meeting_add(slug: str) -> ResponseReturnValue:
     event = organiser_event(slug)
     a = event_attendee(event, request.form.get("a", type=int) or 0)
     b = event_attendee(event, request.form.get("b", type=int) or 0)
-    round_ = request.form.get("round", type=int)
-    if round_ is None:
-        abort(400)
+    round_ = _form_round()
     return _edit(
         event,
         lambda: add_meeting(event, a, b, round_),
@@ -531,9 +535,7 @@ def schedule_swap(slug: str) -> ResponseReturnValue:
     event = organiser_event(slug)
     x = event_attendee(event, request.form.get("x", type=int) or 0)
     y = event_attendee(event, request.form.get("y", type=int) or 0)
-    round_ = request.form.get("round", type=int)
-    if round_ is None:
-        abort(400)
+    round_ = _form_round()
     return _edit(
         event,
         lambda: swap_attendees(event, round_, x, y),
@@ -938,16 +940,3 @@ def sponsor_reissue_link(slug: str, contact_id: int) -> ResponseReturnValue:
     reissue_sponsor_link(contact)
     flash(f"{contact.email} has a new link; the old one no longer works.", "success")
     return redirect(url_for("organiser.sponsors", slug=slug))
-
-
-@bp.get("/events/<slug>/report")
-@login_required
-def event_report_page(slug: str) -> ResponseReturnValue:
-    """The event report: sponsor vs P2P meetings, teaming, planned score vs rating."""
-    event = organiser_event(slug)
-    return render_template(
-        "organiser/event_report.html",
-        event=event,
-        report=event_report(event),
-        companies=sponsor_companies(event),
-    )

@@ -5,7 +5,8 @@ the sponsor chose. Definitions (also shown on the report page):
 
 - *scheduled*: meetings of the published version involving one of the sponsor's people;
 - *held*: at least one side answered "yes, we met"; *no-show*: someone reported it did not
-  happen and nobody said it did;
+  happen and nobody said it did; *unanswered*: nobody said either way (scheduled = held +
+  no-shows + unanswered);
 - *asked*: the other side of every held meeting (everyone who actually met the sponsor's
   people is asked "how likely are you to recommend <company>?"); *answered*: those who gave a
   0-10 recommendation; response rate = answered / asked;
@@ -32,6 +33,24 @@ from app.models import Attendee, Event, FollowUp, Meeting
 SMALL_SAMPLE = 10  # NPS on fewer answers than this is flagged
 SPONSOR_KINDS = ("vendor", "distributor")
 COUNTED_STEPS = ("call", "proposal", "joint_deal", "deal_registered")
+STEP_LABELS = {
+    "call": "Follow-up call",
+    "proposal": "Proposal",
+    "joint_deal": "Joint deal",
+    "deal_registered": "Deal registered",
+}
+FIGURES = {  # figure key -> what its answers are (steps and pipelines are described apart)
+    "held": "Answers saying the meeting took place",
+    "asked": "Answers saying the meeting took place (the other side of each was asked)",
+    "no-shows": "Answers reporting a no-show, for meetings nobody said took place",
+    "unanswered": "Meetings nobody answered about",
+    "answered": "Recommendation answers (0-10) of those asked",
+    "nps": "Recommendation answers (0-10) behind the NPS",
+    "promoters": "Promoters: recommendation 9 or 10",
+    "detractors": "Detractors: recommendation 0 to 6",
+    "rating": "Meeting ratings (1-5)",
+    "why": "Comments, verbatim",
+}
 NOT_HELD = ("they_no_show", "i_no_show")
 
 
@@ -42,6 +61,7 @@ class Measures:
     scheduled: int = 0
     held: int = 0
     no_shows: int = 0
+    unanswered: int = 0  # scheduled, but nobody said whether it took place
     asked: int = 0
     recommends: list[FollowUp] = field(default_factory=list)  # the asked side's 0-10 answers
     ratings: list[FollowUp] = field(default_factory=list)  # the asked side's 1-5 ratings
@@ -53,6 +73,7 @@ class Measures:
     pipeline_ids: dict[str, list[int]] = field(default_factory=dict)
     held_ids: list[int] = field(default_factory=list)
     no_show_ids: list[int] = field(default_factory=list)
+    unanswered_meetings: list[Meeting] = field(default_factory=list)
     regions: Counter[str] = field(default_factory=Counter)  # people met, by region
     kinds: Counter[str] = field(default_factory=Counter)  # people met, by kind
 
@@ -118,6 +139,37 @@ class Measures:
         """The FollowUp ids behind the average rating."""
         return [a.id for a in self.ratings]
 
+    def trace(self, figure: str) -> list[int] | None:
+        """The FollowUp ids behind ``figure`` (a key of ``FIGURES``), or None for an unknown one.
+
+        ``unanswered`` has no answers behind it by definition: see ``unanswered_meetings``.
+        """
+        if figure.startswith("step-") and figure[5:] in self.next_steps:
+            return self.next_steps[figure[5:]]
+        if figure.startswith("pipeline-"):
+            return self.pipeline_ids.get(figure[9:])
+        by_figure = {
+            "held": self.held_ids,
+            "asked": self.held_ids,
+            "no-shows": self.no_show_ids,
+            "unanswered": [],
+            "answered": self.recommend_ids,
+            "nps": self.recommend_ids,
+            "promoters": [a.id for a in self.recommends if a.recommend >= 9],
+            "detractors": [a.id for a in self.recommends if a.recommend <= 6],
+            "rating": self.rating_ids,
+            "why": [a.id for a in self.why],
+        }
+        return by_figure.get(figure)
+
+    def describe(self, figure: str) -> str:
+        """What ``figure`` counts, in words, for the page listing its answers."""
+        if figure.startswith("step-"):
+            return f"Answers naming the next step “{STEP_LABELS[figure[5:]]}”"
+        if figure.startswith("pipeline-"):
+            return f"Answers reporting pipeline in {figure[9:]}"
+        return FIGURES[figure]
+
 
 @dataclass
 class RepReport:
@@ -146,6 +198,7 @@ class EventReport:
 
     event: Event
     sponsors: Measures
+    by_sponsor: dict[str, Measures]  # company -> its meetings' figures, companies sorted
     p2p: Measures
     overall: Measures
     teaming_share: float | None  # attendees with a joint deal or proposal next step / attendees
@@ -196,6 +249,9 @@ def _measure(
             elif any(a.held in NOT_HELD for a in said):
                 m.no_shows += 1
                 m.no_show_ids += [a.id for a in said]
+            else:
+                m.unanswered += 1
+                m.unanswered_meetings.append(meeting)
         if not held:
             continue
         m.asked += 1
@@ -258,16 +314,9 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
         RepReport(rep, _measure([s for s in sides if s[1] == rep.id], answers, people))
         for rep in ours
     ]
-    mine = {x.id for x, _, _ in sides}
+    mine = {(x.round, frozenset((x.attendee_a_id, x.attendee_b_id))) for x, _, _ in sides}
     rows = [
-        a
-        for a in answers.values()
-        if (a.attendee_id in ids or a.other_id in ids)
-        and any(
-            x.round == a.round and {x.attendee_a_id, x.attendee_b_id} == {a.attendee_id, a.other_id}
-            for x in meetings
-            if x.id in mine
-        )
+        a for a in answers.values() if (a.round, frozenset((a.attendee_id, a.other_id))) in mine
     ]
     return SponsorReport(
         event=event,
@@ -294,6 +343,9 @@ def event_report(event: Event) -> EventReport:
         if not _is_sponsor(a) and not _is_sponsor(b):
             p2p.append(x)
     overall = _measure(_both_sides(meetings), answers, people)
+    by_company: dict[str, list[tuple[Meeting, int, int]]] = defaultdict(list)
+    for side in sponsor_sides:
+        by_company[people[side[1]].company].append(side)
     teaming = sorted(
         {
             a.attendee_id
@@ -304,6 +356,7 @@ def event_report(event: Event) -> EventReport:
     return EventReport(
         event=event,
         sponsors=_measure(sponsor_sides, answers, people),
+        by_sponsor={c: _measure(by_company[c], answers, people) for c in sorted(by_company)},
         p2p=_measure(_both_sides(p2p), answers, people),
         overall=overall,
         teaming_share=len(teaming) / len(people) if people else None,

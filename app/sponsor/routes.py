@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import SponsorContact
 from app.services.report_exports import report_csv, report_xlsx
 from app.services.report_pdf import render_sponsor_report
-from app.services.reports import SMALL_SAMPLE, sponsor_report
+from app.services.reports import SMALL_SAMPLE, STEP_LABELS, SponsorReport, sponsor_report
 
 bp = Blueprint("sponsor", __name__, url_prefix="/s")
 
@@ -37,7 +37,7 @@ def sponsor_by_token(token: str) -> SponsorContact:
     return contact
 
 
-def _download(body: str | bytes, mimetype: str, name: str) -> Response:
+def download(body: str | bytes, mimetype: str, name: str) -> Response:
     return Response(
         body,
         mimetype=mimetype,
@@ -45,14 +45,77 @@ def _download(body: str | bytes, mimetype: str, name: str) -> Response:
     )
 
 
+def render_report(data: SponsorReport, token: str | None, **links: str) -> str:
+    """The report page; ``token`` makes its links the sponsor's own, else ``links`` name them.
+
+    The organiser's preview of a sponsor's report passes its own download and trace URLs.
+    """
+    if token is not None:
+        links = {
+            "csv": url_for("sponsor.report_rows_csv", token=token),
+            "xlsx": url_for("sponsor.report_rows_xlsx", token=token),
+            "pdf": url_for("sponsor.report_pdf", token=token),
+            "answers": url_for("sponsor.report_answers", token=token, figure="FIGURE"),
+        }
+
+    def trace_url(figure: str, rep: int | None = None) -> str:
+        url = links["answers"].replace("FIGURE", figure)
+        if rep is None:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}rep={rep}"
+
+    return render_template(
+        "sponsor/report.html",
+        report=data,
+        small_sample=SMALL_SAMPLE,
+        step_labels=STEP_LABELS,
+        downloads=links,
+        trace_url=trace_url,
+        preview_note=links.get("note"),
+    )
+
+
+def render_answers(data: SponsorReport, figure: str, back_url: str, base_template: str) -> str:
+    """The answers (or meetings) behind one figure of ``data``, ``?rep=<id>`` for one rep's."""
+    measures = data.measures
+    if request.args.get("rep"):
+        rep = next((r for r in data.reps if str(r.attendee.id) == request.args["rep"]), None)
+        if rep is None:
+            abort(404)
+        measures = rep.measures
+    ids = measures.trace(figure)
+    if ids is None:
+        abort(404)
+    wanted = set(ids)
+    answers = [a for a in data.answers if a.id in wanted]
+    meetings = measures.unanswered_meetings if figure == "unanswered" else None
+    return render_template(
+        "reports/answers.html",
+        base_template=base_template,
+        heading=f"{data.company}: {measures.describe(figure)}",
+        subject=measures.describe(figure),
+        answers=answers,
+        meetings=meetings,
+        people={a.id: a for a in data.event.attendees},
+        count=len(meetings) if meetings is not None else len(answers),
+        back_url=back_url,
+        event=data.event if base_template != "base.html" else None,
+    )
+
+
 @bp.get("/<token>")
 def report(token: str) -> ResponseReturnValue:
     """The company's report page."""
     contact = sponsor_by_token(token)
+    return render_report(sponsor_report(contact.event, contact.company), token)
+
+
+@bp.get("/<token>/answers/<figure>")
+def report_answers(token: str, figure: str) -> ResponseReturnValue:
+    """The answers behind one figure of the company's report."""
+    contact = sponsor_by_token(token)
     data = sponsor_report(contact.event, contact.company)
-    return render_template(
-        "sponsor/report.html", contact=contact, report=data, small_sample=SMALL_SAMPLE
-    )
+    return render_answers(data, figure, url_for("sponsor.report", token=token), "base.html")
 
 
 @bp.get("/<token>/report.csv")
@@ -60,14 +123,14 @@ def report_rows_csv(token: str) -> ResponseReturnValue:
     """The answers behind the report as CSV."""
     contact = sponsor_by_token(token)
     body = report_csv(sponsor_report(contact.event, contact.company))
-    return _download(body.encode("utf-8"), "text/csv; charset=utf-8", "report.csv")
+    return download(body.encode("utf-8"), "text/csv; charset=utf-8", "report.csv")
 
 
 @bp.get("/<token>/report.xlsx")
 def report_rows_xlsx(token: str) -> ResponseReturnValue:
     """The answers behind the report as an XLSX workbook."""
     contact = sponsor_by_token(token)
-    return _download(
+    return download(
         report_xlsx(sponsor_report(contact.event, contact.company)), XLSX, "report.xlsx"
     )
 
@@ -77,4 +140,4 @@ def report_pdf(token: str) -> ResponseReturnValue:
     """The report as a PDF with charts."""
     contact = sponsor_by_token(token)
     body = render_sponsor_report(sponsor_report(contact.event, contact.company))
-    return _download(body, "application/pdf", "report.pdf")
+    return download(body, "application/pdf", "report.pdf")

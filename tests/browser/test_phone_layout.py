@@ -16,6 +16,7 @@ from app.services.events import create_event
 from app.services.importing import apply_import, preview_import
 from app.services.mailing import compose_agenda_link
 from app.services.scheduling import publish, start_build
+from app.services.sponsors import add_sponsor_contact
 from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer, attendees_csv, log_in
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,14 @@ NOT_PAGES = {
     "organiser.badges_pdf",
     "organiser.agendas_pdf",
     "organiser.table_signs_pdf",
+    "organiser.event_report_csv",
+    "organiser.event_report_xlsx",
+    "organiser.event_report_pdf",
+    "organiser.sponsor_report_csv",
+    "organiser.sponsor_report_xlsx",
+    "organiser.sponsor_report_pdf",
 }
+SPONSOR = "Northwind Cloud"  # a vendor company of the sample attendees
 BUILD_TIMEOUT_S = 60
 
 # The page's width, and the elements that reach past the phone's right edge (to say what to
@@ -107,6 +115,7 @@ def sample(live_server: LiveServer) -> Sample:
             )
         )
         db.session.commit()
+        add_sponsor_contact(event, "maya.thompson@northwind.example", "Maya Thompson", SPONSOR)
         values = {
             "slug": event.slug,
             "attendee_id": event.attendees[0].id,
@@ -114,6 +123,8 @@ def sample(live_server: LiveServer) -> Sample:
             "number": version.number,
             "meeting_id": version.meetings[0].id,
             "message_id": message.id,
+            "group": "sponsors",
+            "figure": "unanswered",  # most meetings: the longest list
         }
         with app.test_request_context():
             urls = _page_urls(app, values)
@@ -123,6 +134,13 @@ def sample(live_server: LiveServer) -> Sample:
             urls["organiser.paper (one attendee)"] = url_for(
                 "organiser.paper", slug=event.slug, attendee=first.attendee_a_id
             )
+            for endpoint in (
+                "organiser.sponsor_report_preview",
+                "organiser.sponsor_report_answers",
+            ):
+                rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+                args = {k: values[k] for k in rule.arguments}
+                urls[endpoint] = url_for(endpoint, company=SPONSOR, **args)
     return Sample(account, urls)
 
 

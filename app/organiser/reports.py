@@ -1,0 +1,147 @@
+"""The organiser's report pages: the event report, its downloads, the answers behind each
+figure, and a preview of any sponsor's report as that sponsor sees it.
+
+Registered on the organiser blueprint (imported by ``app.create_app``), so the access rules of
+every organiser page apply: login required, and another organiser's event is 404.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
+
+from app.access import organiser_event
+from app.extensions import db
+from app.models import Event, FollowUp
+from app.organiser.routes import bp
+from app.services.report_exports import report_csv, report_xlsx
+from app.services.report_pdf import render_sponsor_report
+from app.services.reports import (
+    SMALL_SAMPLE,
+    STEP_LABELS,
+    SponsorReport,
+    event_report,
+    sponsor_companies,
+    sponsor_report,
+)
+from app.sponsor.routes import XLSX, download, render_answers, render_report
+
+GROUPS = {
+    "sponsors": "Sponsor meetings",
+    "p2p": "Partner-to-partner meetings",
+    "overall": "All meetings",
+}
+
+
+def _sponsor(event: Event) -> SponsorReport:
+    """The report of the company named by ``?company=``, which must sponsor ``event``, else 404."""
+    company = request.args.get("company", "")
+    if company not in sponsor_companies(event):
+        abort(404)
+    return sponsor_report(event, company)
+
+
+@bp.get("/events/<slug>/report")
+@login_required
+def event_report_page(slug: str) -> ResponseReturnValue:
+    """The event report: sponsor vs P2P meetings, teaming, planned score vs rating."""
+    event = organiser_event(slug)
+    return render_template(
+        "organiser/event_report.html",
+        event=event,
+        report=event_report(event),
+        small_sample=SMALL_SAMPLE,
+        step_labels=STEP_LABELS,
+    )
+
+
+@bp.get("/events/<slug>/report/answers/<group>/<figure>")
+@login_required
+def event_report_answers(slug: str, group: str, figure: str) -> ResponseReturnValue:
+    """The answers (or unanswered meetings) behind one figure of the event report."""
+    event = organiser_event(slug)
+    if group not in GROUPS:
+        abort(404)
+    measures = getattr(event_report(event), group)
+    ids = measures.trace(figure)
+    if ids is None:
+        abort(404)
+    answers = (
+        list(
+            db.session.scalars(
+                select(FollowUp)
+                .where(FollowUp.event_id == event.id, FollowUp.id.in_(ids))
+                .order_by(FollowUp.id)
+            )
+        )
+        if ids
+        else []
+    )
+    meetings = measures.unanswered_meetings if figure == "unanswered" else None
+    return render_template(
+        "reports/answers.html",
+        base_template="organiser/layout.html",
+        heading=f"{GROUPS[group]}: {measures.describe(figure)}",
+        subject=measures.describe(figure),
+        answers=answers,
+        meetings=meetings,
+        people={a.id: a for a in event.attendees},
+        count=len(meetings) if meetings is not None else len(answers),
+        back_url=url_for("organiser.event_report_page", slug=slug),
+        event=event,
+    )
+
+
+def _sponsor_links(slug: str, company: str) -> dict[str, str]:
+    """The preview's download and trace URLs (``FIGURE`` stands for the figure)."""
+    return {
+        name: url_for(f"organiser.sponsor_report_{name}", slug=slug, company=company)
+        for name in ("csv", "xlsx", "pdf")
+    } | {
+        "answers": url_for(
+            "organiser.sponsor_report_answers", slug=slug, figure="FIGURE", company=company
+        ),
+        "note": f"Preview: this is the report {company}'s contacts see through their links.",
+    }
+
+
+@bp.get("/events/<slug>/sponsor-report")
+@login_required
+def sponsor_report_preview(slug: str) -> ResponseReturnValue:
+    """A sponsor's report (``?company=``) exactly as its contacts see it."""
+    data = _sponsor(organiser_event(slug))
+    return render_report(data, None, **_sponsor_links(slug, data.company))
+
+
+@bp.get("/events/<slug>/sponsor-report/answers/<figure>")
+@login_required
+def sponsor_report_answers(slug: str, figure: str) -> ResponseReturnValue:
+    """The answers behind one figure of a sponsor's report."""
+    data = _sponsor(organiser_event(slug))
+    back = url_for("organiser.sponsor_report_preview", slug=slug, company=data.company)
+    return render_answers(data, figure, back, "organiser/layout.html")
+
+
+@bp.get("/events/<slug>/sponsor-report.csv")
+@login_required
+def sponsor_report_csv(slug: str) -> ResponseReturnValue:
+    """A sponsor's answers as CSV."""
+    data = _sponsor(organiser_event(slug))
+    return download(report_csv(data).encode("utf-8"), "text/csv; charset=utf-8", "report.csv")
+
+
+@bp.get("/events/<slug>/sponsor-report.xlsx")
+@login_required
+def sponsor_report_xlsx(slug: str) -> ResponseReturnValue:
+    """A sponsor's answers as XLSX."""
+    return download(report_xlsx(_sponsor(organiser_event(slug))), XLSX, "report.xlsx")
+
+
+@bp.get("/events/<slug>/sponsor-report.pdf")
+@login_required
+def sponsor_report_pdf(slug: str) -> ResponseReturnValue:
+    """A sponsor's report as PDF."""
+    body = render_sponsor_report(_sponsor(organiser_event(slug)))
+    return download(body, "application/pdf", "report.pdf")

@@ -1,0 +1,145 @@
+"""Every report figure traces to the answers behind it, and only to the reader's own answers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import FollowUp, SponsorContact
+from tests.report_helpers import build
+
+
+@pytest.fixture
+def cast(event, make_attendee, make_version):
+    """The hand-built event of ``report_helpers.build``."""
+    return build(event, make_attendee, make_version)
+
+
+@pytest.fixture
+def tokens(event, cast) -> dict[str, str]:
+    """Report link tokens of one Acme contact and one Globex contact."""
+    made = {
+        company: SponsorContact(
+            event_id=event.id, email=f"boss@{company.lower()}.example", name="Boss", company=company
+        )
+        for company in ("Acme", "Globex")
+    }
+    db.session.add_all(made.values())
+    db.session.commit()
+    return {company: contact.token for company, contact in made.items()}
+
+
+def answer_of(who, other, round_: int) -> FollowUp:
+    """The answer ``who`` gave about meeting ``other`` in ``round_``."""
+    return db.session.scalars(
+        select(FollowUp).where(
+            FollowUp.attendee_id == who.id, FollowUp.other_id == other.id, FollowUp.round == round_
+        )
+    ).one()
+
+
+def shown(html: str) -> set[int]:
+    """The answer ids a trace page lists."""
+    return {int(part.split('"')[0]) for part in html.split('id="answer-')[1:]}
+
+
+def test_sponsor_figures_link_to_their_answers(client, cast, tokens) -> None:
+    html = client.get(f"/s/{tokens['Acme']}").get_data(as_text=True)
+    for figure in ("held", "no-shows", "nps", "promoters", "detractors", "rating", "pipeline-EUR"):
+        assert f"/s/{tokens['Acme']}/answers/{figure}" in html
+
+
+def test_nps_trace_lists_exactly_the_three_recommendations(client, cast, tokens) -> None:
+    p, v1, v2 = cast.p, cast.v1, cast.v2
+    html = client.get(f"/s/{tokens['Acme']}/answers/nps").get_data(as_text=True)
+    expected = {answer_of(p[1], v1, 1).id, answer_of(p[2], v2, 1).id, answer_of(p[3], v1, 2).id}
+    assert shown(html) == expected
+    assert "3 answers" in html and "=great demo" in html
+
+
+def test_promoters_and_pipeline_traces(client, cast, tokens) -> None:
+    p, v1, v2 = cast.p, cast.v1, cast.v2
+    promoters = client.get(f"/s/{tokens['Acme']}/answers/promoters").get_data(as_text=True)
+    assert shown(promoters) == {answer_of(p[1], v1, 1).id}
+    eur = client.get(f"/s/{tokens['Acme']}/answers/pipeline-EUR").get_data(as_text=True)
+    assert shown(eur) == {answer_of(v1, p[1], 1).id, answer_of(v2, p[4], 2).id}
+    assert "EUR 2,000" in eur and "EUR 1,000" in eur
+
+
+def test_rep_trace_shows_only_that_reps_meetings(client, cast, tokens) -> None:
+    p, v2 = cast.p, cast.v2
+    html = client.get(f"/s/{tokens['Acme']}/answers/answered?rep={v2.id}").get_data(as_text=True)
+    assert shown(html) == {answer_of(p[2], v2, 1).id}
+
+
+def test_trace_never_reaches_another_sponsors_answers(client, cast, tokens) -> None:
+    acme = client.get(f"/s/{tokens['Acme']}/answers/why").get_data(as_text=True)
+    assert "Globex secret" not in acme and "=great demo" in acme
+    globex = client.get(f"/s/{tokens['Globex']}/answers/why").get_data(as_text=True)
+    assert "Globex secret" in globex and "=great demo" not in globex
+    # Globex's rep is not one of Acme's, so asking for him as a rep of Acme finds nothing.
+    assert client.get(f"/s/{tokens['Acme']}/answers/nps?rep={cast.g1.id}").status_code == 404
+    assert client.get(f"/s/{tokens['Acme']}/answers/not-a-figure").status_code == 404
+    assert client.get(f"/s/{tokens['Acme']}/answers/pipeline-GBP").status_code == 404
+
+
+def test_attendee_token_cannot_open_a_trace(client, cast, tokens) -> None:
+    assert client.get(f"/s/{cast.v1.token}/answers/nps").status_code == 404
+
+
+def test_meeting_nobody_answered_is_counted_and_listed(client, event, cast, tokens) -> None:
+    db.session.delete(answer_of(cast.v2, cast.p[4], 2))  # the only answer about that meeting
+    db.session.commit()
+    html = client.get(f"/s/{tokens['Acme']}").get_data(as_text=True)
+    assert 'id="scheduled">5<' in html and 'id="held">3<' in html
+    assert 'id="unanswered">1<' in html
+    listed = client.get(f"/s/{tokens['Acme']}/answers/unanswered").get_data(as_text=True)
+    assert "Round 2 · table 2 · Walt Acme (Acme)" in listed and "Partner 4" in listed
+    assert "1 meeting." in listed
+
+
+def test_event_report_figures_trace_per_column(event, cast, login_as) -> None:
+    staff = login_as(event.organiser)
+    base = f"/organiser/events/{event.slug}/report"
+    page = staff.get(base).get_data(as_text=True)
+    assert f"{base}/answers/p2p/held" in page and f"{base}/answers/sponsors/nps" in page
+    sponsors = staff.get(f"{base}/answers/sponsors/nps").get_data(as_text=True)
+    assert len(shown(sponsors)) == 5  # 3 about Acme, 2 about Globex
+    p2p = staff.get(f"{base}/answers/p2p/nps").get_data(as_text=True)
+    assert shown(p2p) == {
+        answer_of(cast.p[1], cast.p[2], 3).id,
+        answer_of(cast.p[2], cast.p[1], 3).id,
+    }
+    assert staff.get(f"{base}/answers/nobody/nps").status_code == 404
+    assert staff.get(f"{base}/answers/p2p/nonsense").status_code == 404
+
+
+def test_event_report_lists_each_sponsor_with_its_figures(event, cast, login_as) -> None:
+    staff = login_as(event.organiser)
+    html = staff.get(f"/organiser/events/{event.slug}/report").get_data(as_text=True)
+    table = html.split('id="by-sponsor"')[1].split("</table>")[0]
+    assert "company=Acme" in table and "company=Globex" in table
+    assert "EUR 3,000; USD 500" in table
+
+
+def test_organiser_previews_a_sponsors_report(event, cast, login_as) -> None:
+    staff = login_as(event.organiser)
+    base = f"/organiser/events/{event.slug}/sponsor-report"
+    html = staff.get(f"{base}?company=Acme").get_data(as_text=True)
+    assert 'id="held">4<' in html and "Preview" in html
+    assert f"{base}/answers/nps?company=Acme" in html
+    assert f"{base}/answers/held?company=Acme&amp;rep={cast.v1.id}" in html
+    rep = staff.get(f"{base}/answers/held?company=Acme&rep={cast.v1.id}")
+    assert rep.status_code == 200 and len(shown(rep.get_data(as_text=True))) == 3
+    assert staff.get(f"{base}.csv?company=Acme").get_data(as_text=True).count("\r\n") == 8
+    assert staff.get(f"{base}.pdf?company=Acme").data.startswith(b"%PDF")
+    assert staff.get(f"{base}?company=Nobody").status_code == 404
+    assert staff.get(f"{base}?company=Partner%201").status_code == 404  # not a sponsor
+
+
+def test_preview_is_404_for_another_organiser(event, cast, login_as, make_organiser) -> None:
+    stranger = login_as(make_organiser())
+    base = f"/organiser/events/{event.slug}"
+    assert stranger.get(f"{base}/sponsor-report?company=Acme").status_code == 404
+    assert stranger.get(f"{base}/report/answers/sponsors/nps").status_code == 404
