@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
@@ -143,3 +146,23 @@ def test_preview_is_404_for_another_organiser(event, cast, login_as, make_organi
     base = f"/organiser/events/{event.slug}"
     assert stranger.get(f"{base}/sponsor-report?company=Acme").status_code == 404
     assert stranger.get(f"{base}/report/answers/sponsors/nps").status_code == 404
+    for kind in ("csv", "xlsx", "pdf"):
+        assert stranger.get(f"{base}/report.{kind}").status_code == 404
+        assert stranger.get(f"{base}/sponsor-report.{kind}?company=Acme").status_code == 404
+
+
+def test_event_report_downloads(event, cast, login_as) -> None:
+    staff = login_as(event.organiser)
+    base = f"/organiser/events/{event.slug}/report"
+    page = staff.get(base).get_data(as_text=True)
+    for kind in ("csv", "xlsx", "pdf"):
+        assert f'href="{base}.{kind}"' in page
+    csv_text = staff.get(f"{base}.csv").data.decode("utf-8-sig")
+    assert csv_text.count("\r\n") == 12  # header and the 11 answers
+    assert "'=great demo" in csv_text and "partner-to-partner" in csv_text
+    pdf = staff.get(f"{base}.pdf")
+    assert pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    per_sponsor = text.split("Per sponsor")[1].split("Teaming")[0]
+    assert "Acme" in per_sponsor and "Globex" in per_sponsor
+    assert "EUR 3,000\nUSD 500" in per_sponsor and "-100 (small sample)" in per_sponsor

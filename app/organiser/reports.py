@@ -16,8 +16,8 @@ from app.access import organiser_event
 from app.extensions import db
 from app.models import Event, FollowUp
 from app.organiser.routes import bp
-from app.services.report_exports import report_csv, report_xlsx
-from app.services.report_pdf import render_sponsor_report
+from app.services.report_exports import event_csv, event_xlsx, report_csv, report_xlsx
+from app.services.report_pdf import render_event_report, render_sponsor_report
 from app.services.reports import (
     SMALL_SAMPLE,
     STEP_LABELS,
@@ -55,6 +55,32 @@ def event_report_page(slug: str) -> ResponseReturnValue:
         small_sample=SMALL_SAMPLE,
         step_labels=STEP_LABELS,
     )
+
+
+@bp.get("/events/<slug>/report.csv")
+@login_required
+def event_report_csv(slug: str) -> ResponseReturnValue:
+    """Every answer about the published meetings as CSV, with each meeting's type."""
+    event = organiser_event(slug)
+    body = event_csv(event_report(event)).encode("utf-8")
+    return download(body, "text/csv; charset=utf-8", f"{event.slug}-report.csv")
+
+
+@bp.get("/events/<slug>/report.xlsx")
+@login_required
+def event_report_xlsx(slug: str) -> ResponseReturnValue:
+    """Every answer about the published meetings as XLSX."""
+    event = organiser_event(slug)
+    return download(event_xlsx(event_report(event)), XLSX, f"{event.slug}-report.xlsx")
+
+
+@bp.get("/events/<slug>/report.pdf")
+@login_required
+def event_report_pdf(slug: str) -> ResponseReturnValue:
+    """The event report as a PDF with charts."""
+    event = organiser_event(slug)
+    body = render_event_report(event_report(event))
+    return download(body, "application/pdf", f"{event.slug}-report.pdf")
 
 
 @bp.get("/events/<slug>/report/answers/<group>/<figure>")

@@ -18,17 +18,12 @@ from app.services.printing import BOLD, REGULAR, register_fonts
 from app.services.reports import (
     COUNTED_STEPS,
     SMALL_SAMPLE,
+    STEP_LABELS,
     EventReport,
     Measures,
     SponsorReport,
 )
 
-STEP_LABELS = {
-    "call": "Follow-up call",
-    "proposal": "Proposal",
-    "joint_deal": "Joint deal",
-    "deal_registered": "Deal registered",
-}
 BLUE = colors.HexColor("#1d4ed8")
 
 # The look both reports share; register_fonts() must run before the first Paragraph is made.
@@ -59,6 +54,11 @@ def _nps(m: Measures) -> str:
     if m.nps is None:
         return "—"
     return f"{m.nps:+.0f}" + (" (small sample)" if m.small_sample else "")
+
+
+def _pipeline(m: Measures) -> list[str]:
+    """Pipeline per currency, one line each, never summed across currencies."""
+    return [f"{c} {t:,.0f}" for c, t in sorted(m.pipeline.items())] or ["—"]
 
 
 def _chart(
@@ -249,8 +249,27 @@ def render_event_report(report: EventReport) -> bytes:
         Table([header, *_figures(*(m for _, m in columns))], style=HEADED_TABLE_STYLE),
         Paragraph("NPS and average rating", H2),
         _comparison_chart(columns),
-        Paragraph("Teaming", H2),
     ]
+    if report.by_sponsor:
+        rows = [["Sponsor", "Scheduled", "Held", "Answered", "NPS", "Avg rating", "Pipeline"]]
+        rows += [
+            [
+                Paragraph(escape(company), BODY),
+                str(m.scheduled),
+                str(m.held),
+                str(m.answered),
+                _nps(m),
+                _fmt(m.avg_rating),
+                Paragraph("<br/>".join(escape(line) for line in _pipeline(m)), BODY),
+            ]
+            for company, m in report.by_sponsor.items()
+        ]
+        widths = [w * mm for w in (42, 18, 14, 18, 30, 18, 32)]  # 172 mm: the A4 text width
+        story += [
+            Paragraph("Per sponsor", H2),
+            Table(rows, colWidths=widths, style=HEADED_TABLE_STYLE, repeatRows=1),
+        ]
+    story.append(Paragraph("Teaming", H2))
     if report.teaming_share is None:
         story.append(Paragraph("No attendees.", BODY))
     else:
