@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
+from app import gc_guard
 from app.config import dev_secret_key, engine_options, from_environment, normalise_database_url
 from app.extensions import csrf, db, login_manager, migrate
 
@@ -20,6 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create a configured Mingle app; ``config`` overrides what the environment says."""
+    gc_guard.install()
     app = Flask(
         __name__,
         instance_relative_config=True,
