@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Event
+
+Row = TypeVar("Row")  # a model with an ``event_id`` column: Attendee, SolveJob, SponsorContact...
 
 
 def organiser_event(slug: str) -> Event:
@@ -18,9 +22,18 @@ def organiser_event(slug: str) -> Event:
     return event
 
 
+def event_row(model: type[Row], event: Event, row_id: int) -> Row:
+    """The ``model`` row ``row_id`` if it belongs to ``event`` (already access-checked), else 404.
+
+    404, not 403, for another event's row too: an id in a URL or form tells nothing about
+    other events.
+    """
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row
+
+
 def event_attendee(event: Event, attendee_id: int) -> Attendee:
     """An attendee of ``event`` (already access-checked), else 404."""
-    attendee = db.session.get(Attendee, attendee_id)
-    if attendee is None or attendee.event_id != event.id:
-        abort(404)
-    return attendee
+    return event_row(Attendee, event, attendee_id)

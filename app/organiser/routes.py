@@ -30,7 +30,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.access import event_attendee, organiser_event
+from app.access import event_attendee, event_row, organiser_event
 from app.extensions import db
 from app.models import Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob, SponsorContact
 from app.models.common import utcnow
@@ -384,14 +384,6 @@ def event_meeting(event: Event, meeting_id: int) -> Meeting:
     return meeting
 
 
-def event_job(event: Event, job_id: int) -> SolveJob:
-    """A build job of ``event``, else 404."""
-    job = db.session.get(SolveJob, job_id)
-    if job is None or job.event_id != event.id:
-        abort(404)
-    return job
-
-
 def _back_to_schedule(event: Event) -> ResponseReturnValue:
     """Redirect to the review page, keeping the view the edit was made from."""
     target = _safe_next(request.form.get("next"))
@@ -430,7 +422,7 @@ def schedule_build(slug: str) -> ResponseReturnValue:
 def job(slug: str, job_id: int) -> ResponseReturnValue:
     """The progress of a build: a bar that fills as the solver works (polls the JSON)."""
     event = organiser_event(slug)
-    build = event_job(event, job_id)
+    build = event_row(SolveJob, event, job_id)
     return render_template("organiser/job.html", event=event, job=build, status=job_status(build))
 
 
@@ -439,7 +431,7 @@ def job(slug: str, job_id: int) -> ResponseReturnValue:
 def job_json(slug: str, job_id: int) -> ResponseReturnValue:
     """A build's progress as JSON, for the progress bar."""
     event = organiser_event(slug)
-    status = job_status(event_job(event, job_id))
+    status = job_status(event_row(SolveJob, event, job_id))
     if status["status"] == "done":
         status["schedule_url"] = url_for("organiser.schedule", slug=slug)
     return jsonify(status)
@@ -588,14 +580,6 @@ def _free_table(event: Event, meeting: Meeting, round_: int) -> int:
 # Links and follow-ups
 
 
-def event_message(event: Event, message_id: int) -> OutboxMessage:
-    """A message of ``event``'s outbox, else 404."""
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.event_id != event.id:
-        abort(404)
-    return message
-
-
 @bp.route("/events/<slug>/links/send", methods=["GET", "POST"])
 @login_required
 def links_send(slug: str) -> ResponseReturnValue:
@@ -634,7 +618,7 @@ def outbox(slug: str) -> ResponseReturnValue:
 def outbox_message(slug: str, message_id: int) -> ResponseReturnValue:
     """One e-mail as composed, with its delivery status."""
     event = organiser_event(slug)
-    message = event_message(event, message_id)
+    message = event_row(OutboxMessage, event, message_id)
     return render_template(
         "organiser/outbox_message.html",
         event=event,
@@ -860,14 +844,6 @@ def schedule_changes(slug: str) -> ResponseReturnValue:
 # Sponsor contacts
 
 
-def event_sponsor_contact(event: Event, contact_id: int) -> SponsorContact:
-    """A sponsor contact of ``event`` (already access-checked), else 404."""
-    contact = db.session.get(SponsorContact, contact_id)
-    if contact is None or contact.event_id != event.id:
-        abort(404)
-    return contact
-
-
 @bp.route("/events/<slug>/sponsors", methods=["GET", "POST"])
 @login_required
 def sponsors(slug: str) -> ResponseReturnValue:
@@ -917,7 +893,7 @@ def sponsor_send_links(slug: str) -> ResponseReturnValue:
 def sponsor_send_link(slug: str, contact_id: int) -> ResponseReturnValue:
     """E-mail one contact their current report link."""
     event = organiser_event(slug)
-    contact = event_sponsor_contact(event, contact_id)
+    contact = event_row(SponsorContact, event, contact_id)
     flash(*sending_summary(send_sponsor_links(event, [contact])))
     return redirect(url_for("organiser.sponsors", slug=slug))
 
@@ -926,7 +902,7 @@ def sponsor_send_link(slug: str, contact_id: int) -> ResponseReturnValue:
 @login_required
 def sponsor_remove(slug: str, contact_id: int) -> ResponseReturnValue:
     """Remove a sponsor contact; their link stops working."""
-    contact = event_sponsor_contact(organiser_event(slug), contact_id)
+    contact = event_row(SponsorContact, organiser_event(slug), contact_id)
     remove_sponsor_contact(contact)
     flash(f"{contact.email} can no longer read the report.", "success")
     return redirect(url_for("organiser.sponsors", slug=slug))
@@ -936,7 +912,7 @@ def sponsor_remove(slug: str, contact_id: int) -> ResponseReturnValue:
 @login_required
 def sponsor_reissue_link(slug: str, contact_id: int) -> ResponseReturnValue:
     """Give a sponsor contact a new link; the old one stops working."""
-    contact = event_sponsor_contact(organiser_event(slug), contact_id)
+    contact = event_row(SponsorContact, organiser_event(slug), contact_id)
     reissue_sponsor_link(contact)
     flash(f"{contact.email} has a new link; the old one no longer works.", "success")
     return redirect(url_for("organiser.sponsors", slug=slug))
