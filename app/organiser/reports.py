@@ -10,11 +10,9 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy import select
 
 from app.access import organiser_event
-from app.extensions import db
-from app.models import Event, FollowUp
+from app.models import Event
 from app.organiser.routes import bp
 from app.services.report_exports import event_csv, event_xlsx, report_csv, report_xlsx
 from app.services.report_pdf import render_event_report, render_sponsor_report
@@ -26,7 +24,7 @@ from app.services.reports import (
     sponsor_companies,
     sponsor_report,
 )
-from app.sponsor.routes import XLSX, download, render_answers, render_report
+from app.sponsor.routes import XLSX, download, render_answers, render_figure, render_report
 
 GROUPS = {
     "sponsors": "Sponsor meetings",
@@ -91,33 +89,8 @@ def event_report_answers(slug: str, group: str, figure: str) -> ResponseReturnVa
     if group not in GROUPS:
         abort(404)
     measures = getattr(event_report(event), group)
-    ids = measures.trace(figure)
-    if ids is None:
-        abort(404)
-    answers = (
-        list(
-            db.session.scalars(
-                select(FollowUp)
-                .where(FollowUp.event_id == event.id, FollowUp.id.in_(ids))
-                .order_by(FollowUp.id)
-            )
-        )
-        if ids
-        else []
-    )
-    meetings = measures.unanswered_meetings if figure == "unanswered" else None
-    return render_template(
-        "reports/answers.html",
-        base_template="organiser/layout.html",
-        heading=f"{GROUPS[group]}: {measures.describe(figure)}",
-        subject=measures.describe(figure),
-        answers=answers,
-        meetings=meetings,
-        people={a.id: a for a in event.attendees},
-        count=len(meetings) if meetings is not None else len(answers),
-        back_url=url_for("organiser.event_report_page", slug=slug),
-        event=event,
-    )
+    back = url_for("organiser.event_report_page", slug=slug)
+    return render_figure(event, measures, figure, GROUPS[group], back, "organiser/layout.html")
 
 
 def _sponsor_links(slug: str, company: str) -> dict[str, str]:

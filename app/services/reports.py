@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
 
@@ -207,6 +207,22 @@ class EventReport:
     score_bands: list[tuple[str, float | None, int]]  # (band, avg rating, ratings)
 
 
+@dataclass
+class FigureAnswers:
+    """The rows behind one figure, as ``reports/answers.html`` lists them."""
+
+    heading: str  # "<company or group of meetings>: <subject>"
+    subject: str  # what the figure counts, in words
+    answers: list[FollowUp]  # sorted by id
+    meetings: list[Meeting] | None  # for ``unanswered`` only: the meetings nobody answered about
+    people: dict[int, Attendee]  # every attendee of the event, to name both sides of a meeting
+    count: int  # meetings for ``unanswered``, else answers
+
+    def context(self) -> dict[str, object]:
+        """The fields as template variables (not ``asdict``: that would deep-copy the rows)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 # Loading
 
 
@@ -385,3 +401,43 @@ def _score_bands(
         (labels[b], sum(bands[b]) / len(bands[b]) if bands[b] else None, len(bands[b]))
         for b in range(4)
     ]
+
+
+def figure_answers(
+    event: Event, measures: Measures, figure: str, title: str
+) -> FigureAnswers | None:
+    """The answers (or, for ``unanswered``, the meetings) behind ``figure`` of ``measures``.
+
+    Args:
+        event: the event the measures are of; its answers and attendees are loaded.
+        measures: a sponsor's, a rep's or a group of meetings' figures.
+        figure: a key of ``FIGURES``, ``step-<step>`` or ``pipeline-<currency>``.
+        title: whose figures these are (a company, a group of meetings), to head the page.
+
+    Returns:
+        The page's rows, or None for a figure ``measures`` does not know.
+    """
+    ids = measures.trace(figure)
+    if ids is None:
+        return None
+    answers = (
+        list(
+            db.session.scalars(
+                select(FollowUp)
+                .where(FollowUp.event_id == event.id, FollowUp.id.in_(ids))
+                .order_by(FollowUp.id)
+            )
+        )
+        if ids
+        else []
+    )
+    meetings = measures.unanswered_meetings if figure == "unanswered" else None
+    subject = measures.describe(figure)
+    return FigureAnswers(
+        heading=f"{title}: {subject}",
+        subject=subject,
+        answers=answers,
+        meetings=meetings,
+        people={a.id: a for a in event.attendees},
+        count=len(meetings) if meetings is not None else len(answers),
+    )

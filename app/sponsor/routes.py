@@ -15,10 +15,17 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SponsorContact
+from app.models import Event, SponsorContact
 from app.services.report_exports import report_csv, report_xlsx
 from app.services.report_pdf import render_sponsor_report
-from app.services.reports import SMALL_SAMPLE, STEP_LABELS, SponsorReport, sponsor_report
+from app.services.reports import (
+    SMALL_SAMPLE,
+    STEP_LABELS,
+    Measures,
+    SponsorReport,
+    figure_answers,
+    sponsor_report,
+)
 
 bp = Blueprint("sponsor", __name__, url_prefix="/s")
 
@@ -75,6 +82,26 @@ def render_report(data: SponsorReport, token: str | None, **links: str) -> str:
     )
 
 
+def render_figure(
+    event: Event, measures: Measures, figure: str, title: str, back_url: str, base_template: str
+) -> str:
+    """The answers (or meetings) behind ``figure`` of ``measures``, else 404.
+
+    Shared by the sponsor's page (``base.html``) and the organiser's event report and preview
+    (their layout, which alone gets ``event``, for its event menu).
+    """
+    page = figure_answers(event, measures, figure, title)
+    if page is None:
+        abort(404)
+    return render_template(
+        "reports/answers.html",
+        base_template=base_template,
+        back_url=back_url,
+        event=event if base_template != "base.html" else None,
+        **page.context(),
+    )
+
+
 def render_answers(data: SponsorReport, figure: str, back_url: str, base_template: str) -> str:
     """The answers (or meetings) behind one figure of ``data``, ``?rep=<id>`` for one rep's."""
     measures = data.measures
@@ -83,24 +110,7 @@ def render_answers(data: SponsorReport, figure: str, back_url: str, base_templat
         if rep is None:
             abort(404)
         measures = rep.measures
-    ids = measures.trace(figure)
-    if ids is None:
-        abort(404)
-    wanted = set(ids)
-    answers = [a for a in data.answers if a.id in wanted]
-    meetings = measures.unanswered_meetings if figure == "unanswered" else None
-    return render_template(
-        "reports/answers.html",
-        base_template=base_template,
-        heading=f"{data.company}: {measures.describe(figure)}",
-        subject=measures.describe(figure),
-        answers=answers,
-        meetings=meetings,
-        people={a.id: a for a in data.event.attendees},
-        count=len(meetings) if meetings is not None else len(answers),
-        back_url=back_url,
-        event=data.event if base_template != "base.html" else None,
-    )
+    return render_figure(data.event, measures, figure, data.company, back_url, base_template)
 
 
 @bp.get("/<token>")
