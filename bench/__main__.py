@@ -7,14 +7,16 @@ and no errors being the goal (``bench/load.py``). Then (``--sizes badges``, unde
 2,000 attendees' badges rendered on each sheet layout against the 30 s target
 (``bench/printing.py``). Then (``--sizes replan``, about half a minute) a solved 400-attendee
 event re-planned from round 3 around 10% no-shows against the 10 s target (``bench/replan.py``).
-Then, for every size,
+Then (``--sizes reports``, about ten minutes) the sponsor and event reports of a 2,000- and a
+10,000-attendee event with every follow-up answered, as pages and downloads, against 2 s per
+page and 10 s per download (``bench/reports.py``). Then, for every size,
 it generates the event, runs the solver, greedy and round robin each in its own
 process (wall time and peak memory per run), checks every schedule with ``solver.validate`` and
 prints a table per size, then markdown tables for the README, also written to
 ``bench/results.md``. Exit status: 1 when a solver schedule breaks a hard rule, scores above
 its own bound, or the solver fails to return a schedule, or an import fails, or the load test
-cannot run, or badges fail to render, or a re-plan fails or breaks a rule; with ``--strict``
-also when a target is missed; 0 otherwise.
+cannot run, or badges fail to render, or a re-plan fails or breaks a rule, or a report fails;
+with ``--strict`` also when a target is missed; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import importing, load, printing, replan
+from bench import importing, load, printing, replan, reports
 from bench.importing import ImportRun
 from bench.load import LoadRun
 from bench.printing import BadgeRun
 from bench.replan import ReplanRun
+from bench.reports import ReportRun
 from bench.runner import Run, Spec, build_instance, measure
 from solver.score import Scorer
 from solver.validate import Report, validate
@@ -327,6 +330,27 @@ def bench_replan(seed: int, quick: bool, workers: int) -> list[ReplanRun]:
     return runs
 
 
+def bench_reports(seed: int) -> list[ReportRun]:
+    """Time the sponsor and event reports of big answered events; returns the runs."""
+    sizes = " and ".join(f"{n:,}" for n in reports.SIZES)
+    print(
+        f"\n== reports: events of {sizes} attendees (synthetic, seed {seed}), {reports.ROUNDS} "
+        "rounds, every follow-up answered as in the demo; the largest sponsor's report and the "
+        f"event report, page, CSV and PDF, best of {reports.REPEATS} whole requests",
+        flush=True,
+    )
+    runs = reports.bench_reports(reports.SIZES, seed)
+    print(_text_table([r.cells() for r in runs], reports.HEADER))
+    misses = [m for r in runs for m in r.misses()]
+    print(
+        f"  target (page < {reports.PAGE_SECONDS:g} s, downloads < "
+        f"{reports.DOWNLOAD_SECONDS:g} s): "
+        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
+        flush=True,
+    )
+    return runs
+
+
 def _load_average() -> str:
     """The 1, 5 and 15 minute load averages: other work on the machine skews latencies."""
     try:
@@ -338,7 +362,7 @@ def _load_average() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, run the chosen sizes, print and write the results; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    extras = ("import", "load", "badges", "replan")
+    extras = ("import", "load", "badges", "replan", "reports")
     known = ",".join([*extras, *(str(s.attendees) for s in SPECS)])
     parser.add_argument(
         "--sizes",
@@ -348,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL; "
             f"badges: {printing.ATTENDEES:,} badges on each sheet layout; "
             f"replan: {replan.ATTENDEES} attendees re-planned around {replan.NO_SHOWS:.0%} "
-            "no-shows)"
+            "no-shows; reports: the sponsor and event reports of "
+            f"{' and '.join(f'{n:,}' for n in reports.SIZES)} answered attendees)"
         ),
     )
     parser.add_argument("--quick", action="store_true", help="short time limits, for a smoke run")
@@ -363,12 +388,15 @@ def main(argv: list[str] | None = None) -> int:
     with_load = "load" in names
     with_badges = "badges" in names
     with_replan = "replan" in names
+    with_reports = "reports" in names
     try:
         wanted = [int(x) for x in names if x not in extras]
     except ValueError:
-        parser.error(f"--sizes takes import, load, badges, replan and numbers from {known}")
+        parser.error(f"--sizes takes {', '.join(extras)} and numbers from {known}")
     unknown = [n for n in wanted if n not in by_size]
-    if unknown or not (wanted or with_import or with_load or with_badges or with_replan):
+    if unknown or not (
+        wanted or with_import or with_load or with_badges or with_replan or with_reports
+    ):
         parser.error(f"unknown size {unknown or args.sizes!r}; choose from {known}")
 
     started = time.time()
@@ -376,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     loads = bench_load(args.seed) if with_load else []
     badge_runs = bench_badges(args.seed) if with_badges else []
     replans = bench_replan(args.seed, args.quick, args.workers) if with_replan else []
+    report_runs = bench_reports(args.seed) if with_reports else []
     rows: list[Row] = []
     for n in wanted:
         spec = by_size[n]
@@ -399,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     missed += [f"badges ({r.layout})" for r in badge_runs if r.misses() and not r.error]
     failed_replans = [r for r in replans if r.failure]
     missed += ["replan" for r in replans if r.misses() and not r.failure]
+    failed_reports = [r for r in report_runs if r.error]
+    missed += [
+        f"reports ({r.label}, {r.attendees:,})" for r in report_runs if r.misses() and not r.error
+    ]
     command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
     measured = f"Measured {time.strftime('%Y-%m-%d')} with `{command}` on {_machine()}"
     sections = []
@@ -427,6 +460,17 @@ def main(argv: list[str] | None = None) -> int:
         table = _markdown([r.cells() for r in replans], replan.HEADER)
         note = _replan_note(measured, args.workers)
         sections.append(f"## No-show re-planning\n\n{table}\n\n{note}\n")
+    if report_runs:
+        table = _markdown([r.cells() for r in report_runs], reports.HEADER)
+        note = (
+            f"{measured}. Seconds per whole request through the Flask test client (database "
+            "queries, figures, template or PDF/CSV rendering), best of "
+            f"{reports.REPEATS}, on a SQLite database holding the event: a round-robin schedule "
+            f"of {reports.ROUNDS} rounds and the demo's made-up answers (about 85% of the "
+            "attendees answer). The sponsor is the company with the most people; the event "
+            "report covers every meeting. Answers in it: the answer rows behind the report."
+        )
+        sections.append(f"## Reports\n\n{table}\n\n{note}\n")
     if rows:
         table = _markdown([r.cells() for r in rows])
         sections.append(f"## Solver\n\n{table}\n\n{_solver_note(measured, args)}\n")
@@ -434,11 +478,18 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text("# Benchmark results\n\n" + markdown, encoding="utf-8")
     print(f"\nMarkdown (also in {args.out}):\n\n{markdown}")
     print(f"Total {time.time() - started:.0f} s.")
-    if broken or failed_imports or failed_loads or failed_badges or failed_replans:
+    if (
+        broken
+        or failed_imports
+        or failed_loads
+        or failed_badges
+        or failed_replans
+        or failed_reports
+    ):
         print(
             "FAILED: a solver run broke a hard rule, beat its bound or returned no schedule, "
             "or an import failed, or the load test could not run, or badges failed to render, "
-            "or a re-plan failed or broke a rule."
+            "or a re-plan failed or broke a rule, or a report failed."
         )
         return 1
     if missed:
