@@ -161,9 +161,11 @@ def make_event(app_ctx: None) -> Callable[..., Event]:
     return make
 
 
-@pytest.fixture
-def make_attendee(app_ctx: None) -> Callable[..., Attendee]:
-    """Make an attendee: ``make_attendee(event, email, company=..., **fields)``."""
+def attendee_factory() -> Callable[..., Attendee]:
+    """``make_attendee`` without the fixture, for code that brings its own app context.
+
+    Each factory numbers its people from 1 (person1@example.org, "Person 1", "Company 1").
+    """
     counter = itertools.count(1)
 
     def make(event: Event, email: str | None = None, **fields: Any) -> Attendee:
@@ -184,31 +186,38 @@ def make_attendee(app_ctx: None) -> Callable[..., Attendee]:
     return make
 
 
+def add_version(
+    event: Event,
+    meetings: Sequence[tuple[int, int, Attendee, Attendee]] = (),
+    published: bool = False,
+    **fields: Any,
+) -> ScheduleVersion:
+    """``make_version`` without the fixture, for code that brings its own app context."""
+    number = len(event.versions) + 1
+    version = ScheduleVersion(event_id=event.id, number=number, **fields)
+    version.meetings = [
+        Meeting(round=r, table=t, attendee_a_id=a.id, attendee_b_id=b.id, score=1.0)
+        for r, t, a, b in meetings
+    ]
+    db.session.add(version)
+    db.session.flush()
+    if published:
+        event.published_version_id = version.id
+    db.session.commit()
+    db.session.refresh(event)
+    return version
+
+
+@pytest.fixture
+def make_attendee(app_ctx: None) -> Callable[..., Attendee]:
+    """Make an attendee: ``make_attendee(event, email, company=..., **fields)``."""
+    return attendee_factory()
+
+
 @pytest.fixture
 def make_version(app_ctx: None) -> Callable[..., ScheduleVersion]:
     """Make a schedule version: ``make_version(event, [(round, table, a, b), ...], published)``."""
-
-    def make(
-        event: Event,
-        meetings: Sequence[tuple[int, int, Attendee, Attendee]] = (),
-        published: bool = False,
-        **fields: Any,
-    ) -> ScheduleVersion:
-        number = len(event.versions) + 1
-        version = ScheduleVersion(event_id=event.id, number=number, **fields)
-        version.meetings = [
-            Meeting(round=r, table=t, attendee_a_id=a.id, attendee_b_id=b.id, score=1.0)
-            for r, t, a, b in meetings
-        ]
-        db.session.add(version)
-        db.session.flush()
-        if published:
-            event.published_version_id = version.id
-        db.session.commit()
-        db.session.refresh(event)
-        return version
-
-    return make
+    return add_version
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.extensions import db
-from app.models import Attendee, Event, FollowUp
+from app.models import Attendee, Event, FollowUp, SponsorContact
 
 
 @dataclass
@@ -64,3 +64,16 @@ def build(event: Event, make_attendee, make_version) -> Cast:
     answer(event, p[1], p[2], 3, **yes, rating=5, recommend=9, next_step="joint_deal")
     answer(event, p[2], p[1], 3, **yes, rating=4, recommend=7)
     return Cast(v1, v2, g1, p)
+
+
+def add_bosses(event: Event) -> dict[str, SponsorContact]:
+    """A report reader for each sponsor, by company: "Boss" at boss@acme.example and at Globex."""
+    made = {
+        company: SponsorContact(
+            event_id=event.id, email=f"boss@{company.lower()}.example", name="Boss", company=company
+        )
+        for company in ("Acme", "Globex")
+    }
+    db.session.add_all(made.values())
+    db.session.commit()
+    return made

@@ -16,6 +16,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from flask import Flask
+
+MAIL_FROM = "Partner Forum <forum@example.org>"
 
 
 def free_port() -> int:
@@ -108,3 +111,22 @@ def smtp_server(**smtp_options: Any) -> Iterator[tuple[Mailbox, int]]:
         yield mailbox, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def app_smtp_server(app: Flask, mail_from: str = MAIL_FROM) -> Iterator[Mailbox]:
+    """Run ``smtp_server()`` with ``app`` configured to send through it, plain and without login.
+
+    Yields the server's mailbox; the app's MAIL_FROM is ``mail_from``.
+    """
+    with smtp_server() as (mailbox, port):
+        app.config.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=port,
+            SMTP_TLS=False,
+            SMTP_USER=None,
+            SMTP_PASSWORD=None,
+            SMTP_TIMEOUT=5.0,
+            MAIL_FROM=mail_from,
+        )
+        yield mailbox

@@ -12,9 +12,14 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage
 from app.services.agenda import explain_match
 from app.services.mailing import agenda_url, compose_agenda_link, reissue_link, send_links
-from tests.smtp_server import Mailbox, free_port, password_checker, smtp_server
-
-MAIL_FROM = "Partner Forum <forum@example.org>"
+from tests.smtp_server import (
+    MAIL_FROM,
+    Mailbox,
+    app_smtp_server,
+    free_port,
+    password_checker,
+    smtp_server,
+)
 
 
 @pytest.fixture
@@ -45,16 +50,7 @@ def published(event: Event, people: list[Attendee], make_version) -> list[Meetin
 @pytest.fixture
 def smtp(app: Flask) -> Iterator[Mailbox]:
     """A running SMTP server that the app is configured to use, plain and without login."""
-    with smtp_server() as (mailbox, port):
-        app.config.update(
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=port,
-            SMTP_TLS=False,
-            SMTP_USER=None,
-            SMTP_PASSWORD=None,
-            SMTP_TIMEOUT=5.0,
-            MAIL_FROM=MAIL_FROM,
-        )
+    with app_smtp_server(app) as mailbox:
         yield mailbox
 
 

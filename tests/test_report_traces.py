@@ -9,8 +9,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import FollowUp, SponsorContact
-from tests.report_helpers import build
+from app.models import FollowUp
+from tests.report_helpers import add_bosses, build
 
 
 @pytest.fixture
@@ -22,15 +22,7 @@ def cast(event, make_attendee, make_version):
 @pytest.fixture
 def tokens(event, cast) -> dict[str, str]:
     """Report link tokens of one Acme contact and one Globex contact."""
-    made = {
-        company: SponsorContact(
-            event_id=event.id, email=f"boss@{company.lower()}.example", name="Boss", company=company
-        )
-        for company in ("Acme", "Globex")
-    }
-    db.session.add_all(made.values())
-    db.session.commit()
-    return {company: contact.token for company, contact in made.items()}
+    return {company: contact.token for company, contact in add_bosses(event).items()}
 
 
 def answer_of(who, other, round_: int) -> FollowUp:

@@ -18,9 +18,7 @@ from app.services.sponsors import (
 )
 from tests.conftest import post_form
 from tests.report_helpers import build
-from tests.smtp_server import Mailbox, free_port, smtp_server
-
-MAIL_FROM = "Partner Forum <forum@example.org>"
+from tests.smtp_server import MAIL_FROM, Mailbox, app_smtp_server, free_port, smtp_server
 
 
 @pytest.fixture
@@ -37,16 +35,7 @@ def contacts(event, make_attendee, make_version) -> list[SponsorContact]:
 @pytest.fixture
 def smtp(app: Flask) -> Iterator[Mailbox]:
     """A running SMTP server that the app is configured to use, plain and without login."""
-    with smtp_server() as (mailbox, port):
-        app.config.update(
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=port,
-            SMTP_TLS=False,
-            SMTP_USER=None,
-            SMTP_PASSWORD=None,
-            SMTP_TIMEOUT=5.0,
-            MAIL_FROM=MAIL_FROM,
-        )
+    with app_smtp_server(app) as mailbox:
         yield mailbox
 
 

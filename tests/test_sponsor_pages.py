@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import FollowUp, SponsorContact
-from tests.report_helpers import build
+from tests.report_helpers import add_bosses, build
 
 
 @pytest.fixture
@@ -23,15 +23,7 @@ def cast(event, make_attendee, make_version):
 @pytest.fixture
 def contacts(event, cast) -> dict[str, SponsorContact]:
     """One contact for Acme, one for Globex."""
-    made = {
-        company: SponsorContact(
-            event_id=event.id, email=f"boss@{company.lower()}.example", name="Boss", company=company
-        )
-        for company in ("Acme", "Globex")
-    }
-    db.session.add_all(made.values())
-    db.session.commit()
-    return made
+    return add_bosses(event)
 
 
 def test_page_shows_the_known_figures(client, contacts) -> None:
