@@ -8,25 +8,24 @@ Globex one. Assertions use the pages' element ids and the known numbers, not the
 from __future__ import annotations
 
 import io
-import itertools
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+from sqlalchemy import delete
 
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion
+from app.models import Event, FollowUp, Organiser
 from app.services.events import create_event
 from app.services.sponsors import add_sponsor_contact
 from tests.browser.conftest import PHONE, Account, LiveServer, log_in, screenshot
 from tests.browser.test_phone_layout import _overflow
-from tests.report_helpers import build
+from tests.conftest import add_version, attendee_factory
+from tests.report_helpers import Cast, build
 
 pytestmark = pytest.mark.browser
 
@@ -55,44 +54,16 @@ class Seeded:
     people: int
 
 
-def _factories() -> tuple[Any, Any]:
-    """``make_attendee`` and ``make_version`` as tests/conftest.py has them, for any app context."""
-    counter = itertools.count(1)
+def _hand_built(account: Account, name: str) -> tuple[Event, Cast]:
+    """The hand-built event with its published schedule and answers, run by ``account``.
 
-    def make_attendee(event: Event, email: str | None = None, **fields: Any) -> Attendee:
-        number = next(counter)
-        values: dict[str, Any] = {
-            "email": email or f"person{number}@example.org",
-            "name": f"Person {number}",
-            "company": f"Company {number}",
-            "kind": "partner",
-            "region": "EMEA",
-        }
-        values.update(fields)
-        attendee = Attendee(event_id=event.id, **values)
-        db.session.add(attendee)
-        db.session.commit()
-        return attendee
-
-    def make_version(
-        event: Event,
-        meetings: Sequence[tuple[int, int, Attendee, Attendee]] = (),
-        published: bool = False,
-    ) -> ScheduleVersion:
-        version = ScheduleVersion(event_id=event.id, number=len(event.versions) + 1)
-        version.meetings = [
-            Meeting(round=r, table=t, attendee_a_id=a.id, attendee_b_id=b.id, score=1.0)
-            for r, t, a, b in meetings
-        ]
-        db.session.add(version)
-        db.session.flush()
-        if published:
-            event.published_version_id = version.id
-        db.session.commit()
-        db.session.refresh(event)
-        return version
-
-    return make_attendee, make_version
+    Call it inside the live server's app context.
+    """
+    event = create_event(
+        db.session.get(Organiser, account.id),
+        {"name": name, "rounds": 3, "tables": 6, "starts_at": datetime(2030, 9, 14, 9, 0)},
+    )
+    return event, build(event, attendee_factory(), add_version)
 
 
 @pytest.fixture(scope="module")
@@ -100,18 +71,27 @@ def seeded(live_server: LiveServer) -> Seeded:
     """The hand-built event with its published schedule and answers; Globex has a contact."""
     account = live_server.organiser()
     with live_server.app.app_context():
-        event = create_event(
-            db.session.get(Organiser, account.id),
-            {
-                "name": "Partner Summit Wien",
-                "rounds": 3,
-                "tables": 6,
-                "starts_at": datetime(2030, 9, 14, 9, 0),
-            },
-        )
-        build(event, *_factories())
+        event, _ = _hand_built(account, "Partner Summit Wien")
         add_sponsor_contact(event, "boss@globex.example", "Greta Boss", "Globex")
         return Seeded(account, event.slug, len(event.attendees))
+
+
+@pytest.fixture
+def acme_link(live_server: LiveServer) -> str:
+    """Acme's report link in a hand-built event of its own where one meeting has no answer.
+
+    Walt Acme's round-2 meeting with Partner 4 loses its only answer: Acme then has 3 meetings
+    held (5 answers say so) and 1 that nobody answered about. The ``seeded`` event is untouched.
+    """
+    with live_server.app.app_context():
+        event, cast = _hand_built(live_server.organiser(), "Partner Summit Graz")
+        db.session.execute(
+            delete(FollowUp).where(
+                FollowUp.attendee_id == cast.v2.id, FollowUp.other_id == cast.p[4].id
+            )
+        )
+        db.session.commit()
+        return f"/s/{add_sponsor_contact(event, 'cfo@acme.example', 'Carl Acme', 'Acme').token}"
 
 
 def _figure(page: Page, element_id: str, value: str) -> None:
@@ -251,4 +231,36 @@ def test_event_report_and_sponsors_page_fit_a_phone(seeded: Seeded, phone: Page)
     _contact_link(phone, "boss@globex.example")
     _sideways(phone, "sponsors", too_wide)
     screenshot(phone, "sponsors")
+    _no_sideways_scroll(too_wide)
+
+
+def test_sponsor_reads_the_answers_behind_a_figure_on_a_phone(acme_link: str, phone: Page) -> None:
+    """From the report, the held and unanswered trace pages: Acme's rows only, no side scroll."""
+    too_wide: list[str] = []
+    phone.goto(acme_link)
+    _figure(phone, "held", "3")
+    _figure(phone, "unanswered", "1")
+
+    figure = phone.get_by_role("listitem").filter(has=phone.locator("#held"))
+    figure.get_by_role("link", name="5 answers").click()
+    expect(phone).to_have_url(re.compile(rf"{re.escape(acme_link)}/answers/held$"))
+    expect(phone.get_by_role("heading", level=1)).to_have_text(
+        "Acme: Answers saying the meeting took place"
+    )
+    expect(phone.locator("li[id^='answer-']")).to_have_count(5)
+    expect(phone.locator("ol.answers")).to_contain_text("=great demo")
+    expect(phone.locator("ol.answers")).to_contain_text("Ünïcödé ça marche")
+    assert "Globex secret" not in phone.content()
+    _sideways(phone, "sponsor answers held", too_wide)
+    screenshot(phone, "sponsor-answers")
+
+    phone.get_by_role("link", name="Back to the report").click()
+    figure = phone.get_by_role("listitem").filter(has=phone.locator("#unanswered"))
+    figure.get_by_role("link", name="which meetings").click()
+    expect(phone).to_have_url(re.compile(rf"{re.escape(acme_link)}/answers/unanswered$"))
+    expect(phone.locator("p.lead")).to_contain_text("1 meeting.")
+    expect(phone.locator("ol.answers > li")).to_have_text(
+        re.compile(r"Round 2 · table 2 · Walt Acme \(Acme\)\s+and Partner 4")
+    )
+    _sideways(phone, "sponsor answers unanswered", too_wide)
     _no_sideways_scroll(too_wide)
