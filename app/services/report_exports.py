@@ -14,12 +14,11 @@ from collections.abc import Iterable, Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.models import FollowUp
 from app.services.exporting import safe_cell
 
 # _published is private to reports.py; it is the one definition of "the published meetings and
 # their answers", so the event rows use it rather than a second query that could drift.
-from app.services.reports import SPONSOR_KINDS, EventReport, SponsorReport, _published
+from app.services.reports import SPONSOR_KINDS, Answer, EventReport, SponsorReport, _published
 
 ROWS_HEADER = (
     "answer_id",
@@ -41,7 +40,7 @@ ROWS_HEADER = (
 EVENT_ROWS_HEADER = (*ROWS_HEADER, "meeting_type")
 
 
-def _values(a: FollowUp) -> list[object]:
+def _values(a: Answer) -> list[object]:
     """One answer's cells in ``ROWS_HEADER`` order."""
     return [
         a.id,
@@ -115,10 +114,12 @@ def event_rows(report: EventReport) -> list[list[object]]:
     either side) or partner-to-partner, as the event report splits them. Answers about
     meetings of other (unpublished or older) versions are left out, as in the report.
     """
-    meetings, answers = _published(report.event)
+    people = {a.id: a for a in report.event.attendees}
+    meetings, answers = _published(report.event, people)
     rows = []
     for x in meetings:
-        sponsor = x.attendee_a.kind in SPONSOR_KINDS or x.attendee_b.kind in SPONSOR_KINDS
+        kinds = (people[x.attendee_a_id].kind, people[x.attendee_b_id].kind)
+        sponsor = any(kind in SPONSOR_KINDS for kind in kinds)
         kind = "sponsor" if sponsor else "partner-to-partner"
         for who, other in ((x.attendee_a_id, x.attendee_b_id), (x.attendee_b_id, x.attendee_a_id)):
             a = answers.get((x.round, who, other))

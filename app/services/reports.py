@@ -17,6 +17,10 @@ the sponsor chose. Definitions (also shown on the report page):
   summed per currency, never converted.
 
 Every figure keeps the ids of the FollowUp rows behind it.
+
+The reports read every meeting and answer of the event, tens of thousands at a big conference,
+so they load plain rows (``PlannedMeeting``, ``Answer``) rather than ORM objects, which cost
+several times more to build and to collect.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -54,6 +59,61 @@ FIGURES = {  # figure key -> what its answers are (steps and pipelines are descr
 NOT_HELD = ("they_no_show", "i_no_show")
 
 
+class PlannedMeeting(NamedTuple):
+    """A meeting of the published schedule, as the reports read it."""
+
+    id: int
+    round: int
+    table: int
+    attendee_a_id: int
+    attendee_b_id: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A follow-up answer as the reports read it: the FollowUp row's columns and both people."""
+
+    id: int
+    round: int
+    attendee_id: int
+    other_id: int
+    held: str
+    rating: int | None
+    recommend: int | None
+    why: str
+    next_step: str
+    pipeline_value: float | None
+    currency: str | None
+    attendee: Attendee  # who answered
+    other: Attendee  # whom the answer is about
+
+
+MEETING_COLUMNS = (
+    Meeting.id,
+    Meeting.round,
+    Meeting.table,
+    Meeting.attendee_a_id,
+    Meeting.attendee_b_id,
+    Meeting.score,
+)
+ANSWER_COLUMNS = (
+    FollowUp.id,
+    FollowUp.round,
+    FollowUp.attendee_id,
+    FollowUp.other_id,
+    FollowUp.held,
+    FollowUp.rating,
+    FollowUp.recommend,
+    FollowUp.why,
+    FollowUp.next_step,
+    FollowUp.pipeline_value,
+    FollowUp.currency,
+)
+Answers = dict[tuple[int, int, int], Answer]  # (round, who answered, about whom) -> answer
+Side = tuple[PlannedMeeting, int, int]  # a meeting, the subject's id, the asked side's id
+
+
 @dataclass
 class Measures:
     """The figures for one set of meetings, each traceable to FollowUp ids."""
@@ -63,9 +123,9 @@ class Measures:
     no_shows: int = 0
     unanswered: int = 0  # scheduled, but nobody said whether it took place
     asked: int = 0
-    recommends: list[FollowUp] = field(default_factory=list)  # the asked side's 0-10 answers
-    ratings: list[FollowUp] = field(default_factory=list)  # the asked side's 1-5 ratings
-    why: list[FollowUp] = field(default_factory=list)  # verbatim comments of the asked side
+    recommends: list[Answer] = field(default_factory=list)  # the asked side's 0-10 answers
+    ratings: list[Answer] = field(default_factory=list)  # the asked side's 1-5 ratings
+    why: list[Answer] = field(default_factory=list)  # verbatim comments of the asked side
     next_steps: dict[str, list[int]] = field(
         default_factory=lambda: {step: [] for step in COUNTED_STEPS}
     )
@@ -73,7 +133,7 @@ class Measures:
     pipeline_ids: dict[str, list[int]] = field(default_factory=dict)
     held_ids: list[int] = field(default_factory=list)
     no_show_ids: list[int] = field(default_factory=list)
-    unanswered_meetings: list[Meeting] = field(default_factory=list)
+    unanswered_meetings: list[PlannedMeeting] = field(default_factory=list)
     regions: Counter[str] = field(default_factory=Counter)  # people met, by region
     kinds: Counter[str] = field(default_factory=Counter)  # people met, by kind
 
@@ -189,7 +249,7 @@ class SponsorReport:
     measures: Measures
     reps: list[RepReport]
     event_measures: Measures  # every meeting of the event, both sides asked
-    answers: list[FollowUp]  # every answer about this sponsor's meetings (for the exports)
+    answers: list[Answer]  # every answer about this sponsor's meetings (for the exports)
 
 
 @dataclass
@@ -214,7 +274,7 @@ class FigureAnswers:
     heading: str  # "<company or group of meetings>: <subject>"
     subject: str  # what the figure counts, in words
     answers: list[FollowUp]  # sorted by id
-    meetings: list[Meeting] | None  # for ``unanswered`` only: the meetings nobody answered about
+    meetings: list[PlannedMeeting] | None  # ``unanswered`` only: the meetings nobody answered
     people: dict[int, Attendee]  # every attendee of the event, to name both sides of a meeting
     count: int  # meetings for ``unanswered``, else answers
 
@@ -226,28 +286,32 @@ class FigureAnswers:
 # Loading
 
 
-def _published(event: Event) -> tuple[list[Meeting], dict[tuple[int, int, int], FollowUp]]:
-    """The published meetings and the answers keyed (round, who answered, about whom)."""
+def _published(event: Event, people: dict[int, Attendee]) -> tuple[list[PlannedMeeting], Answers]:
+    """The published meetings and the answers keyed (round, who answered, about whom).
+
+    ``people``: the event's attendees by id, to name both sides of each answer.
+    """
     if event.published_version_id is None:
         return [], {}
-    meetings = list(
-        db.session.scalars(
-            select(Meeting)
+    meetings = [
+        PlannedMeeting(*row)
+        for row in db.session.execute(
+            select(*MEETING_COLUMNS)
             .where(Meeting.version_id == event.published_version_id)
             .order_by(Meeting.round, Meeting.table)
         )
+    ]
+    rows = db.session.execute(
+        select(*ANSWER_COLUMNS).where(FollowUp.event_id == event.id).order_by(FollowUp.id)
     )
-    answers = db.session.scalars(
-        select(FollowUp).where(FollowUp.event_id == event.id).order_by(FollowUp.id)
-    )
-    return meetings, {(a.round, a.attendee_id, a.other_id): a for a in answers}
+    answers = {}
+    for row in rows:
+        answer = Answer(*row, attendee=people[row.attendee_id], other=people[row.other_id])
+        answers[answer.round, answer.attendee_id, answer.other_id] = answer
+    return meetings, answers
 
 
-def _measure(
-    sides: Iterable[tuple[Meeting, int, int]],
-    answers: dict[tuple[int, int, int], FollowUp],
-    people: dict[int, Attendee],
-) -> Measures:
+def _measure(sides: Iterable[Side], answers: Answers, people: dict[int, Attendee]) -> Measures:
     """Figures for (meeting, subject id, asked id) triples; a meeting is counted once."""
     m = Measures()
     seen: set[int] = set()
@@ -291,7 +355,7 @@ def _measure(
     return m
 
 
-def _both_sides(meetings: Iterable[Meeting]) -> list[tuple[Meeting, int, int]]:
+def _both_sides(meetings: Iterable[PlannedMeeting]) -> list[Side]:
     """Each meeting seen from both sides: everyone is asked about the other."""
     sides = []
     for x in meetings:
@@ -319,7 +383,7 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
         key=lambda a: a.name,
     )
     ids = {a.id for a in ours}
-    meetings, answers = _published(event)
+    meetings, answers = _published(event, people)
     sides = []
     for x in meetings:
         if x.attendee_a_id in ids:
@@ -348,7 +412,7 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
 def event_report(event: Event) -> EventReport:
     """The organiser's report: sponsors vs partner-to-partner meetings, teaming, score bands."""
     people = {a.id: a for a in event.attendees}
-    meetings, answers = _published(event)
+    meetings, answers = _published(event, people)
     sponsor_sides, p2p = [], []
     for x in meetings:
         a, b = people[x.attendee_a_id], people[x.attendee_b_id]
@@ -359,7 +423,7 @@ def event_report(event: Event) -> EventReport:
         if not _is_sponsor(a) and not _is_sponsor(b):
             p2p.append(x)
     overall = _measure(_both_sides(meetings), answers, people)
-    by_company: dict[str, list[tuple[Meeting, int, int]]] = defaultdict(list)
+    by_company: dict[str, list[Side]] = defaultdict(list)
     for side in sponsor_sides:
         by_company[people[side[1]].company].append(side)
     teaming = sorted(
@@ -383,7 +447,7 @@ def event_report(event: Event) -> EventReport:
 
 
 def _score_bands(
-    meetings: list[Meeting], answers: dict[tuple[int, int, int], FollowUp]
+    meetings: list[PlannedMeeting], answers: Answers
 ) -> list[tuple[str, float | None, int]]:
     """Average rating per quartile of the planned score: does a higher score predict better?"""
     ranked = sorted(meetings, key=lambda x: x.score)
