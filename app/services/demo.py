@@ -25,7 +25,7 @@ from app.services.clock import to_utc
 from app.services.events import create_event, default_start
 from app.services.followups import guess_currency, validate_answers
 from app.services.importing import ImportResult, apply_import, preview_import
-from app.services.reports import SPONSOR_KINDS, sponsor_companies
+from app.services.reports import SPONSOR_KINDS
 from app.services.sponsors import add_sponsor_contact
 from solver.synthetic import generate_event, write_attendees_csv
 
@@ -291,9 +291,10 @@ def _held_answer(
 
 def add_demo_sponsor_contacts(event: Event) -> list[SponsorContact]:
     """A report reader for each vendor and distributor company: one of its own people."""
-    contacts = []
-    for company in sponsor_companies(event):
-        reps = [a for a in event.attendees if a.company == company and a.kind in SPONSOR_KINDS]
-        rep = min(reps, key=lambda a: (a.name, a.id))
-        contacts.append(add_sponsor_contact(event, rep.email, rep.name, company))
-    return contacts
+    first: dict[str, Attendee] = {}  # company -> its first rep by name
+    for a in sorted(event.attendees, key=lambda a: (a.name, a.id)):
+        if a.kind in SPONSOR_KINDS:
+            first.setdefault(a.company, a)
+    # Names and e-mails read before the first commit expires the attendees.
+    picks = [(company, first[company].email, first[company].name) for company in sorted(first)]
+    return [add_sponsor_contact(event, email, name, company) for company, email, name in picks]

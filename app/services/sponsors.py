@@ -16,9 +16,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, OutboxMessage, SponsorContact
+from app.models import Attendee, Event, OutboxMessage, SponsorContact
 from app.services.mailing import SendReport, store_and_send
-from app.services.reports import sponsor_companies
+from app.services.reports import SPONSOR_KINDS
 
 SPONSOR_LINK = "sponsor_link"  # OutboxMessage.kind of these e-mails
 
@@ -43,7 +43,7 @@ def add_sponsor_contact(event: Event, email: str, name: str, company: str) -> Sp
     email, name, company = email.strip().lower(), name.strip(), company.strip()
     if not email or "@" not in email:
         raise SponsorRefused("Give the contact's email address.")
-    if company not in sponsor_companies(event):
+    if not _has_sponsor_people(event, company):
         raise SponsorRefused(f"{company or 'That company'} has no vendor or distributor here.")
     taken = db.session.scalar(
         select(SponsorContact).where(
@@ -56,6 +56,16 @@ def add_sponsor_contact(event: Event, email: str, name: str, company: str) -> Sp
     db.session.add(contact)
     db.session.commit()
     return contact
+
+
+def _has_sponsor_people(event: Event, company: str) -> bool:
+    """True when ``company`` has a vendor or distributor at ``event`` (one query, no rows)."""
+    query = select(Attendee.id).where(
+        Attendee.event_id == event.id,
+        Attendee.company == company,
+        Attendee.kind.in_(SPONSOR_KINDS),
+    )
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def remove_sponsor_contact(contact: SponsorContact) -> None:
