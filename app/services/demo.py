@@ -26,7 +26,7 @@ from app.services.events import create_event, default_start
 from app.services.followups import guess_currency, validate_answers
 from app.services.importing import ImportResult, apply_import, preview_import
 from app.services.reports import SPONSOR_KINDS
-from app.services.sponsors import add_sponsor_contact
+from app.services.sponsors import new_sponsor_contact
 from solver.synthetic import generate_event, write_attendees_csv
 
 DEMO_EMAIL = "demo@mingle.test"
@@ -295,6 +295,6 @@ def add_demo_sponsor_contacts(event: Event) -> list[SponsorContact]:
     for a in sorted(event.attendees, key=lambda a: (a.name, a.id)):
         if a.kind in SPONSOR_KINDS:
             first.setdefault(a.company, a)
-    # Names and e-mails read before the first commit expires the attendees.
-    picks = [(company, first[company].email, first[company].name) for company in sorted(first)]
-    return [add_sponsor_contact(event, email, name, company) for company, email, name in picks]
+    contacts = [new_sponsor_contact(event, first[c].email, first[c].name, c) for c in sorted(first)]
+    db.session.commit()  # once: each commit expires every object the session holds
+    return contacts

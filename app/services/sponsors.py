@@ -40,6 +40,16 @@ def sponsor_contacts(event: Event) -> list[SponsorContact]:
 
 def add_sponsor_contact(event: Event, email: str, name: str, company: str) -> SponsorContact:
     """Give ``email`` a link to ``company``'s report; the company must have vendors there."""
+    contact = new_sponsor_contact(event, email, name, company)
+    db.session.commit()
+    return contact
+
+
+def new_sponsor_contact(event: Event, email: str, name: str, company: str) -> SponsorContact:
+    """The checks and row of ``add_sponsor_contact``, added to the session, not committed.
+
+    For adding many contacts in one transaction: each commit expires every loaded object.
+    """
     email, name, company = email.strip().lower(), name.strip(), company.strip()
     if not email or "@" not in email:
         raise SponsorRefused("Give the contact's email address.")
@@ -54,7 +64,6 @@ def add_sponsor_contact(event: Event, email: str, name: str, company: str) -> Sp
         raise SponsorRefused(f"{email} already reads the report of {taken.company}.")
     contact = SponsorContact(event_id=event.id, email=email, name=name or email, company=company)
     db.session.add(contact)
-    db.session.commit()
     return contact
 
 
