@@ -16,9 +16,18 @@ from openpyxl.styles import Font
 
 from app.services.exporting import safe_cell
 
-# _published is private to reports.py; it is the one definition of "the published meetings and
-# their answers", so the event rows use it rather than a second query that could drift.
-from app.services.reports import SPONSOR_KINDS, Answer, EventReport, SponsorReport, _published
+# _people and _published are private to reports.py; they are the one definition of "the
+# published meetings and their answers", so the event rows use them rather than a second query
+# that could drift.
+from app.services.reports import (
+    SPONSOR_KINDS,
+    Answer,
+    EventReport,
+    SponsorReport,
+    _people,
+    _published,
+    collector_paused,
+)
 
 ROWS_HEADER = (
     "answer_id",
@@ -107,6 +116,7 @@ def report_xlsx(report: SponsorReport) -> bytes:
 # The event report
 
 
+@collector_paused
 def event_rows(report: EventReport) -> list[list[object]]:
     """One row per answer about a meeting of the published schedule, in answer order.
 
@@ -114,7 +124,7 @@ def event_rows(report: EventReport) -> list[list[object]]:
     either side) or partner-to-partner, as the event report splits them. Answers about
     meetings of other (unpublished or older) versions are left out, as in the report.
     """
-    people = {a.id: a for a in report.event.attendees}
+    people = _people(report.event)
     meetings, answers = _published(report.event, people)
     rows = []
     for x in meetings:

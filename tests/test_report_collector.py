@@ -1,0 +1,59 @@
+"""``collector_paused``: reports build rows with the cyclic collector held, then restart it."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from app.services.reports import collector_paused
+
+
+@pytest.fixture(autouse=True)
+def collector_running() -> Iterator[None]:
+    gc.enable()
+    yield
+    gc.enable()
+
+
+def test_the_collector_is_held_while_building_and_running_after() -> None:
+    seen = collector_paused(gc.isenabled)()
+    assert seen is False
+    assert gc.isenabled()
+
+
+def test_a_failing_build_restarts_the_collector() -> None:
+    @collector_paused
+    def broken() -> None:
+        raise ValueError("bad row")
+
+    with pytest.raises(ValueError, match="bad row"):
+        broken()
+    assert gc.isenabled()
+
+
+def test_a_collector_held_by_someone_else_stays_held() -> None:
+    gc.disable()
+    collector_paused(lambda: None)()
+    assert not gc.isenabled()
+
+
+def test_overlapping_builds_in_two_threads_hold_it_until_the_last_ends() -> None:
+    first_started, first_may_end = threading.Event(), threading.Event()
+
+    @collector_paused
+    def slow() -> None:
+        first_started.set()
+        first_may_end.wait(5)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    first_started.wait(5)
+    # A second, quick build ends while the first is still running: the collector stays held.
+    assert collector_paused(gc.isenabled)() is False
+    assert not gc.isenabled()
+    first_may_end.set()
+    thread.join(5)
+    assert gc.isenabled()
