@@ -7,7 +7,7 @@ and no errors being the goal (``bench/load.py``). Then (``--sizes badges``, unde
 2,000 attendees' badges rendered on each sheet layout against the 30 s target
 (``bench/printing.py``). Then (``--sizes replan``, about half a minute) a solved 400-attendee
 event re-planned from round 3 around 10% no-shows against the 10 s target (``bench/replan.py``).
-Then (``--sizes reports``, about ten minutes) the sponsor and event reports of a 2,000- and a
+Then (``--sizes reports``, about two minutes) the sponsor and event reports of a 2,000- and a
 10,000-attendee event with every follow-up answered, as pages and downloads, against 2 s per
 page and 10 s per download (``bench/reports.py``). Then, for every size,
 it generates the event, runs the solver, greedy and round robin each in its own
