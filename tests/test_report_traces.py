@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FollowUp
+from app.services import reports
 from tests.report_helpers import add_bosses, build
 
 
@@ -158,3 +159,27 @@ def test_event_report_downloads(event, cast, login_as) -> None:
     per_sponsor = text.split("Per sponsor")[1].split("Teaming")[0]
     assert "Acme" in per_sponsor and "Globex" in per_sponsor
     assert "EUR 3,000\nUSD 500" in per_sponsor and "-100 (small sample)" in per_sponsor
+
+
+def test_long_traces_come_in_pages_that_keep_the_rep(client, cast, tokens, monkeypatch) -> None:
+    """Two answers a page: the NPS's three answers take two pages; rep and order are kept."""
+    monkeypatch.setattr(reports, "PER_PAGE", 2)
+    p, v1, v2 = cast.p, cast.v1, cast.v2
+    expected = sorted(
+        [answer_of(p[1], v1, 1).id, answer_of(p[2], v2, 1).id, answer_of(p[3], v1, 2).id]
+    )
+    base = f"/s/{tokens['Acme']}/answers/nps"
+    first = client.get(base).get_data(as_text=True)
+    assert shown(first) == set(expected[:2])
+    assert "3 answers" in first and "This page shows 1 to 2." in first
+    assert "Page 1 of 2" in first and f'href="{base}?page=2"' in first and "Previous" not in first
+    second = client.get(f"{base}?page=2").get_data(as_text=True)
+    assert shown(second) == {expected[2]}
+    assert "This page shows 3 to 3." in second and f'href="{base}?page=1"' in second
+    for page in ("3", "0", "x", "-1"):
+        assert client.get(f"{base}?page={page}").status_code == 404
+    # One rep's trace on one page: no pager, and the rep stays in the links of a longer one.
+    assert "Page 1 of" not in client.get(f"{base}?rep={v2.id}").get_data(as_text=True)
+    monkeypatch.setattr(reports, "PER_PAGE", 1)
+    rep_page = client.get(f"{base}?rep={v1.id}").get_data(as_text=True)
+    assert f'href="{base}?rep={v1.id}&amp;page=2"' in rep_page

@@ -34,9 +34,9 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
@@ -63,6 +63,7 @@ FIGURES = {  # figure key -> what its answers are (steps and pipelines are descr
     "why": "Comments, verbatim",
 }
 NOT_HELD = ("they_no_show", "i_no_show")
+PER_PAGE = 500  # rows on one page of the answers behind a figure; the whole event has thousands
 
 
 class Person(NamedTuple):
@@ -291,10 +292,14 @@ class FigureAnswers:
 
     heading: str  # "<company or group of meetings>: <subject>"
     subject: str  # what the figure counts, in words
-    answers: list[FollowUp]  # sorted by id
-    meetings: list[PlannedMeeting] | None  # ``unanswered`` only: the meetings nobody answered
+    answers: list[Answer]  # this page's, sorted by id
+    meetings: list[PlannedMeeting] | None  # ``unanswered`` only: this page's meetings
     people: dict[int, Person]  # every attendee of the event, to name both sides of a meeting
-    count: int  # meetings for ``unanswered``, else answers
+    count: int  # meetings for ``unanswered``, else answers: all of them, on every page
+    page: int  # 1-based
+    pages: int
+    first: int  # the 1-based position of this page's first row (0 without rows)
+    last: int  # the position of its last row
 
     def context(self) -> dict[str, object]:
         """The fields as template variables (not ``asdict``: that would deep-copy the rows)."""
@@ -365,10 +370,15 @@ def _published(event: Event, people: dict[int, Person]) -> tuple[list[PlannedMee
         select(*ANSWER_COLUMNS).where(FollowUp.event_id == event.id).order_by(FollowUp.id)
     )
     answers = {}
-    for row in rows:
-        answer = Answer(*row, attendee=people[row.attendee_id], other=people[row.other_id])
+    for answer in _answers(rows, people):
         answers[answer.round, answer.attendee_id, answer.other_id] = answer
     return meetings, answers
+
+
+def _answers(rows: Iterable[Row[Any]], people: dict[int, Person]) -> Iterator[Answer]:
+    """``ANSWER_COLUMNS`` rows as answers naming both people."""
+    for row in rows:
+        yield Answer(*row, attendee=people[row.attendee_id], other=people[row.other_id])
 
 
 def _measure(sides: Iterable[Side], answers: Answers, people: dict[int, Person]) -> Measures:
@@ -535,40 +545,54 @@ def _score_bands(
 
 
 def figure_answers(
-    event: Event, measures: Measures, figure: str, title: str
+    event: Event, measures: Measures, figure: str, title: str, page: int = 1
 ) -> FigureAnswers | None:
-    """The answers (or, for ``unanswered``, the meetings) behind ``figure`` of ``measures``.
+    """One page of the answers (or, for ``unanswered``, the meetings) behind ``figure``.
 
     Args:
-        event: the event the measures are of; its answers and attendees are loaded.
+        event: the event the measures are of.
         measures: a sponsor's, a rep's or a group of meetings' figures.
         figure: a key of ``FIGURES``, ``step-<step>`` or ``pipeline-<currency>``.
         title: whose figures these are (a company, a group of meetings), to head the page.
+        page: which ``PER_PAGE`` rows, from 1.
 
     Returns:
-        The page's rows, or None for a figure ``measures`` does not know.
+        The page's rows, or None for a figure ``measures`` does not know or a page past the
+        last.
     """
     ids = measures.trace(figure)
     if ids is None:
         return None
-    answers = (
-        list(
-            db.session.scalars(
-                select(FollowUp)
-                .where(FollowUp.event_id == event.id, FollowUp.id.in_(ids))
-                .order_by(FollowUp.id)
+    unanswered = figure == "unanswered"
+    rows: list[Any] = measures.unanswered_meetings if unanswered else sorted(ids)
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    if not 1 <= page <= pages:
+        return None
+    start = (page - 1) * PER_PAGE
+    shown = rows[start : start + PER_PAGE]
+    people = _people(event)
+    answers = []
+    if shown and not unanswered:
+        answers = list(
+            _answers(
+                db.session.execute(
+                    select(*ANSWER_COLUMNS)
+                    .where(FollowUp.event_id == event.id, FollowUp.id.in_(shown))
+                    .order_by(FollowUp.id)
+                ),
+                people,
             )
         )
-        if ids
-        else []
-    )
-    meetings = measures.unanswered_meetings if figure == "unanswered" else None
     subject = measures.describe(figure)
     return FigureAnswers(
         heading=f"{title}: {subject}",
         subject=subject,
         answers=answers,
-        meetings=meetings,
-        people=_people(event),
-        count=len(meetings) if meetings is not None else len(answers),
+        meetings=shown if unanswered else None,
+        people=people,
+        count=len(rows),
+        page=page,
+        pages=pages,
+        first=start + 1 if shown else 0,
+        last=start + len(shown),
     )

@@ -90,15 +90,23 @@ def render_figure(
     Shared by the sponsor's page (``base.html``) and the organiser's event report and preview
     (their layout, which alone gets ``event``, for its event menu).
     """
-    page = figure_answers(event, measures, figure, title)
-    if page is None:
+    number = request.args.get("page", "1")
+    rows = figure_answers(event, measures, figure, title, int(number)) if number.isdigit() else None
+    if rows is None:
         abort(404)
+
+    def page_url(n: int) -> str:
+        """This URL, its other arguments (``rep``) kept, at page ``n``."""
+        arguments = {**request.args.to_dict(), "page": str(n)}
+        return url_for(request.endpoint or "", **(request.view_args or {}), **arguments)
+
     return render_template(
         "reports/answers.html",
         base_template=base_template,
         back_url=back_url,
         event=event if base_template != "base.html" else None,
-        **page.context(),
+        page_url=page_url,
+        **rows.context(),
     )
 
 
