@@ -11,7 +11,8 @@ hits this after a few requests of a page that renders many of them (the sponsor 
 
 An object whose ``__dict__`` already exists never takes that path: assignments go to the dict
 and allocate nothing the collector tracks. So each ``InstanceState`` gets its dict at birth.
-Python 3.12 reworked instance attributes and does not crash; there the guard does nothing.
+Python 3.12 reworked instance attributes: the same requests served by 3.12.1 did not crash. The
+guard is installed on 3.11 only.
 """
 
 from __future__ import annotations

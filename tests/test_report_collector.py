@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.services import reports
 from app.services.reports import collector_paused
 
 
@@ -57,3 +58,25 @@ def test_overlapping_builds_in_two_threads_hold_it_until_the_last_ends() -> None
     first_may_end.set()
     thread.join(5)
     assert gc.isenabled()
+
+
+def test_builds_overlapping_too_long_run_a_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy server whose report builds keep overlapping still collects now and then."""
+    collections = []
+    monkeypatch.setattr(reports, "MAX_PAUSE", 0.0)
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+    first_started, first_may_end = threading.Event(), threading.Event()
+
+    @collector_paused
+    def slow() -> None:
+        first_started.set()
+        first_may_end.wait(5)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    first_started.wait(5)
+    collector_paused(lambda: None)()  # ends while the slow one runs, past MAX_PAUSE
+    assert collections == [()] and not gc.isenabled()
+    first_may_end.set()
+    thread.join(5)
+    assert gc.isenabled() and collections == [()]  # the last one to end restarts it instead

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FollowUp
-from app.services import reports
+from app.services import report_exports, reports
 from tests.report_helpers import add_bosses, build
 
 
@@ -183,3 +184,43 @@ def test_long_traces_come_in_pages_that_keep_the_rep(client, cast, tokens, monke
     monkeypatch.setattr(reports, "PER_PAGE", 1)
     rep_page = client.get(f"{base}?rep={v1.id}").get_data(as_text=True)
     assert f'href="{base}?rep={v1.id}&amp;page=2"' in rep_page
+
+
+def test_odd_page_arguments_are_404_or_ignored_never_an_error(client, cast, tokens, monkeypatch):
+    monkeypatch.setattr(reports, "PER_PAGE", 2)
+    base = f"/s/{tokens['Acme']}/answers/nps"
+    for page in ("%C2%B2", "1" * 5000, "1.0", ""):
+        assert client.get(f"{base}?page={page}").status_code == 404
+    odd = client.get(f"{base}?page=1&token=x&figure=y&_external=1&_anchor=z")
+    assert odd.status_code == 200
+    html = odd.get_data(as_text=True)
+    assert f'href="{base}?page=2"' in html and "_external" not in html and "#z" not in html
+
+
+def test_event_report_traces_come_in_pages(event, cast, login_as, monkeypatch) -> None:
+    monkeypatch.setattr(reports, "PER_PAGE", 1)
+    staff = login_as(event.organiser)
+    base = f"/organiser/events/{event.slug}/report/answers/overall/held"
+    first = staff.get(base).get_data(as_text=True)
+    assert len(shown(first)) == 1 and f'href="{base}?page=2"' in first
+    assert len(shown(staff.get(f"{base}?page=2").get_data(as_text=True))) == 1
+
+
+def test_reports_are_built_with_the_collector_held(event, cast, monkeypatch) -> None:
+    """The figures, and the event's answer rows for the downloads, come with the collector held."""
+    seen = []
+
+    def spy(original):
+        def watched(*args):
+            seen.append(gc.isenabled())
+            return original(*args)
+
+        return watched
+
+    monkeypatch.setattr(reports, "_measure", spy(reports._measure))
+    monkeypatch.setattr(report_exports, "_published", spy(report_exports._published))
+    reports.sponsor_report(event, "Acme")
+    report = reports.event_report(event)
+    report_exports.event_rows(report)
+    assert len(seen) > 3 and not any(seen)
+    assert gc.isenabled()

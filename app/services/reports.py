@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import gc
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -313,30 +314,41 @@ R = TypeVar("R")
 _pause_lock = threading.Lock()
 _pauses = 0  # reports being built now, in any thread; the collector runs again at 0
 _was_enabled = True
+_paused_since = 0.0  # time.monotonic() when the collector was last held or run
+MAX_PAUSE = 30.0  # seconds: overlapping builds on a busy server collect at least this often
 
 
 def collector_paused(build: Callable[P, R]) -> Callable[P, R]:
     """Run ``build`` with the cyclic garbage collector held (reference counting still frees).
 
-    Thread-safe: the collector is held while any thread builds a report, and restarted only if
-    it was running when the first of them began.
+    Thread-safe: the collector is held while any thread builds a report and restarted, if it
+    was running when the first of them began, when the last one ends. When builds keep
+    overlapping for longer than ``MAX_PAUSE``, the one ending then runs a collection, so other
+    requests' garbage cycles cannot pile up.
     """
 
     @functools.wraps(build)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        global _pauses, _was_enabled
+        global _pauses, _was_enabled, _paused_since
         with _pause_lock:
             if _pauses == 0:
                 _was_enabled = gc.isenabled()
+                _paused_since = time.monotonic()
                 gc.disable()
             _pauses += 1
         try:
             return build(*args, **kwargs)
         finally:
+            overdue = False
             with _pause_lock:
                 _pauses -= 1
                 if _pauses == 0 and _was_enabled:
                     gc.enable()
+                elif _was_enabled and time.monotonic() - _paused_since > MAX_PAUSE:
+                    _paused_since = time.monotonic()
+                    overdue = True
+            if overdue:
+                gc.collect()
 
     return paused
 

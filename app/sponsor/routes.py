@@ -31,6 +31,8 @@ bp = Blueprint("sponsor", __name__, url_prefix="/s")
 
 # Tokens are secrets.token_urlsafe(32): 43 characters. Anything else is not worth a query.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+PAGE_SHAPE = re.compile(r"[0-9]{1,6}")  # ?page= of the answers behind a figure
+PAGE_KEEPS = ("rep", "company")  # the other arguments those pages read
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -91,14 +93,17 @@ def render_figure(
     (their layout, which alone gets ``event``, for its event menu).
     """
     number = request.args.get("page", "1")
-    rows = figure_answers(event, measures, figure, title, int(number)) if number.isdigit() else None
+    page = int(number) if PAGE_SHAPE.fullmatch(number) else 0
+    rows = figure_answers(event, measures, figure, title, page) if page else None
     if rows is None:
         abort(404)
+    # Only the arguments these pages know are carried over: anything else could clash with
+    # the route's own (token, slug) or steer url_for (_external, _anchor).
+    kept = {name: request.args[name] for name in PAGE_KEEPS if name in request.args}
 
     def page_url(n: int) -> str:
-        """This URL, its other arguments (``rep``) kept, at page ``n``."""
-        arguments = {**request.args.to_dict(), "page": str(n)}
-        return url_for(request.endpoint or "", **(request.view_args or {}), **arguments)
+        """This page's URL, its ``rep`` or ``company`` kept, at page ``n``."""
+        return url_for(request.endpoint or "", **(request.view_args or {}), **kept, page=n)
 
     return render_template(
         "reports/answers.html",
