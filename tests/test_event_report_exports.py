@@ -31,7 +31,7 @@ def pdf_text(event) -> str:
 
 
 def csv_rows(event) -> list[dict[str, str]]:
-    body = event_csv(event_report(event))
+    body = event_csv(event)
     assert body.startswith("\ufeff") and "\r\n" in body
     return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"), newline="")))
 
@@ -118,12 +118,12 @@ def test_csv_neutralises_formulas_and_keeps_unicode(event, cast) -> None:
 
 def test_answers_about_unpublished_meetings_are_left_out(event, cast) -> None:
     answer(event, cast.p[3], cast.p[4], 3, held="yes", rating=5, why="no such meeting")
-    assert len(event_rows(event_report(event))) == 11
-    assert "no such meeting" not in event_csv(event_report(event))
+    assert len(event_rows(event)) == 11
+    assert "no such meeting" not in event_csv(event)
 
 
 def test_xlsx_has_the_same_rows_neutralised_and_unicode(event, cast) -> None:
-    sheet = load_workbook(io.BytesIO(event_xlsx(event_report(event)))).active
+    sheet = load_workbook(io.BytesIO(event_xlsx(event))).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0] == list(EVENT_ROWS_HEADER)
     assert sheet["A1"].font.bold

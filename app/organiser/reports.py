@@ -60,7 +60,7 @@ def event_report_page(slug: str) -> ResponseReturnValue:
 def event_report_csv(slug: str) -> ResponseReturnValue:
     """Every answer about the published meetings as CSV, with each meeting's type."""
     event = organiser_event(slug)
-    body = event_csv(event_report(event)).encode("utf-8")
+    body = event_csv(event).encode("utf-8")
     return download(body, "text/csv; charset=utf-8", f"{event.slug}-report.csv")
 
 
@@ -69,7 +69,7 @@ def event_report_csv(slug: str) -> ResponseReturnValue:
 def event_report_xlsx(slug: str) -> ResponseReturnValue:
     """Every answer about the published meetings as XLSX."""
     event = organiser_event(slug)
-    return download(event_xlsx(event_report(event)), XLSX, f"{event.slug}-report.xlsx")
+    return download(event_xlsx(event), XLSX, f"{event.slug}-report.xlsx")
 
 
 @bp.get("/events/<slug>/report.pdf")

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from app.models import Event
 from app.services.exporting import safe_cell
 
 # _people and _published are private to reports.py; they are the one definition of "the
@@ -22,7 +23,6 @@ from app.services.exporting import safe_cell
 from app.services.reports import (
     SPONSOR_KINDS,
     Answer,
-    EventReport,
     SponsorReport,
     _people,
     _published,
@@ -117,15 +117,15 @@ def report_xlsx(report: SponsorReport) -> bytes:
 
 
 @collector_paused
-def event_rows(report: EventReport) -> list[list[object]]:
-    """One row per answer about a meeting of the published schedule, in answer order.
+def event_rows(event: Event) -> list[list[object]]:
+    """One row per answer about a meeting of ``event``'s published schedule, in answer order.
 
     The last cell says whether the meeting was a sponsor meeting (a vendor or distributor on
     either side) or partner-to-partner, as the event report splits them. Answers about
     meetings of other (unpublished or older) versions are left out, as in the report.
     """
-    people = _people(report.event)
-    meetings, answers = _published(report.event, people)
+    people = _people(event)
+    meetings, answers = _published(event, people)
     rows = []
     for x in meetings:
         kinds = (people[x.attendee_a_id].kind, people[x.attendee_b_id].kind)
@@ -138,11 +138,11 @@ def event_rows(report: EventReport) -> list[list[object]]:
     return [[safe_cell(v) for v in values] for _, values in sorted(rows, key=lambda r: r[0])]
 
 
-def event_csv(report: EventReport) -> str:
+def event_csv(event: Event) -> str:
     """The event report's rows as CSV."""
-    return _csv(EVENT_ROWS_HEADER, event_rows(report))
+    return _csv(EVENT_ROWS_HEADER, event_rows(event))
 
 
-def event_xlsx(report: EventReport) -> bytes:
+def event_xlsx(event: Event) -> bytes:
     """The event report's rows as an XLSX workbook."""
-    return _xlsx(EVENT_ROWS_HEADER, event_rows(report), "Answers")
+    return _xlsx(EVENT_ROWS_HEADER, event_rows(event), "Answers")
