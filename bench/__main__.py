@@ -26,8 +26,10 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import importing, load, printing, replan, reports
 from bench.importing import ImportRun
@@ -262,12 +264,10 @@ def bench_import(seed: int) -> list[ImportRun]:
         flush=True,
     )
     runs = importing.bench_import(importing.ROWS, seed)
-    print(_text_table([r.cells() for r in runs], importing.HEADER))
-    misses = [m for r in runs for m in r.misses()]
-    print(
-        f"  target (< {importing.TARGET_SECONDS:g} s each): "
-        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
-        flush=True,
+    _print_runs(
+        runs,
+        importing.HEADER,
+        f"  target (< {importing.TARGET_SECONDS:g} s each): ",
     )
     return runs
 
@@ -281,12 +281,10 @@ def bench_load(seed: int) -> list[LoadRun]:
         flush=True,
     )
     runs = load.bench_load(seed)
-    print(_text_table([r.cells() for r in runs], load.HEADER))
-    misses = [m for r in runs for m in r.misses()]
-    print(
-        f"  target (p95 < {load.TARGET_P95_MS:g} ms, 0 errors): "
-        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
-        flush=True,
+    _print_runs(
+        runs,
+        load.HEADER,
+        f"  target (p95 < {load.TARGET_P95_MS:g} ms, 0 errors): ",
     )
     return runs
 
@@ -299,12 +297,10 @@ def bench_badges(seed: int) -> list[BadgeRun]:
         flush=True,
     )
     runs = printing.bench_badges(printing.ATTENDEES, seed)
-    print(_text_table([r.cells() for r in runs], printing.HEADER))
-    misses = [m for r in runs for m in r.misses()]
-    print(
-        f"  target (< {printing.TARGET_SECONDS:g} s each): "
-        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
-        flush=True,
+    _print_runs(
+        runs,
+        printing.HEADER,
+        f"  target (< {printing.TARGET_SECONDS:g} s each): ",
     )
     return runs
 
@@ -320,12 +316,10 @@ def bench_replan(seed: int, quick: bool, workers: int) -> list[ReplanRun]:
         flush=True,
     )
     runs = [replan.bench_replan(seed, solve_seconds, workers, replan.ATTENDEES)]
-    print(_text_table([r.cells() for r in runs], replan.HEADER))
-    misses = [m for r in runs for m in r.misses()]
-    print(
-        f"  target (valid, < {replan.TARGET_SECONDS:g} s): "
-        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
-        flush=True,
+    _print_runs(
+        runs,
+        replan.HEADER,
+        f"  target (valid, < {replan.TARGET_SECONDS:g} s): ",
     )
     return runs
 
@@ -340,15 +334,20 @@ def bench_reports(seed: int) -> list[ReportRun]:
         flush=True,
     )
     runs = reports.bench_reports(reports.SIZES, seed)
-    print(_text_table([r.cells() for r in runs], reports.HEADER))
-    misses = [m for r in runs for m in r.misses()]
-    print(
+    _print_runs(
+        runs,
+        reports.HEADER,
         f"  target (page < {reports.PAGE_SECONDS:g} s, downloads < "
-        f"{reports.DOWNLOAD_SECONDS:g} s): "
-        + ("met" if not misses else "MISSED: " + "; ".join(misses)),
-        flush=True,
+        f"{reports.DOWNLOAD_SECONDS:g} s): ",
     )
     return runs
+
+
+def _print_runs(runs: Sequence[Any], header: Sequence[str], target: str) -> None:
+    """Print ``runs`` as a table, then ``target`` and whether every run met it, and why not."""
+    print(_text_table([r.cells() for r in runs], header))
+    misses = [m for r in runs for m in r.misses()]
+    print(target + ("met" if not misses else "MISSED: " + "; ".join(misses)), flush=True)
 
 
 def _load_average() -> str:

@@ -9,19 +9,16 @@ every row unchanged. Each import is timed from the file's bytes to the committed
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import flask_migrate
-
-from app import create_app
 from app.extensions import db
 from app.models import Event
 from app.services.events import create_event
 from app.services.importing import apply_import, preview_import
+from bench.appdb import migrate_quietly, sqlite_app
 from solver.synthetic import generate_event, write_attendees_csv
 
 ROWS = 5000
@@ -84,19 +81,9 @@ def bench_import(rows: int = ROWS, seed: int = 0) -> list[ImportRun]:
             path = Path(folder) / name
             write_attendees_csv(group, path)
             files[name] = path.read_bytes()
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                "SECRET_KEY": "benchmark",
-                "UPLOAD_FOLDER": folder,
-            }
-        )
+        app = sqlite_app(Path(folder))
         with app.app_context():
-            logging.disable(logging.INFO)  # alembic's "Running upgrade" lines are noise here
-            try:
-                flask_migrate.upgrade()
-            finally:
-                logging.disable(logging.NOTSET)
+            migrate_quietly()
             event = create_event(
                 None, {"name": "Import benchmark", "rounds": ROUNDS, "tables": rows // 3 or 1}
             )

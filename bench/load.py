@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import secrets
 import signal
@@ -41,7 +40,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import flask_migrate
 from markupsafe import escape
 from sqlalchemy import create_engine, make_url, select, text
 
@@ -52,6 +50,7 @@ from app.models import Attendee
 from app.services.events import create_event
 from app.services.importing import apply_import, preview_import
 from app.services.scheduling import create_build_job, publish, run_build
+from bench.appdb import migrate_quietly
 from solver.synthetic import generate_event, write_attendees_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,11 +235,7 @@ def _seed(url: str, seed: int, folder: Path) -> tuple[str, list[str]]:
     csv_path = folder / "attendees.csv"
     write_attendees_csv(generate_event(ATTENDEES, ROUNDS, seed=seed), csv_path)
     with app.app_context():
-        logging.disable(logging.INFO)  # alembic's "Running upgrade" lines are noise here
-        try:
-            flask_migrate.upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
+        migrate_quietly()
         now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None, second=0, microsecond=0)
         event = create_event(
             None,

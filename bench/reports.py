@@ -13,18 +13,15 @@ counts every one of them, as it would after the event.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import flask_migrate
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, ScheduleVersion
 from app.services.demo import add_demo_sponsor_contacts, reset_demo_organiser, simulate_followups
@@ -32,6 +29,7 @@ from app.services.events import create_event
 from app.services.importing import apply_import, preview_import
 from app.services.reports import SPONSOR_KINDS
 from app.services.scheduling import add_meetings, event_instance
+from bench.appdb import migrate_quietly, sqlite_app
 from solver.baselines import round_robin
 from solver.score import Scorer
 from solver.synthetic import generate_event, write_attendees_csv
@@ -108,19 +106,9 @@ def bench_reports(sizes: tuple[int, ...] = SIZES, seed: int = 0) -> list[ReportR
 
 def _bench_size(attendees: int, seed: int) -> list[ReportRun]:
     with tempfile.TemporaryDirectory(prefix="mingle-bench-reports-") as folder:
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                "SECRET_KEY": "benchmark",
-                "UPLOAD_FOLDER": folder,
-            }
-        )
+        app = sqlite_app(Path(folder))
         with app.app_context():
-            logging.disable(logging.INFO)  # alembic's "Running upgrade" lines are noise here
-            try:
-                flask_migrate.upgrade()
-            finally:
-                logging.disable(logging.NOTSET)
+            migrate_quietly()
             slug, organiser_id, token, company = _past_event(attendees, seed, Path(folder))
             sponsor_answers, event_answers = _answer_counts(slug, company)
             db.session.remove()
