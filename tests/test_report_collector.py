@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -41,22 +42,31 @@ def test_a_collector_held_by_someone_else_stays_held() -> None:
     assert not gc.isenabled()
 
 
-def test_overlapping_builds_in_two_threads_hold_it_until_the_last_ends() -> None:
-    first_started, first_may_end = threading.Event(), threading.Event()
+@contextmanager
+def a_slow_build_running() -> Iterator[None]:
+    """A report build in another thread that lasts until the ``with`` block ends."""
+    started, may_end = threading.Event(), threading.Event()
 
     @collector_paused
     def slow() -> None:
-        first_started.set()
-        first_may_end.wait(5)
+        started.set()
+        may_end.wait(5)
 
     thread = threading.Thread(target=slow)
     thread.start()
-    first_started.wait(5)
-    # A second, quick build ends while the first is still running: the collector stays held.
-    assert collector_paused(gc.isenabled)() is False
-    assert not gc.isenabled()
-    first_may_end.set()
-    thread.join(5)
+    started.wait(5)
+    try:
+        yield
+    finally:
+        may_end.set()
+        thread.join(5)
+
+
+def test_overlapping_builds_in_two_threads_hold_it_until_the_last_ends() -> None:
+    with a_slow_build_running():
+        # A second, quick build ends while the first is still running: the collector stays held.
+        assert collector_paused(gc.isenabled)() is False
+        assert not gc.isenabled()
     assert gc.isenabled()
 
 
@@ -65,18 +75,7 @@ def test_builds_overlapping_too_long_run_a_collection(monkeypatch: pytest.Monkey
     collections = []
     monkeypatch.setattr(reports, "MAX_PAUSE", 0.0)
     monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
-    first_started, first_may_end = threading.Event(), threading.Event()
-
-    @collector_paused
-    def slow() -> None:
-        first_started.set()
-        first_may_end.wait(5)
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    first_started.wait(5)
-    collector_paused(lambda: None)()  # ends while the slow one runs, past MAX_PAUSE
-    assert collections == [()] and not gc.isenabled()
-    first_may_end.set()
-    thread.join(5)
+    with a_slow_build_running():
+        collector_paused(lambda: None)()  # ends while the slow one runs, past MAX_PAUSE
+        assert collections == [()] and not gc.isenabled()
     assert gc.isenabled() and collections == [()]  # the last one to end restarts it instead
