@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
+from solver.text import safe_cell
 
 REQUIRED = ("email", "name", "company", "kind", "region")
 OPTIONAL = (
@@ -312,12 +313,12 @@ SCHEDULE_HEADER = ["round", "table", "email_a", "email_b", "score", "reasons"]
 
 
 def write_schedule(rows: list[tuple[int, int, str, str, float, str]]) -> str:
-    """The schedule CSV (FORMATS.md section 3) as text."""
+    """The schedule CSV (FORMATS.md section 3) as text, every text cell through ``safe_cell``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SCHEDULE_HEADER)
     for r, t, a, b, score, reasons in rows:
-        writer.writerow([r, t, a, b, f"{score:g}", reasons])
+        writer.writerow([r, t, safe_cell(a), safe_cell(b), f"{score:g}", safe_cell(reasons)])
     return out.getvalue()
 
 

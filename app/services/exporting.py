@@ -1,7 +1,8 @@
 """Schedule exports: the CSV of FORMATS.md section 3 and an XLSX workbook for people.
 
-Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
-return) are neutralised with a leading apostrophe wherever free text goes out.
+Every cell goes through ``safe_cell`` (solver/text.py), the one neutraliser: a cell a
+spreadsheet would run as a formula gets a leading apostrophe, and characters a workbook cannot
+hold are dropped.
 """
 
 from __future__ import annotations
@@ -13,15 +14,9 @@ from openpyxl.styles import Font
 
 from app.models import Event, ScheduleVersion
 from solver.io import write_schedule
+from solver.text import safe_cell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """A value that a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+__all__ = ["safe_cell", "schedule_csv", "schedule_xlsx"]
 
 
 def schedule_csv(version: ScheduleVersion) -> str:
@@ -33,7 +28,7 @@ def schedule_csv(version: ScheduleVersion) -> str:
             m.attendee_a.email,
             m.attendee_b.email,
             m.score,
-            str(safe_cell(m.reasons)),
+            m.reasons,
         )
         for m in version.meetings
     ]
