@@ -14,6 +14,7 @@ from sqlalchemy import event
 from app import gc_guard
 from app.config import dev_secret_key, engine_options, from_environment, normalise_database_url
 from app.extensions import csrf, db, login_manager, migrate
+from app.params import IdConverter
 
 # Templates and static files live beside the package, at the repository root.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    # Every <int:...> in a URL: ASCII digits, at most a database integer (else 404, not 500).
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(from_environment(os.environ, app.instance_path))
     if config:

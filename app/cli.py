@@ -31,16 +31,17 @@ from app.services.accounts import AccountError, create_organiser, find_organiser
 from app.services.demo import (
     DEMO_EVENT,
     create_demo_event,
+    demo_organiser,
     finish_past_demo,
-    reset_demo_organiser,
 )
-from app.services.events import create_event, default_start
+from app.services.events import EventRefused, create_event, default_start
 from app.services.importing import ImportPreview, ImportRefused, apply_import, preview_import
 from app.services.printing_data import (
     NothingPublished,
     agenda_data,
     badge_data,
     event_attendees,
+    record_badges_printed,
     table_sign_data,
 )
 
@@ -131,7 +132,10 @@ def events_create(
         "timezone": timezone,
         "venue": venue,
     }
-    event = create_event(organiser, settings)
+    try:
+        event = create_event(organiser, settings)
+    except EventRefused as refused:
+        raise click.BadParameter(str(refused)) from refused
     click.echo(event.slug)
 
 
@@ -371,6 +375,11 @@ def worker_command(burst: bool) -> None:
     help="An event that took place yesterday, with made-up follow-up answers, sponsor "
     "contacts and follow-ups closed, so the reports show figures.",
 )
+@click.option(
+    "--new-password",
+    is_flag=True,
+    help="Give the existing demo organiser a new password, and print it.",
+)
 @with_appcontext
 def demo_command(
     attendees: int,
@@ -380,16 +389,18 @@ def demo_command(
     time_limit: float,
     if_empty: bool,
     past: bool,
+    new_password: bool,
 ) -> None:
     """Create a demo event with realistic attendees and a published schedule; print the login.
 
-    Each run adds a new demo event and gives the demo organiser a new password. With --past
-    the event started yesterday and its follow-ups are filled in (demo data, seeded by --seed).
+    Each run adds a new demo event. The demo organiser keeps the password it was given when it
+    was made, unless --new-password asks for a new one. With --past the event started
+    yesterday and its follow-ups are filled in (demo data, seeded by --seed).
     """
     if if_empty and db.session.scalar(select(Event.id).limit(1)) is not None:
         click.echo("The database has events already: no demo event created.")
         return
-    organiser, password = reset_demo_organiser()
+    organiser, password = demo_organiser(new_password)
     try:
         event, imported = create_demo_event(
             organiser, attendees, rounds, tables, seed, time_limit, past=past
@@ -421,7 +432,11 @@ def demo_command(
         )
     click.echo(f"  Log in at: {base}/organiser/login")
     click.echo(f"  E-mail:    {organiser.email}")
-    click.echo(f"  Password:  {password}")
+    if password is None:
+        click.echo("  Password:  unchanged (the one printed when the demo organiser was made;")
+        click.echo("             `demo --new-password` sets and prints a new one)")
+    else:
+        click.echo(f"  Password:  {password}")
     click.echo(f"  Event:     {event.slug}  ({base}/organiser/events/{event.slug})")
     if past:
         click.echo(f"  Report:    {base}/organiser/events/{event.slug}/report")
@@ -485,8 +500,7 @@ def badges_command(
     sheets = printing.LAYOUTS[layout].pages(len(attendees)) * (2 if duplex else 1)
     _write_pdf(out, data, f"{len(attendees)} badge(s) on {sheets} {layout} page(s)")
     if not emails:  # a reprint of a few badges is not the event's print run
-        event.badges_printed_at = utcnow()
-        db.session.commit()
+        record_badges_printed(event)
 
 
 @click.command("agendas")

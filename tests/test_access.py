@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from app import create_app
 from app.extensions import db
@@ -93,7 +93,7 @@ def url_for_rule(app: Flask, endpoint: str, world: World) -> str:
             values[name] = world.ids[name]
         else:
             converter = rule._converters.get(name)
-            values[name] = 1 if type(converter).__name__ in ("IntegerConverter",) else "x"
+            values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     with app.test_request_context():
         from flask import url_for
 

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.extensions import db
@@ -305,8 +306,8 @@ def test_an_attendee_link_grants_no_organiser_route(app, client, world: World, r
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values: dict[str, Any] = {}
     for name in arguments:
-        converter = type(rule._converters.get(name)).__name__
-        values[name] = 1 if converter == "IntegerConverter" else f.event.slug
+        converter = rule._converters.get(name)
+        values[name] = 1 if isinstance(converter, IntegerConverter) else f.event.slug
     with app.test_request_context():
         from flask import url_for
 

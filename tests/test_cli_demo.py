@@ -58,15 +58,27 @@ def test_demo_creates_a_login_and_a_published_event(runner: FlaskCliRunner, app_
     assert [job.status for job in event.jobs] == ["done"]
 
 
-def test_running_the_demo_again_adds_an_event_and_resets_the_password(
+def test_running_the_demo_again_adds_an_event_and_keeps_the_password(
     runner: FlaskCliRunner, app_ctx
 ) -> None:
+    """`demo --past` after `make run` used to reset the password silently, logging people out."""
     first = runner.invoke(args=["demo", *FAST])
-    second = runner.invoke(args=["demo", *FAST])
+    second = runner.invoke(args=["demo", "--past", *FAST])
     assert second.exit_code == 0, second.output
     assert printed(first.stdout, "Event") != printed(second.stdout, "Event")
     assert event_count() == 2
     assert db.session.scalar(select(func.count()).select_from(Organiser)) == 1
+    organiser = find_organiser(DEMO_EMAIL)
+    db.session.refresh(organiser)
+    assert organiser.check_password(printed(first.stdout, "Password"))
+    assert printed(second.stdout, "Password").startswith("unchanged")
+
+
+def test_new_password_resets_and_prints_it(runner: FlaskCliRunner, app_ctx) -> None:
+    """`demo --new-password` is the one way the demo changes an existing password."""
+    first = runner.invoke(args=["demo", *FAST])
+    second = runner.invoke(args=["demo", "--new-password", *FAST])
+    assert second.exit_code == 0, second.output
     organiser = find_organiser(DEMO_EMAIL)
     db.session.refresh(organiser)
     assert organiser.check_password(printed(second.stdout, "Password"))

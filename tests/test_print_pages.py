@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import Attendee, Event, Organiser, ScheduleVersion
+from tests.conftest import post_form
 
 Made = tuple[Event, list[Attendee], FlaskClient]
 
@@ -68,16 +69,28 @@ def test_event_nav_links_to_print(printed: Made) -> None:
 
 
 @pytest.mark.parametrize(("layout", "sheets"), [("a6", 9), ("a4-2x4", 2), ("letter-2x3", 2)])
-def test_badges_pdf_per_layout_and_marks_them_printed(
+def test_printing_badges_per_layout_marks_them_printed(
     printed: Made, layout: str, sheets: int
 ) -> None:
-    """One page per sheet of the layout; the event records that badges were printed."""
+    """The print page's form POSTs: one page per sheet, and the event records the print run."""
     event, _, client = printed
     assert event.badges_printed_at is None
-    response = client.get(f"/organiser/events/{event.slug}/print/badges.pdf?layout={layout}")
+    url = f"/organiser/events/{event.slug}/print/badges.pdf"
+    response = post_form(client, url, {"layout": layout})
     assert pages(assert_pdf(response, f"badges-{layout}")) == sheets
     db.session.refresh(event)
     assert event.badges_printed_at is not None
+    page = client.get(f"/organiser/events/{event.slug}/print").get_data(as_text=True)
+    assert "Last printed on" in page and 'method="post"' in page
+
+
+def test_a_get_download_of_badges_changes_nothing(printed: Made) -> None:
+    """GET is safe: the same PDF, and the dashboard still says the badges were not printed."""
+    event, _, client = printed
+    response = client.get(f"/organiser/events/{event.slug}/print/badges.pdf?layout=a6")
+    assert pages(assert_pdf(response, "badges-a6")) == 9
+    db.session.refresh(event)
+    assert event.badges_printed_at is None
 
 
 def test_duplex_badges_need_a_published_schedule(

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -30,6 +31,7 @@ from app.services import printing
 from app.services.printing import (
     BOLD,
     LAYOUTS,
+    MAX_PRINTED,
     REGULAR,
     AgendaData,
     BadgeData,
@@ -535,3 +537,48 @@ def test_render_functions_are_pure() -> None:
     )
     assert "No meetings are scheduled for you." in pdf_text(render_agendas([data]))[0]
     assert len(PdfReader(io.BytesIO(render_table_signs([]))).pages) == 1
+
+
+# -- bounded text fitting (issue 11, item 9) --------------------------------------------------
+
+
+def test_fitting_measures_each_character_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fitting a long name cost cubic time (6.2 s for 1,600 characters): widths were measured
+    again for every shorter cut and every size tried. Now each character is measured once per
+    fit, however many sizes the bisection tries and however the text wraps."""
+    printing.register_fonts()
+    measured: list[str] = []
+    real = printing._char_width.__wrapped__
+
+    def counting(char: str, font: str) -> float:
+        measured.append(char)
+        return real(char, font)
+
+    monkeypatch.setattr(printing, "_char_width", counting)
+    for text in ("W" * 500, "Wolfe-schlegel " * 40, LONG_NAME):
+        measured.clear()
+        fitted = fit(text, BOLD, 150.0, 30, 6, max_lines=3)
+        # Each character once, plus the ellipsis and the last line when it is shortened.
+        assert len(measured) <= len(text) + 60, f"{len(measured)} measures for {len(text)}"
+        assert all(width(line, BOLD, fitted.size) <= 150.0 + 1e-6 for line in fitted.lines)
+
+
+def test_a_20000_character_name_prints_a_bounded_badge() -> None:
+    """A 20,000-character name (SQLite stores any length) kept badges.pdf busy for minutes.
+
+    Only ``MAX_PRINTED`` characters can reach the fitting; the badge shows the name's start,
+    shortened with an ellipsis, inside its box. The thread is a hang guard, not a timing target
+    (``make bench --sizes badges`` measures speed).
+    """
+    name = "Wolfeschlegelsteinhausenbergerdorff" * 572  # 20,020 characters, no space
+    result: list[bytes] = []
+    worker = threading.Thread(
+        target=lambda: result.append(render_badges(badges([name, "Zoë Ångström"]), "a6")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert result, "rendering a badge with a 20,000-character name did not finish in 60 s"
+    first = pdf_text(result[0])[0]
+    assert "Wolfeschlegel" in first and "\u2026" in first
+    assert printing.clean(name).endswith("\u2026") and len(printing.clean(name)) == MAX_PRINTED

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Meeting
+from app.params import whole
 from app.services.agenda import agenda_ics, build_agenda
 from app.services.followups import (
     CURRENCIES,
@@ -139,7 +140,7 @@ def requests(token: str) -> ResponseReturnValue:
     """Recommended matches; mark up to N as "must meet" and any as "would rather not meet"."""
     attendee = attendee_by_token(token)
     if request.method == "POST":
-        other_id = request.form.get("other", type=int)
+        other_id = request.form.get("other", type=whole)
         other = db.session.get(Attendee, other_id) if other_id else None
         kind = request.form.get("kind", "")
         try:

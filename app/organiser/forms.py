@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -32,8 +33,71 @@ from wtforms.validators import (
 
 from app.models import Attendee, Event
 from app.models.attendee import EXTRA_FIELDS
+from app.params import whole
 from app.services.importing import KNOWN_COLUMNS
 from solver.schema import GOALS, KINDS, TIERS
+from solver.text import clean_text
+
+
+def _clean_line(value: object) -> object:
+    """One-line text as stored: no control characters, trimmed (None stays None)."""
+    return value if value is None else clean_text(value)
+
+
+def _clean_lines(value: object) -> object:
+    """Multi-line text as stored: control characters gone, line breaks kept."""
+    return value if value is None else clean_text(value, multiline=True)
+
+
+class WholeField(IntegerField):
+    """A whole number typed in ASCII digits: "١٢" or "²" is refused, where ``int()`` takes them."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the submitted text, or leave ``data`` None with a message for the page."""
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = whole(valuelist[0])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError("Write a whole number with the digits 0-9.") from exc
+
+
+class DecimalNumberField(FloatField):
+    """A number such as 1 or 0.75 in ASCII digits (``float()`` would take "１" and "1e9")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the submitted text, or leave ``data`` None with a message for the page."""
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        if not DECIMAL.fullmatch(text):
+            self.data = None
+            raise ValueError("Write a number such as 1 or 0.75 with the digits 0-9.")
+        self.data = float(text)
+
+
+DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+class MingleForm(FlaskForm):
+    """A form whose text fields are cleaned (solver/text.py) before any validator sees them.
+
+    So NUL, vertical tabs and other control characters never reach the database or an
+    export, and ``Length`` counts what will be stored. Passwords are left exactly as typed.
+    """
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            """Add the cleaning filter to every text field but passwords."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                cleaner = _clean_lines if issubclass(field_class, TextAreaField) else _clean_line
+                filters = [cleaner, *unbound_field.kwargs.get("filters", ())]
+                options = {**options, "filters": filters}
+            return unbound_field.bind(form=form, **options)
 
 
 def timezone_choices() -> list[str]:
@@ -42,7 +106,7 @@ def timezone_choices() -> list[str]:
     return ["UTC", *zones]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(MingleForm):
     """E-mail and password."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
@@ -50,11 +114,11 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(MingleForm):
     """A button that only needs the CSRF token: log out, remove, ..."""
 
 
-class EventForm(FlaskForm):
+class EventForm(MingleForm):
     """Every setting of an event."""
 
     name = StringField("Event name", validators=[DataRequired(), Length(max=200)])
@@ -63,45 +127,45 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(
         "Round 1 starts (local time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
-    rounds = IntegerField("Rounds", default=8, validators=[InputRequired(), NumberRange(1, 100)])
-    round_minutes = IntegerField(
+    rounds = WholeField("Rounds", default=8, validators=[InputRequired(), NumberRange(1, 100)])
+    round_minutes = WholeField(
         "Minutes per round", default=10, validators=[InputRequired(), NumberRange(1, 240)]
     )
-    break_minutes = IntegerField(
+    break_minutes = WholeField(
         "Break between rounds (minutes)",
         default=5,
         validators=[InputRequired(), NumberRange(0, 240)],
     )
-    tables = IntegerField("Tables", default=20, validators=[InputRequired(), NumberRange(1, 10000)])
+    tables = WholeField("Tables", default=20, validators=[InputRequired(), NumberRange(1, 10000)])
     table_names = TextAreaField(
         "Table names or locations (optional, one per line, first line is table 1)",
         validators=[Optional()],
     )
-    min_meetings = IntegerField(
+    min_meetings = WholeField(
         "Minimum meetings per attendee",
         default=0,
         validators=[InputRequired(), NumberRange(0, 100)],
     )
-    tier_platinum = IntegerField(
+    tier_platinum = WholeField(
         "Platinum sponsors get at least", default=0, validators=[Optional(), NumberRange(0, 100)]
     )
-    tier_gold = IntegerField(
+    tier_gold = WholeField(
         "Gold sponsors get at least", default=0, validators=[Optional(), NumberRange(0, 100)]
     )
-    tier_silver = IntegerField(
+    tier_silver = WholeField(
         "Silver sponsors get at least", default=0, validators=[Optional(), NumberRange(0, 100)]
     )
-    p2p_weight = FloatField(
+    p2p_weight = DecimalNumberField(
         "Weight of partner-to-partner meetings",
         default=1.0,
         validators=[InputRequired(), NumberRange(0, 10)],
     )
-    p2v_weight = FloatField(
+    p2v_weight = DecimalNumberField(
         "Weight of partner-to-vendor meetings",
         default=1.0,
         validators=[InputRequired(), NumberRange(0, 10)],
     )
-    solve_time_limit = IntegerField(
+    solve_time_limit = WholeField(
         "Solver time limit (seconds)",
         default=30,
         validators=[InputRequired(), NumberRange(5, 3600)],
@@ -174,7 +238,7 @@ def _lines(text: str | None) -> list[str]:
     return lines
 
 
-class UploadForm(FlaskForm):
+class UploadForm(MingleForm):
     """An attendees file."""
 
     file = FileField(
@@ -186,7 +250,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(MingleForm):
     """Confirms a previewed upload, named by its signed token."""
 
     token = HiddenField(validators=[DataRequired()])
@@ -199,7 +263,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class AttendeeForm(FlaskForm):
+class AttendeeForm(MingleForm):
     """One attendee, with the columns of the import file."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])

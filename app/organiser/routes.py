@@ -33,7 +33,6 @@ from sqlalchemy.exc import IntegrityError
 from app.access import event_attendee, event_row, organiser_event
 from app.extensions import db
 from app.models import Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob, SponsorContact
-from app.models.common import utcnow
 from app.organiser.forms import (
     AttendeeForm,
     ConfirmForm,
@@ -42,6 +41,7 @@ from app.organiser.forms import (
     LoginForm,
     UploadForm,
 )
+from app.params import whole
 from app.services import printing
 from app.services.accounts import authenticate
 from app.services.adjusting import (
@@ -59,6 +59,7 @@ from app.services.attendees import (
     search_attendees,
 )
 from app.services.events import (
+    EventRefused,
     create_event,
     default_start,
     event_overview,
@@ -83,6 +84,7 @@ from app.services.printing_data import (
     agenda_data,
     badge_data,
     event_attendees,
+    record_badges_printed,
     table_sign_data,
 )
 from app.services.replanning import (
@@ -176,9 +178,13 @@ def event_new() -> ResponseReturnValue:
     if request.method == "GET":
         form.starts_at.data = default_start()
     if form.validate_on_submit():
-        event = create_event(current_user, form.settings())
-        flash(f"Created {event.name}. Next: import the attendees.", "success")
-        return redirect(url_for("organiser.event", slug=event.slug))
+        try:
+            event = create_event(current_user, form.settings())
+        except EventRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"Created {event.name}. Next: import the attendees.", "success")
+            return redirect(url_for("organiser.event", slug=event.slug))
     return render_template("organiser/event_form.html", form=form, event=None)
 
 
@@ -199,10 +205,15 @@ def event_edit(slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         form.fill_from(event)
     if form.validate_on_submit():
-        for warning in update_event(event, form.settings()):
-            flash(warning, "warning")
-        flash("Settings saved.", "success")
-        return redirect(url_for("organiser.event", slug=event.slug))
+        try:
+            warnings = update_event(event, form.settings())
+        except EventRefused as refused:
+            flash(f"Not saved: {refused}", "error")
+        else:
+            for warning in warnings:
+                flash(warning, "warning")
+            flash("Settings saved.", "success")
+            return redirect(url_for("organiser.event", slug=event.slug))
     return render_template("organiser/event_form.html", form=form, event=event)
 
 
@@ -221,7 +232,7 @@ def attendees(slug: str) -> ResponseReturnValue:
         region=args.get("region", ""),
         kind=args.get("kind", ""),
         company=args.get("company", ""),
-        page=args.get("page", 1, type=int),
+        page=args.get("page", 1, type=whole),
     )
     return render_template("organiser/attendees.html", event=event, found=found, args=args)
 
@@ -445,7 +456,7 @@ def schedule(slug: str) -> ResponseReturnValue:
     if event.latest_version() is None:
         flash("No schedule yet: build one first.", "warning")
         return redirect(url_for("organiser.event", slug=slug))
-    version = event_version(event, request.args.get("version", type=int))
+    version = event_version(event, request.args.get("version", type=whole))
     review = schedule_review(event, version, request.args)
     return render_template(
         "organiser/schedule.html",
@@ -484,7 +495,7 @@ def meeting_remove(slug: str, meeting_id: int) -> ResponseReturnValue:
 
 def _form_round() -> int:
     """The ``round`` number a schedule edit form posted, else 400 (only a forged form omits it)."""
-    round_ = request.form.get("round", type=int)
+    round_ = request.form.get("round", type=whole)
     if round_ is None:
         abort(400)
     return round_
@@ -497,7 +508,7 @@ def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
     event = organiser_event(slug)
     meeting = event_meeting(event, meeting_id)
     round_ = _form_round()
-    table = request.form.get("table", type=int) or _free_table(event, meeting, round_)
+    table = request.form.get("table", type=whole) or _free_table(event, meeting, round_)
     return _edit(
         event,
         lambda: move_meeting(event, meeting, round_, table),
@@ -510,8 +521,8 @@ def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
 def meeting_add(slug: str) -> ResponseReturnValue:
     """Add a meeting by hand between two attendees in a round."""
     event = organiser_event(slug)
-    a = event_attendee(event, request.form.get("a", type=int) or 0)
-    b = event_attendee(event, request.form.get("b", type=int) or 0)
+    a = event_attendee(event, request.form.get("a", type=whole) or 0)
+    b = event_attendee(event, request.form.get("b", type=whole) or 0)
     round_ = _form_round()
     return _edit(
         event,
@@ -525,8 +536,8 @@ def meeting_add(slug: str) -> ResponseReturnValue:
 def schedule_swap(slug: str) -> ResponseReturnValue:
     """Two attendees trade places (partner and table) in one round."""
     event = organiser_event(slug)
-    x = event_attendee(event, request.form.get("x", type=int) or 0)
-    y = event_attendee(event, request.form.get("y", type=int) or 0)
+    x = event_attendee(event, request.form.get("x", type=whole) or 0)
+    y = event_attendee(event, request.form.get("y", type=whole) or 0)
     round_ = _form_round()
     return _edit(
         event,
@@ -606,7 +617,7 @@ def outbox(slug: str) -> ResponseReturnValue:
     """Every e-mail composed for the event, newest first, filtered by sent, failed or unsent."""
     event = organiser_event(slug)
     found = outbox_page(
-        event, request.args.get("status", ""), request.args.get("page", 1, type=int)
+        event, request.args.get("status", ""), request.args.get("page", 1, type=whole)
     )
     return render_template(
         "organiser/outbox.html", event=event, found=found, status_of=message_status
@@ -671,7 +682,7 @@ def paper(slug: str) -> ResponseReturnValue:
     event = organiser_event(slug)
     form = ConfirmForm()
     source = request.form if request.method == "POST" else request.args
-    attendee_id = source.get("attendee", type=int)
+    attendee_id = source.get("attendee", type=whole)
     attendee = event_attendee(event, attendee_id) if attendee_id else None
     query = request.args.get("q", "").strip()
     matches = find_attendees(event, query) if query and attendee is None else []
@@ -726,22 +737,27 @@ def badges(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/events/<slug>/print/badges.pdf")
+@bp.route("/events/<slug>/print/badges.pdf", methods=["GET", "POST"])
 @login_required
 def badges_pdf(slug: str) -> ResponseReturnValue:
-    """Everyone's badges on sheets of the chosen layout, optionally with agendas on the back."""
+    """Everyone's badges on sheets of the chosen layout, optionally with agendas on the back.
+
+    The print page's form POSTs (with its CSRF token) and records the print run on the
+    dashboard; a GET of the same URL downloads the same PDF and changes nothing.
+    """
     event = organiser_event(slug)
-    layout = request.args.get("layout", printing.DEFAULT_LAYOUT)
+    source = request.form if request.method == "POST" else request.args
+    layout = source.get("layout", printing.DEFAULT_LAYOUT)
     if layout not in printing.LAYOUTS:
         abort(400)
-    duplex = request.args.get("duplex") == "1"
+    duplex = source.get("duplex") == "1"
     try:
         data = printing.render_badges(badge_data(event, with_agenda=duplex), layout, duplex)
     except NothingPublished as exc:
         flash(f"Badges with agendas on the back: {exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
-    event.badges_printed_at = utcnow()
-    db.session.commit()
+    if request.method == "POST":
+        record_badges_printed(event)
     return _pdf(data, f"{event.slug}-badges-{layout}{'-duplex' if duplex else ''}.pdf")
 
 
@@ -750,7 +766,7 @@ def badges_pdf(slug: str) -> ResponseReturnValue:
 def agendas_pdf(slug: str) -> ResponseReturnValue:
     """Printed agendas with paper follow-up forms: everyone's, or one attendee's (?attendee=)."""
     event = organiser_event(slug)
-    attendee_id = request.args.get("attendee", type=int)
+    attendee_id = request.args.get("attendee", type=whole)
     attendee = event_attendee(event, attendee_id) if attendee_id else None
     try:
         agendas = agenda_data(event, attendee)
@@ -784,7 +800,7 @@ def replan(slug: str) -> ResponseReturnValue:
     event = organiser_event(slug)
     form = ConfirmForm()
     source = request.form if request.method == "POST" else request.args
-    from_round = source.get("from_round", type=int) or next_round(event)
+    from_round = source.get("from_round", type=whole) or next_round(event)
     from_round = min(max(from_round, 1), event.rounds)
     if form.validate_on_submit():
         try:
@@ -834,8 +850,8 @@ def schedule_changes(slug: str) -> ResponseReturnValue:
     if event.latest_version() is None:
         flash("No schedule yet: build one first.", "warning")
         return redirect(url_for("organiser.event", slug=slug))
-    new = event_version(event, request.args.get("new", type=int))
-    old_number = request.args.get("old", new.number - 1, type=int)
+    new = event_version(event, request.args.get("new", type=whole))
+    old_number = request.args.get("old", new.number - 1, type=whole)
     old = event_version(event, old_number) if old_number >= 1 else None
     changes = version_changes(old, new) if old is not None else []
     return render_template("organiser/changes.html", event=event, old=old, new=new, changes=changes)

@@ -20,6 +20,7 @@ from app.services.importing import (
     row_values,
 )
 from solver.io import Problem, parse_attendee_record, split_list
+from solver.text import clean_text
 
 PER_PAGE = 100
 
@@ -75,8 +76,9 @@ def search_attendees(
     """Attendees whose name, e-mail or company contains ``q``, filtered, by name, one page."""
     in_event = Attendee.event_id == event.id
     conditions = [in_event]
-    if q.strip():
-        needle = q.strip().lower()
+    q, region, kind, company = (clean_text(v) for v in (q, region, kind, company))
+    if q:
+        needle = q.lower()
         conditions.append(
             or_(
                 func.lower(Attendee.name).contains(needle, autoescape=True),

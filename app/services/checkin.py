@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import Attendee, Event
 from app.models.common import utcnow
+from solver.text import clean_text
 
 SEARCH_LIMIT = 20  # matches listed for a name search at the door
 
@@ -61,7 +62,7 @@ def undo_check_in(event: Event, attendee: Attendee) -> None:
 
 def token_from_scan(text: str) -> str:
     """The agenda token in a scanned QR code (``.../a/<token>``), or the text itself."""
-    text = text.strip()
+    text = clean_text(text)
     if "/a/" in text:
         text = text.rsplit("/a/", 1)[1]
     for stop in "/?#":
@@ -81,7 +82,7 @@ def attendee_by_scan(event: Event, text: str) -> Attendee | None:
 
 def find_attendees(event: Event, q: str) -> list[Attendee]:
     """Attendees of ``event`` whose name, company or e-mail contains ``q``, by name."""
-    q = q.strip()
+    q = clean_text(q)
     if not q:
         return []
     pattern = f"%{q.replace('%', '').replace('_', '')}%"

@@ -37,12 +37,19 @@ DEMO_VENUE = "Beurs van Berlage, Amsterdam"
 PEOPLE_PER_TABLE = 3  # a table for every third attendee: most, not all, meet in each round
 
 
-def reset_demo_organiser() -> tuple[Organiser, str]:
-    """The demo organiser (created on first use) with a new random password, and that password."""
-    password = secrets.token_urlsafe(12)
+def demo_organiser(new_password: bool = False) -> tuple[Organiser, str | None]:
+    """The demo organiser, and its password when it was just set (else None: unchanged).
+
+    The organiser is created with a random password on first use. Later runs keep the
+    password someone may already be logged in with, unless ``new_password`` asks for a new one.
+    """
     organiser = find_organiser(DEMO_EMAIL)
     if organiser is None:
+        password = secrets.token_urlsafe(12)
         return create_organiser(DEMO_EMAIL, password, DEMO_NAME), password
+    if not new_password:
+        return organiser, None
+    password = secrets.token_urlsafe(12)
     organiser.set_password(password)
     db.session.commit()
     return organiser, password

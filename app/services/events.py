@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Meeting, Organiser, ScheduleVersion, SolveJob
+from app.models.common import text_limit
 from app.models.event import make_slug
+from solver.text import clean_text, too_long
 
 # Settings an organiser may set on an event; everything else is managed by Mingle.
 EVENT_FIELDS = (
@@ -48,9 +50,46 @@ def organiser_events(organiser: Organiser) -> list[Event]:
     return list(db.session.scalars(query))
 
 
-def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Event:
-    """Create an event owned by ``organiser`` (None: nobody can manage it on the web yet)."""
+MAX_TABLE_NAME = 100  # characters of one table's name or location, as printed on its sign
+
+
+class EventRefused(ValueError):
+    """A setting that cannot be stored; the message names the field and says why."""
+
+
+def clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings Mingle manages, their text cleaned and checked against the columns' lengths.
+
+    Raises:
+        EventRefused: a name, venue or table name is too long.
+    """
     values = {k: v for k, v in settings.items() if k in EVENT_FIELDS}
+    labels = {"name": "the event name", "venue": "the venue"}
+    for key, label in labels.items():
+        if key in values:
+            values[key] = clean_text(values[key])
+            problem = too_long(values[key], text_limit(Event, key))
+            if problem:
+                raise EventRefused(f"{label.capitalize()} {problem}.")
+    if "name" in values and not values["name"]:
+        raise EventRefused("The event needs a name.")
+    if "table_names" in values:
+        names = [clean_text(n) for n in values["table_names"] or ()]
+        for number, name in enumerate(names, start=1):
+            problem = too_long(name, MAX_TABLE_NAME)
+            if problem:
+                raise EventRefused(f"The name of table {number} {problem}.")
+        values["table_names"] = names
+    return values
+
+
+def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Event:
+    """Create an event owned by ``organiser`` (None: nobody can manage it on the web yet).
+
+    Raises:
+        EventRefused: see ``clean_settings``.
+    """
+    values = clean_settings(settings)
     values.setdefault("starts_at", default_start())
     event = Event(organiser=organiser, **values)
     with db.session.no_autoflush:
@@ -67,10 +106,12 @@ def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
     Returns:
         Warnings for the organiser, e.g. when the latest schedule no longer fits fewer rounds
         or tables and must be rebuilt.
+
+    Raises:
+        EventRefused: see ``clean_settings``; nothing is changed.
     """
-    for key, value in settings.items():
-        if key in EVENT_FIELDS:
-            setattr(event, key, value)
+    for key, value in clean_settings(settings).items():
+        setattr(event, key, value)
     db.session.commit()
     warnings = []
     latest = event.latest_version()

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
 from app.models.followup import HELD, NEXT_STEPS
 from app.services.clock import from_utc, local_now, utc_now
+from solver.text import clean_text
 
 HELD_LABELS = {
     "yes": "Yes, we met",
@@ -111,7 +112,10 @@ DEFAULT_CURRENCY = "EUR"
 MAX_PIPELINE = 10**12  # a bigger number is a typo, not a deal
 MAX_WHY = 2000
 MAX_COMMENT = 4000
-THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+THOUSANDS = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+AMOUNT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
+SMALL_WHOLE = re.compile(r"[0-9]{1,3}")
+MULTILINE = ("why", "comment")  # the free-text answers, where line breaks mean something
 
 
 class FollowUpRefused(Exception):
@@ -214,12 +218,13 @@ class Answers:
 
 
 def _text(answers: Mapping[str, str], name: str) -> str:
-    return str(answers.get(name) or "").strip()
+    """A submitted field as clean text: comments keep their line breaks, nothing else does."""
+    return clean_text(answers.get(name), multiline=name in MULTILINE)
 
 
 def _whole(value: str, low: int, high: int) -> int | None:
-    """``value`` as a whole number within [low, high], else None."""
-    if not value.isdigit():
+    """``value`` as a whole number within [low, high] in ASCII digits ("²" is not 2), else None."""
+    if not SMALL_WHOLE.fullmatch(value):
         return None
     number = int(value)
     return number if low <= number <= high else None
@@ -230,10 +235,9 @@ def parse_amount(value: str) -> float | None:
     value = value.replace(" ", "").replace("\u00a0", "").replace("'", "").replace("_", "")
     if THOUSANDS.fullmatch(value):
         value = value.replace(",", "")
-    try:
-        amount = float(value)
-    except ValueError:
+    if not AMOUNT.fullmatch(value):  # ASCII only: float() would take "１２" and "1e9"
         return None
+    amount = float(value)
     return amount if math.isfinite(amount) else None
 
 

@@ -19,8 +19,6 @@ SMTP outage. A message kept in the outbox without SMTP counts as handed over.
 
 from __future__ import annotations
 
-import csv
-import io
 import smtplib
 import ssl
 from collections import defaultdict
@@ -39,7 +37,7 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage
 from app.models.common import utcnow
 from app.services.agenda import explain_match
-from app.services.exporting import safe_cell
+from app.services.exporting import csv_text
 
 AGENDA_LINK = "agenda_link"  # OutboxMessage.kind of these e-mails
 COMMIT_EVERY = 100  # sent messages recorded per commit, so a crash loses little
@@ -440,15 +438,10 @@ def message_status(message: OutboxMessage) -> str:
 def links_csv(event: Event) -> str:
     """Everyone's ``email,name,company,link`` as CSV for mail-merge (UTF-8 with a BOM for Excel).
 
-    Cells a spreadsheet would run as a formula are neutralised with ``safe_cell``.
+    Written by ``csv_text``, which neutralises cells a spreadsheet would run as a formula.
     """
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LINKS_HEADER)
-    for a in _event_attendees(event):
-        writer.writerow([safe_cell(v) for v in (a.email, a.name, a.company, agenda_url(a))])
-    return out.getvalue()
+    rows = [(a.email, a.name, a.company, agenda_url(a)) for a in _event_attendees(event)]
+    return csv_text(LINKS_HEADER, rows)
 
 
 def reissue_link(attendee: Attendee) -> str:

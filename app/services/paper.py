@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
+from app.params import whole
 from app.services.followups import (
     FollowUpState,
     find_followup,
@@ -25,6 +26,7 @@ from app.services.followups import (
     record_followup,
     validate_answers,
 )
+from solver.text import clean_text
 
 FIELDS = ("held", "rating", "recommend", "next_step", "pipeline_value", "currency", "why")
 
@@ -46,12 +48,16 @@ class PaperRow:
 
 def find_attendees(event: Event, query: str, limit: int = 20) -> list[Attendee]:
     """Attendees matching a name (or company, e-mail), or both people of meeting ``<id>``."""
-    query = query.strip()
+    query = clean_text(query)
     if not query:
         return []
     digits = query.lower().removeprefix("meeting").strip().lstrip("#")
-    if digits.isdigit():
-        meeting = db.session.get(Meeting, int(digits))
+    if digits[:1].isdigit():  # a meeting number ("²" or 10^23 finds nobody, and no 500)
+        try:
+            meeting_id = whole(digits)
+        except ValueError:
+            return []
+        meeting = db.session.get(Meeting, meeting_id)
         if meeting is None or meeting.version_id != event.published_version_id:
             return []
         return sorted([meeting.attendee_a, meeting.attendee_b], key=lambda a: a.name.casefold())

@@ -14,11 +14,10 @@ from __future__ import annotations
 import io
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from app.services.qr import qr_matrix
+from solver.text import clean_text
 
 # Page streams binary (Flate only): ASCII85 on top made files a quarter larger and took a tenth
 # of the time of 2,000 badges. A process-wide reportlab setting; Mingle has no other PDF writer.
@@ -41,6 +41,7 @@ REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 FONT_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
 ELLIPSIS = "\u2026"
+MAX_PRINTED = 600  # characters of one printed field; none has room for more
 HYPHEN_BREAK = re.compile(r"[^-]+-+(?=[^-])|.+")  # "Dupont-Lefèvre" -> "Dupont-", "Lefèvre"
 LEADING = 1.18  # line height as a multiple of the font size
 ASCENT = 0.93  # DejaVu Sans: baseline below the top of its line, per point of size
@@ -218,31 +219,102 @@ def register_fonts() -> None:
 
 
 def clean(text: str | None) -> str:
-    """One line of printable text: NFC (precomposed accents), whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
+    """One line of printable text: NFC, no control characters, whitespace collapsed, bounded.
+
+    Nothing longer than ``MAX_PRINTED`` characters can reach the fitting below: no badge line,
+    agenda row or sign has room for more, even at the smallest size.
+    """
+    text = clean_text(text)
+    return text if len(text) <= MAX_PRINTED else text[: MAX_PRINTED - 1].rstrip() + ELLIPSIS
+
+
+@lru_cache(maxsize=8192)
+def _char_width(char: str, font: str) -> float:
+    """Width of one character at 1 pt; text widths add up (reportlab applies no kerning)."""
+    return pdfmetrics.stringWidth(char, font, 1.0)
+
+
+def _unit_widths(text: str, font: str) -> list[float]:
+    """Each character's width at 1 pt, measured once."""
+    return [_char_width(char, font) for char in text]
 
 
 def width(text: str, font: str, size: float) -> float:
     """Width of ``text`` in points."""
-    return pdfmetrics.stringWidth(text, font, size)
+    return sum(_unit_widths(text, font)) * size
+
+
+def _longest_prefix(widths: Sequence[float], room: float, start: int = 0) -> int:
+    """The end of the longest run ``widths[start:end]`` that fits ``room`` (at least one)."""
+    total, end = 0.0, start
+    while end < len(widths) and total + widths[end] <= room:
+        total += widths[end]
+        end += 1
+    return max(end, start + 1)
 
 
 def shorten(text: str, font: str, size: float, room: float) -> str:
     """``text`` cut at the end, with an ellipsis, until it fits ``room`` points."""
-    if width(text, font, size) <= room:
+    widths = _unit_widths(text, font)
+    if sum(widths) * size <= room:
         return text
-    while text and width(text + ELLIPSIS, font, size) > room:
-        text = text[:-1]
-    return text.rstrip() + ELLIPSIS if text else ""
+    room_left = room / size - _char_width(ELLIPSIS, font)
+    if room_left <= 0:
+        return ""
+    end = _longest_prefix(widths, room_left)
+    if sum(widths[:end]) > room_left:  # not even one character fits beside the ellipsis
+        return ""
+    return text[:end].rstrip() + ELLIPSIS
 
 
-def _pieces(text: str) -> list[tuple[str, str]]:
-    """Breakable pieces of ``text`` with the glue before each: a space, or none after a hyphen."""
-    out: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class _Piece:
+    """A breakable piece of text, the glue before it, and its width at 1 pt."""
+
+    text: str
+    glue: str  # " " after a space, "" after a hyphen
+    widths: tuple[float, ...]
+    width: float
+
+
+def _pieces(text: str, font: str) -> list[_Piece]:
+    """Breakable pieces of ``text``, measured once: at spaces, and after hyphens."""
+    out: list[_Piece] = []
     for word in text.split():
-        parts = HYPHEN_BREAK.findall(word)
-        out += [(part, " " if k == 0 else "") for k, part in enumerate(parts)]
+        for k, part in enumerate(HYPHEN_BREAK.findall(word)):
+            widths = tuple(_unit_widths(part, font))
+            out.append(_Piece(part, " " if k == 0 else "", widths, sum(widths)))
     return out
+
+
+def _wrap_pieces(pieces: Sequence[_Piece], space: float, size: float, room: float) -> list[str]:
+    """Greedy wrap of measured pieces into lines of at most ``room`` points; linear in length.
+
+    A piece wider than the room on its own (a very long word) is split between characters.
+    """
+    unit_room = room / size
+    lines: list[str] = []
+    line, line_width = "", 0.0
+    for piece in pieces:
+        glue = space if piece.glue else 0.0
+        if line and line_width + glue + piece.width <= unit_room:
+            line, line_width = f"{line}{piece.glue}{piece.text}", line_width + glue + piece.width
+            continue
+        if not line and piece.width <= unit_room:
+            line, line_width = piece.text, piece.width
+            continue
+        if line:
+            lines.append(line)
+        start, rest = 0, piece.width
+        while rest > unit_room and len(piece.text) - start > 1:
+            end = _longest_prefix(piece.widths, unit_room, start)
+            lines.append(piece.text[start:end])
+            rest -= sum(piece.widths[start:end])
+            start = end
+        line, line_width = piece.text[start:], rest
+    if line:
+        lines.append(line)
+    return lines
 
 
 def wrap(text: str, font: str, size: float, room: float) -> list[str]:
@@ -250,25 +322,7 @@ def wrap(text: str, font: str, size: float, room: float) -> list[str]:
 
     A piece wider than the room on its own (a very long word) is split between characters.
     """
-    lines: list[str] = []
-    line = ""
-    for piece, glue in _pieces(text):
-        candidate = f"{line}{glue}{piece}" if line else piece
-        if width(candidate, font, size) <= room:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while width(piece, font, size) > room and len(piece) > 1:
-            cut = len(piece) - 1
-            while cut > 1 and width(piece[:cut], font, size) > room:
-                cut -= 1
-            lines.append(piece[:cut])
-            piece = piece[cut:]
-        line = piece
-    if line:
-        lines.append(line)
-    return lines
+    return _wrap_pieces(_pieces(text, font), _char_width(" ", font), size, room)
 
 
 @dataclass(frozen=True)
@@ -296,24 +350,30 @@ def fit(
     text = clean(text)
     if not text:
         return Fitted(size, ())
-    full = width(text, font, size)
+    pieces = _pieces(text, font)  # measured once; every size below reuses the widths
+    space = _char_width(" ", font)
+
+    def lines_at(points: float) -> list[str]:
+        return _wrap_pieces(pieces, space, points, room)
+
+    full = (sum(p.width for p in pieces) + space * sum(p.glue == " " for p in pieces[1:])) * size
     one_line = size if full <= room else math.floor(size * room / full * 10) / 10
     best = Fitted(one_line, (text,)) if one_line >= smallest else None
     if max_lines > 1 and (best is None or best.size < size):
         low, high = smallest, size
-        if len(wrap(text, font, low, room)) <= max_lines:
+        if len(lines_at(low)) <= max_lines:
             for _ in range(8):  # bisect the size to a few hundredths of a point
                 middle = (low + high) / 2
-                if len(wrap(text, font, middle, room)) <= max_lines:
+                if len(lines_at(middle)) <= max_lines:
                     low = middle
                 else:
                     high = middle
             low = math.floor(low * 10) / 10
             if best is None or low > best.size * 1.2:
-                best = Fitted(low, tuple(wrap(text, font, low, room)))
+                best = Fitted(low, tuple(lines_at(low)))
     if best is not None:
         return best
-    lines = wrap(text, font, smallest, room)
+    lines = lines_at(smallest)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = shorten(lines[-1] + ELLIPSIS, font, smallest, room)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
+from app.models.common import utcnow
 from app.services.agenda import Agenda, build_agenda
 from app.services.followups import guess_currency
 from app.services.mailing import agenda_url
@@ -189,3 +190,13 @@ def table_sign_data(event: Event) -> list[TableSignData]:
             )
         )
     return signs
+
+
+def record_badges_printed(event: Event) -> None:
+    """Note that everyone's badges were printed now (the dashboard's "Badges printed" step).
+
+    Called when the organiser prints the whole run (the web form's POST, or ``flask badges``
+    without ``--attendee``); a reprint of one badge or a GET download records nothing.
+    """
+    event.badges_printed_at = utcnow()
+    db.session.commit()

@@ -1,21 +1,14 @@
 """The answers behind the sponsor and event reports, as CSV and XLSX for spreadsheets.
 
-One row per follow-up answer, every cell through ``safe_cell`` so that free text (a comment
-starting with "=") is shown, never run as a formula. CSV is UTF-8 with a BOM so spreadsheets
-keep accents.
+One row per follow-up answer, written by exporting.py's ``csv_text``/``xlsx_bytes``, which pass
+every cell through ``safe_cell`` so that free text (a comment starting with "=") is shown,
+never run as a formula. CSV is UTF-8 with a BOM so spreadsheets keep accents.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from app.models import Event
-from app.services.exporting import safe_cell
+from app.services.exporting import csv_text, xlsx_bytes
 
 # _people and _published are private to reports.py; they are the one definition of "the
 # published meetings and their answers", so the event rows use them rather than a second query
@@ -70,47 +63,22 @@ def _values(a: Answer) -> list[object]:
     ]
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Rows as CSV with CRLF line ends, UTF-8 with a BOM so spreadsheets keep accents."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], title: str) -> bytes:
-    """Rows as a one-sheet XLSX workbook named ``title``, with a bold header."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 # The sponsor report
 
 
 def report_rows(report: SponsorReport) -> list[list[object]]:
-    """One row per answer about the sponsor's meetings, cells neutralised with ``safe_cell``."""
-    return [[safe_cell(v) for v in _values(a)] for a in report.answers]
+    """One row per answer about the sponsor's meetings."""
+    return [_values(a) for a in report.answers]
 
 
 def report_csv(report: SponsorReport) -> str:
     """The sponsor report's rows as CSV."""
-    return _csv(ROWS_HEADER, report_rows(report))
+    return csv_text(ROWS_HEADER, report_rows(report))
 
 
 def report_xlsx(report: SponsorReport) -> bytes:
     """The sponsor report's rows as an XLSX workbook."""
-    return _xlsx(ROWS_HEADER, report_rows(report), "Answers")
+    return xlsx_bytes(ROWS_HEADER, report_rows(report), "Answers")
 
 
 # The event report
@@ -135,14 +103,14 @@ def event_rows(event: Event) -> list[list[object]]:
             a = answers.get((x.round, who, other))
             if a is not None:
                 rows.append((a.id, [*_values(a), kind]))
-    return [[safe_cell(v) for v in values] for _, values in sorted(rows, key=lambda r: r[0])]
+    return [values for _, values in sorted(rows, key=lambda r: r[0])]
 
 
 def event_csv(event: Event) -> str:
     """The event report's rows as CSV."""
-    return _csv(EVENT_ROWS_HEADER, event_rows(event))
+    return csv_text(EVENT_ROWS_HEADER, event_rows(event))
 
 
 def event_xlsx(event: Event) -> bytes:
     """The event report's rows as an XLSX workbook."""
-    return _xlsx(EVENT_ROWS_HEADER, event_rows(event), "Answers")
+    return xlsx_bytes(EVENT_ROWS_HEADER, event_rows(event), "Answers")

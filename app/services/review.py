@@ -8,6 +8,7 @@ import numpy as np
 from werkzeug.datastructures import MultiDict
 
 from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.params import whole
 from app.services.scheduling import EventInstance, event_instance
 from app.services.stats import ScheduleStats, schedule_stats
 from solver.score import Scorer
@@ -64,7 +65,7 @@ def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str,
         for m in version.meetings
         if passes(people[m.attendee_a_id]) or passes(people[m.attendee_b_id])
     }
-    chosen_round = args.get("round", type=int)
+    chosen_round = args.get("round", type=whole)
     if chosen_round and 1 <= chosen_round <= event.rounds:
         rounds = [chosen_round]
     elif len(version.meetings) > GRID_LIMIT:
@@ -88,7 +89,7 @@ def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str,
         grid=grid,
         matching=matching,
     )
-    attendee_id = args.get("attendee", type=int)
+    attendee_id = args.get("attendee", type=whole)
     if attendee_id in people:
         review.attendee = people[attendee_id]
         review.slots = _slots(event, version, ei, review.attendee)

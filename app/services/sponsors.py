@@ -17,8 +17,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Event, OutboxMessage, SponsorContact
+from app.models.common import text_limit
 from app.services.mailing import SendReport, store_and_send
 from app.services.reports import SPONSOR_KINDS
+from solver.io import EMAIL
+from solver.text import clean_text, too_long
 
 SPONSOR_LINK = "sponsor_link"  # OutboxMessage.kind of these e-mails
 
@@ -50,9 +53,13 @@ def new_sponsor_contact(event: Event, email: str, name: str, company: str) -> Sp
 
     For adding many contacts in one transaction: each commit expires every loaded object.
     """
-    email, name, company = email.strip().lower(), name.strip(), company.strip()
-    if not email or "@" not in email:
+    email, name, company = clean_text(email).lower(), clean_text(name), clean_text(company)
+    if not email or not EMAIL.match(email):
         raise SponsorRefused("Give the contact's email address.")
+    for label, column, value in (("e-mail", "email", email), ("name", "name", name)):
+        problem = too_long(value, text_limit(SponsorContact, column))
+        if problem:
+            raise SponsorRefused(f"The contact's {label} {problem}.")
     if not _has_sponsor_people(event, company):
         raise SponsorRefused(f"{company or 'That company'} has no vendor or distributor here.")
     taken = db.session.scalar(
