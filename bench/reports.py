@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, ScheduleVersion
-from app.services.demo import add_demo_sponsor_contacts, reset_demo_organiser, simulate_followups
+from app.services.demo import add_demo_sponsor_contacts, demo_organiser, simulate_followups
 from app.services.events import create_event
 from app.services.importing import apply_import, preview_import
 from app.services.reports import SPONSOR_KINDS
@@ -143,7 +143,7 @@ def _past_event(attendees: int, seed: int, folder: Path) -> tuple[str, int, str,
     Returns the event's slug, its organiser's id, and the report token and company of the
     sponsor with the most people.
     """
-    organiser, _ = reset_demo_organiser()
+    organiser, _ = demo_organiser()
     event = create_event(
         organiser,
         {"name": f"Report benchmark {attendees}", "rounds": ROUNDS, "tables": attendees // 2},
