@@ -302,6 +302,14 @@ def bench_badges(seed: int) -> list[BadgeRun]:
         printing.HEADER,
         f"  target (< {printing.TARGET_SECONDS:g} s each): ",
     )
+    print("\n== badges: one A6 badge whose name is 200 to 20,000 characters long", flush=True)
+    long_names = printing.bench_long_names()
+    print(_text_table(long_names, printing.LONG_NAME_HEADER), flush=True)
+    runs += [
+        printing.BadgeRun(f"long name ({row[0]}, {row[1]})", 1, error=f"took {row[2]} s")
+        for row in long_names
+        if row[-1] == "no"
+    ]
     return runs
 
 

@@ -92,3 +92,41 @@ def bench_badges(count: int = ATTENDEES, seed: int = 0) -> list[BadgeRun]:
             run.error = f"{type(exc).__name__}: {exc}"
         runs.append(run)
     return runs
+
+
+# A hostile name: SQLite stores any length, and fitting it used to cost cubic time (a
+# 20,000-character name kept badges.pdf at 100% CPU for minutes). Fitting is now linear and
+# capped at ``MAX_PRINTED`` characters, so one badge costs about the same whatever the name.
+LONG_NAME_LENGTHS = (200, 1_600, 20_000)
+LONG_NAME_TARGET = 1.0  # seconds for one A6 badge, whatever its name
+LONG_NAME_HEADER = [
+    "name characters",
+    "kind",
+    "seconds",
+    "x the 200-character name",
+    "target",
+    "met",
+]
+
+
+def bench_long_names() -> list[list[str]]:
+    """Time one A6 badge whose name is one long word, or long words with spaces, per length."""
+    rows = []
+    try:
+        render_badges(synthetic_badges(1, 0), "a6")  # fonts and caches warm, as in a running app
+    except Exception as exc:  # the layout runs above report the failure; one row says so here
+        return [["-", f"{type(exc).__name__}: {exc}", "-", "-", f"< {LONG_NAME_TARGET:g} s", "no"]]
+    for kind, unit in (("one word", "W"), ("words", "Wolfeschlegelstein ")):
+        first = None
+        for length in LONG_NAME_LENGTHS:
+            name = (unit * (length // len(unit) + 1))[:length]
+            badge = BadgeData(name=name, company="Acme", kind="partner", region="EMEA",
+                              url=f"{PUBLIC_URL}/a/{'x' * 43}")  # fmt: skip
+            start = time.perf_counter()
+            render_badges([badge], "a6")
+            seconds = time.perf_counter() - start
+            first = first or seconds
+            met = "yes" if seconds < LONG_NAME_TARGET else "no"
+            rows.append([f"{length:,}", kind, f"{seconds:.3f}", f"{seconds / first:.1f}",
+                         f"< {LONG_NAME_TARGET:g} s", met])  # fmt: skip
+    return rows
