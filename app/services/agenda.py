@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -249,36 +251,7 @@ def _mark_now_and_next(slots: list[Slot], now: datetime) -> None:
             upcoming = True
 
 
-# -- the calendar file (RFC 5545) -------------------------------------------------------------
-
-
-def ics_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and line breaks (RFC 5545 3.3.11)."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def ics_fold(line: str, limit: int = 75) -> str:
-    """Fold a content line to at most ``limit`` octets per line, never inside a UTF-8 character.
-
-    Continuation lines start with one space, which counts toward their length (RFC 5545 3.1).
-    """
-    out: list[str] = []
-    current, size = "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            out.append(current)
-            current, size = " ", 1
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def _ics_time(moment: datetime) -> str:
-    """An aware datetime as an RFC 5545 UTC date-time, e.g. ``20300304T080000Z``."""
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+# -- the calendar file (RFC 5545, written by the icalendar library) ---------------------------
 
 
 def meeting_uid(event: Event, a_id: int, b_id: int) -> str:
@@ -291,38 +264,35 @@ def meeting_uid(event: Event, a_id: int, b_id: int) -> str:
 
 
 def agenda_ics(agenda: Agenda, agenda_url: str = "") -> str:
-    """The agenda's meetings as an iCalendar file: one VEVENT each, times in UTC."""
+    """The agenda's meetings as an iCalendar file: one VEVENT each, times in UTC.
+
+    The icalendar library escapes the text, folds lines at 75 octets (never inside a UTF-8
+    character) and writes the CRLF line ends RFC 5545 asks for.
+    """
     event = agenda.event
-    stamp = _ics_time(agenda.rendered_utc)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Mingle//Attendee agenda//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ics_text(event.name)}",
-        f"X-WR-TIMEZONE:{event.timezone}",
-    ]
+    calendar = Calendar()
+    calendar.add("prodid", "-//Mingle//Attendee agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", event.name)
+    calendar.add("x-wr-timezone", event.timezone)
     for slot in agenda.meetings:
         other = slot.other
         assert other is not None and slot.meeting is not None
         place = ", ".join(p for p in (slot.table, event.venue.strip()) if p)
-        why = "; ".join(slot.reasons)
-        description = f"Round {slot.round} at {slot.table}. Why: {why}."
+        description = f"Round {slot.round} at {slot.table}. Why: {'; '.join(slot.reasons)}."
         if agenda_url:
             description += f"\nYour agenda: {agenda_url}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{meeting_uid(event, agenda.attendee.id, other.id)}",
-            f"SEQUENCE:{agenda.version_number or 0}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{_ics_time(slot.start_utc)}",
-            f"DTEND:{_ics_time(slot.end_utc)}",
-            f"SUMMARY:{ics_text(f'Meeting: {other.name} ({other.company})')}",
-            f"LOCATION:{ics_text(place)}",
-            f"DESCRIPTION:{ics_text(description)}",
-            "TRANSP:OPAQUE",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
+        meeting = CalendarEvent()
+        meeting.add("uid", meeting_uid(event, agenda.attendee.id, other.id))
+        meeting.add("sequence", agenda.version_number or 0)
+        meeting.add("dtstamp", agenda.rendered_utc.astimezone(UTC))
+        meeting.add("dtstart", slot.start_utc.astimezone(UTC))
+        meeting.add("dtend", slot.end_utc.astimezone(UTC))
+        meeting.add("summary", f"Meeting: {other.name} ({other.company})")
+        meeting.add("location", place)
+        meeting.add("description", description)
+        meeting.add("transp", "OPAQUE")
+        calendar.add_component(meeting)
+    return calendar.to_ical().decode("utf-8")
