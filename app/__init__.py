@@ -13,8 +13,9 @@ from sqlalchemy import event
 
 from app import gc_guard
 from app.config import dev_secret_key, engine_options, from_environment, normalise_database_url
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.params import IdConverter
+from app.security import install_security
 
 # Templates and static files live beside the package, at the repository root.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    install_security(app)
     _enable_sqlite_foreign_keys(app)
 
     from app import models  # noqa: F401  (registers tables with the metadata for migrations)
@@ -71,6 +74,12 @@ def _finish_config(app: Flask) -> None:
         if app.config.get("MINGLE_ENV") == "production":
             raise RuntimeError("SECRET_KEY must be set when MINGLE_ENV=production")
         app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
+    # Rate-limit counts live in Redis when there is one, so all workers share them; a Redis
+    # outage falls back to per-process memory rather than refusing every log-in.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "mingle-limits")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:

@@ -27,7 +27,7 @@ from app.models import Attendee, Event, Organiser, SolveJob
 from app.models.common import utcnow
 from app.models.event import valid_timezone
 from app.services import printing, scheduling
-from app.services.accounts import AccountError, create_organiser, find_organiser
+from app.services.accounts import AccountError, create_organiser, find_organiser, set_password
 from app.services.demo import (
     DEMO_EVENT,
     create_demo_event,
@@ -48,6 +48,7 @@ from app.services.printing_data import (
 events_cli = AppGroup("events", help="Create events.")
 attendees_cli = AppGroup("attendees", help="Import attendees.")
 schedule_cli = AppGroup("schedule", help="Build schedules.")
+organisers_cli = AppGroup("organisers", help="Manage organiser accounts.")
 
 EXIT_INFEASIBLE = 2
 # run_build stores a crash as "ExceptionName: message"; the solver's reasons never start so.
@@ -56,6 +57,7 @@ EXIT_INFEASIBLE = 2
 def register_cli(app: Flask) -> None:
     """Add Mingle's commands to ``flask``."""
     app.cli.add_command(create_organiser_command)
+    app.cli.add_command(organisers_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(attendees_cli)
     app.cli.add_command(schedule_cli)
@@ -86,6 +88,27 @@ def create_organiser_command(email: str, name: str, password_stdin: bool) -> Non
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created organiser {organiser.email}.")
+
+
+@organisers_cli.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def organisers_set_password(email: str, password_stdin: bool) -> None:
+    """Give an organiser a new password; every session they have is logged out."""
+    organiser = find_organiser(email)
+    if organiser is None:
+        raise click.ClickException(f"no organiser has the e-mail {email.strip().lower()}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(organiser, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Password changed for {organiser.email}; their sessions are logged out.")
 
 
 # Events

@@ -15,6 +15,8 @@ SECRET_KEY_FILENAME = "secret_key"
 DEFAULT_MAIL_FROM = "Mingle <no-reply@localhost>"
 DEFAULT_SMTP_TIMEOUT = 10.0  # seconds per SMTP command, so a dead server cannot hang a request
 TRUE_WORDS = ("1", "true", "yes", "on")
+# Failed log-ins allowed per client address and, separately, per e-mail address.
+DEFAULT_LOGIN_RATE_LIMIT = "5/minute;20/hour"
 
 
 def normalise_database_url(url: str) -> str:
@@ -98,6 +100,10 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "PUBLIC_URL": (environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH),
+        # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
+        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES") or 0),
+        "LOGIN_RATE_LIMIT": (environ.get("LOGIN_RATE_LIMIT") or "").strip()
+        or DEFAULT_LOGIN_RATE_LIMIT,
         **smtp_settings(environ),
     }
     # Cookies only over HTTPS once the public address is HTTPS.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,6 +33,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Limits by client address (behind a proxy: as ProxyFix reads it, see TRUSTED_PROXIES); the
+# store is Redis when REDIS_URL is set, so every worker process counts together.
+limiter = Limiter(key_func=get_remote_address)
 
 
 login_manager.login_view = "organiser.login"
@@ -43,6 +48,13 @@ def load_organiser(user_id: str) -> object | None:
     """The logged-in organiser for the id kept in the session, or None (anonymous)."""
     from app.models.organiser import Organiser  # here: the models import this module
 
-    if not user_id.isdigit():
+    organiser_id, _, version = user_id.partition(".")
+    if not (organiser_id.isascii() and organiser_id.isdigit()):
         return None
-    return db.session.get(Organiser, int(user_id))
+    if not (version.isascii() and version.isdigit()):
+        return None  # a cookie from before session versions, or forged: log in again
+    organiser = db.session.get(Organiser, int(organiser_id))
+    # A logout or password change elsewhere bumped the version: this cookie is dead.
+    if organiser is None or organiser.session_version != int(version):
+        return None
+    return organiser

@@ -109,14 +109,14 @@ def _bench_size(attendees: int, seed: int) -> list[ReportRun]:
         app = sqlite_app(Path(folder))
         with app.app_context():
             migrate_quietly()
-            slug, organiser_id, token, company = _past_event(attendees, seed, Path(folder))
+            slug, login_id, token, company = _past_event(attendees, seed, Path(folder))
             sponsor_answers, event_answers = _answer_counts(slug, company)
             db.session.remove()
 
         sponsor = app.test_client()
         organiser = app.test_client()
         with organiser.session_transaction() as session:
-            session["_user_id"] = str(organiser_id)
+            session["_user_id"] = login_id  # Organiser.get_id(): id and session version
             session["_fresh"] = True
         runs = [
             _time_report(
@@ -137,11 +137,11 @@ def _bench_size(attendees: int, seed: int) -> list[ReportRun]:
         return runs
 
 
-def _past_event(attendees: int, seed: int, folder: Path) -> tuple[str, int, str, str]:
+def _past_event(attendees: int, seed: int, folder: Path) -> tuple[str, str, str, str]:
     """An event that took place: imported, scheduled, answered, with sponsor contacts.
 
-    Returns the event's slug, its organiser's id, and the report token and company of the
-    sponsor with the most people.
+    Returns the event's slug, its organiser's login id (``get_id()``), and the report token
+    and company of the sponsor with the most people.
     """
     organiser, _ = demo_organiser()
     event = create_event(
@@ -167,7 +167,7 @@ def _past_event(attendees: int, seed: int, folder: Path) -> tuple[str, int, str,
         a.company for a in event.attendees if a.kind in SPONSOR_KINDS and a.company in contacts
     )
     company = max(sorted(people), key=lambda c: people[c])
-    return event.slug, organiser.id, contacts[company].token, company
+    return event.slug, organiser.get_id(), contacts[company].token, company
 
 
 def _answer_counts(slug: str, company: str) -> tuple[int, int]:

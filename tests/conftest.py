@@ -227,7 +227,7 @@ def login_as(app: Flask, app_ctx: None) -> Callable[[Organiser], FlaskClient]:
     def login(organiser: Organiser) -> FlaskClient:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(organiser.id)
+            session["_user_id"] = organiser.get_id()  # id and session version
             session["_fresh"] = True
         return client
 

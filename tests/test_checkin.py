@@ -115,6 +115,7 @@ def _urls(event: Event, attendee: Attendee) -> list[tuple[str, str]]:
     return [
         ("GET", base),
         ("GET", f"{base}/counts.json"),
+        ("GET", f"{base}/csrf.json"),
         ("POST", f"{base}/scan"),
         ("POST", f"{base}/attendees/{attendee.id}"),
         ("POST", f"{base}/attendees/{attendee.id}/undo"),
@@ -124,7 +125,7 @@ def _urls(event: Event, attendee: Attendee) -> list[tuple[str, str]]:
 def test_check_in_routes_are_all_listed(app: Flask) -> None:
     """The access tests below cover every check-in route in the URL map."""
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("checkin.")]
-    assert len(rules) == 5
+    assert len(rules) == 6
 
 
 def test_logged_out_visitors_are_sent_to_login(app: Flask, door: Door) -> None:

@@ -34,11 +34,11 @@ def test_create_organiser_asks_the_password_twice(runner: FlaskCliRunner, app_ct
     """Without --password-stdin the password is prompted for, hidden, and confirmed."""
     result = runner.invoke(
         args=["create-organiser", "bob@example.org"],
-        input="first try1\nfirst try2\nsecret123\nsecret123\n",
+        input="first try1\nfirst try2\nmy secret 123\nmy secret 123\n",
     )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output
-    assert find_organiser("bob@example.org").check_password("secret123")
+    assert find_organiser("bob@example.org").check_password("my secret 123")
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,11 @@ def test_create_organiser_asks_the_password_twice(runner: FlaskCliRunner, app_ct
     [
         ("taken@example.org", "long enough pw", "already exists"),
         ("TAKEN@example.org", "long enough pw", "already exists"),
-        ("new@example.org", "short", "at least 8 characters"),
+        ("new@example.org", "short", "at least 12 characters"),
+        ("new@example.org", "aaaaaaaa", "at least 12 characters"),
+        ("new@example.org", "aaaaaaaaaaaaaaaa", "at least 4 different characters"),
+        ("new@example.org", "qwerty123456", "most common"),
+        ("long.name.here@example.org", "Long.Name.Here@example.org", "not be the e-mail"),
         ("not-an-email", "long enough pw", "not a valid e-mail"),
     ],
 )

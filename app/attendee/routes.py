@@ -4,8 +4,9 @@ Attendees have no account: the secret token in their link (and badge QR code) is
 credential. Access is checked in one place, ``attendee_by_token(token)``, which answers 404 for
 an unknown or revoked token; meetings are loaded through ``attendee_meeting``, which answers
 404 for a meeting of another person, version or event. Nothing here reads the organiser's
-login; CSRFProtect guards every POST. The service worker (``/a/sw.js``, scope ``/a/``) keeps
-the agenda readable offline.
+login; CSRFProtect guards every POST, and app/security.py keeps these pages out of caches,
+search engines and other sites' Referer headers. The service worker (``/a/sw.js``, scope
+``/a/``) keeps the agenda readable offline.
 """
 
 from __future__ import annotations
@@ -78,15 +79,6 @@ def attendee_meeting(attendee: Attendee, meeting_id: int) -> Meeting:
     ):
         abort(404)
     return meeting
-
-
-@bp.after_request
-def private_headers(response: Response) -> Response:
-    """Keep personal pages out of shared caches, search engines and Referer headers."""
-    response.headers.setdefault("Cache-Control", "private, no-cache")
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 @bp.errorhandler(404)

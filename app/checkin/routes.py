@@ -2,6 +2,11 @@
 
 Only the event's organiser may use it (``organiser_event`` from app/access.py: other people's
 events are 404); every view is ``login_required`` and CSRFProtect guards every POST.
+
+A door page stays open for hours, longer than a CSRF token lives (WTF_CSRF_TIME_LIMIT, an
+hour): when a scan is refused for its token, the scanner fetches a fresh one from
+``csrf.json`` and sends the scan once more. The token keeps its expiry everywhere else, and
+the scan keeps the same CSRF check as every other POST.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from flask_wtf.csrf import generate_csrf
 
 from app.access import event_attendee, organiser_event
 from app.services.checkin import (
@@ -48,6 +54,14 @@ def door(slug: str) -> ResponseReturnValue:
 def counts_json(slug: str) -> ResponseReturnValue:
     """Expected, present and absent as JSON, polled by the door page."""
     return jsonify(counts(organiser_event(slug)).as_dict())
+
+
+@bp.get("/<slug>/csrf.json")
+@login_required
+def csrf_json(slug: str) -> ResponseReturnValue:
+    """A fresh CSRF token for this session, fetched by the scanner when its token expired."""
+    organiser_event(slug)
+    return jsonify(csrf=generate_csrf())
 
 
 @bp.post("/<slug>/scan")

@@ -27,6 +27,11 @@ class Organiser(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the login kept in every session cookie: bumping it ends every session at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Failed log-ins in a row, and until when (UTC) the account refuses every log-in.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
     # The events this organiser manages.
     events: Mapped[list[Event]] = relationship(back_populates="organiser")
@@ -42,6 +47,14 @@ class Organiser(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """Whether ``password`` matches the stored hash."""
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The login kept in the session: id and session version, e.g. ``"7.3"``.
+
+        Flask-Login stores this at log-in and hands it back to ``load_organiser`` on every
+        request, so a cookie made before the version was bumped no longer loads anyone.
+        """
+        return f"{self.id}.{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Organiser {self.id} {self.email}>"

@@ -114,6 +114,19 @@ class LoginForm(MingleForm):
     next = HiddenField()
 
 
+class ChangePasswordForm(MingleForm):
+    """The current password, and the new one typed twice."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
+    repeat = PasswordField("New password again", validators=[DataRequired(), Length(max=200)])
+
+    def validate_repeat(self, field: PasswordField) -> None:
+        """Both copies of the new password must match."""
+        if field.data != self.new.data:
+            raise ValidationError("The two new passwords differ.")
+
+
 class ConfirmForm(MingleForm):
     """A button that only needs the CSRF token: log out, remove, ..."""
 

@@ -32,10 +32,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.access import event_attendee, event_row, organiser_event
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Event, Meeting, OutboxMessage, ScheduleVersion, SolveJob, SponsorContact
+from app.models.common import utcnow
 from app.organiser.forms import (
     AttendeeForm,
+    ChangePasswordForm,
     ConfirmForm,
     ConfirmImportForm,
     EventForm,
@@ -43,8 +45,16 @@ from app.organiser.forms import (
     UploadForm,
 )
 from app.params import whole
+from app.security import retry_later
 from app.services import printing
-from app.services.accounts import authenticate
+from app.services.accounts import (
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    WrongPassword,
+    attempt_login,
+    change_password,
+    end_sessions,
+)
 from app.services.adjusting import (
     EditRefused,
     add_meeting,
@@ -135,19 +145,37 @@ def _safe_next(target: str | None) -> str | None:
 # Login
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_email() -> str:
+    """The rate-limit key of a log-in: the e-mail typed, so many addresses cannot share out."""
+    return "email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _login_failed(response: Response) -> bool:
+    """Only refused log-ins count: a success redirects (302)."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_login_limit, key_func=_login_email, methods=["POST"], deduct_when=_login_failed)
 def login() -> ResponseReturnValue:
-    """Log an organiser in with e-mail and password."""
+    """Log an organiser in with e-mail and password (rate-limited, locked after failures)."""
     if current_user.is_authenticated:
         return redirect(url_for("organiser.events"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        organiser = authenticate(form.email.data, form.password.data)
-        if organiser is not None:
-            login_user(organiser)
+        result = attempt_login(form.email.data, form.password.data)
+        if result.organiser is not None:
+            login_user(result.organiser)
             return redirect(_safe_next(form.next.data) or url_for("organiser.events"))
+        if result.locked_until is not None:
+            return retry_later(max(1, int((result.locked_until - utcnow()).total_seconds())))
         flash("Wrong e-mail or password.", "error")
     return render_template("organiser/login.html", form=form)
 
@@ -155,10 +183,37 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    """Log out and go back to the login page."""
+    """Log out everywhere: every saved cookie of this account stops working."""
+    organiser = current_user._get_current_object()
     logout_user()
+    end_sessions(organiser)
     flash("You are logged out.", "success")
     return redirect(url_for("organiser.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    """Change one's own password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        organiser = current_user._get_current_object()
+        try:
+            change_password(organiser, form.current.data, form.new.data)
+        except WrongPassword as refused:
+            form.current.errors = [_sentence(refused)]
+        except AccountError as refused:
+            form.new.errors = [_sentence(refused)]
+        else:
+            login_user(organiser)  # this session carries on with the new session version
+            flash("Your password is changed; other sessions are logged out.", "success")
+            return redirect(url_for("organiser.events"))
+    return render_template("organiser/password.html", form=form, min_length=MIN_PASSWORD_LENGTH)
+
+
+def _sentence(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:] + "."
 
 
 # Events

@@ -1,30 +1,88 @@
-"""Organiser accounts: creating them and checking passwords."""
+"""Organiser accounts: creating them, the password policy, log-in with lockout, sessions."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from app.extensions import db
 from app.models import Organiser
+from app.models.common import utcnow
 from solver.text import email_problem
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200  # the log-in form's limit; scrypt of more buys nothing
+COMMON_PASSWORDS = 10_000  # refuse the most used passwords of the leaked-password lists
+# Lockout: after LOCK_AFTER failed log-ins in a row the account refuses every log-in, the
+# right password too, for LOCK_FIRST; each further failure doubles it, up to LOCK_LONGEST.
+LOCK_AFTER = 5
+LOCK_FIRST = timedelta(minutes=1)
+LOCK_LONGEST = timedelta(hours=1)
 
 
 class AccountError(ValueError):
-    """An account cannot be created as asked; the message says why, for the user."""
+    """An account cannot be created or changed as asked; the message says why, for the user."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is wrong."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What a log-in attempt gave: the organiser, or why not (``locked_until`` when locked)."""
+
+    organiser: Organiser | None
+    locked_until: datetime | None = None
+
+
+# Password policy
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The most common passwords, lower-case: zxcvbn's ranked list from leaked-password data."""
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS])
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why ``password`` may not be used by the account ``email``, or None when it is fine."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password may have at most {MAX_PASSWORD_LENGTH} characters"
+    lowered = password.strip().lower()
+    email = email.strip().lower()
+    if email and lowered in (email, email.split("@")[0]):
+        return "the password must not be the e-mail address"
+    if len(set(lowered)) < 4:
+        return "the password must use at least 4 different characters"
+    if lowered in _common_passwords():
+        return "that password is one of the most common ones: choose another"
+    return None
+
+
+def _check_policy(password: str, email: str) -> None:
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
+
+
+# Accounts
 
 
 def create_organiser(email: str, password: str, name: str = "") -> Organiser:
-    """Create an organiser with a hashed password; refuse bad or taken e-mails, short passwords."""
+    """Create an organiser with a hashed password; refuse bad or taken e-mails, weak passwords."""
     email = email.strip().lower()
     if problem := email_problem(email):
         raise AccountError(f"{email!r} is not a valid e-mail address: {problem}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    _check_policy(password, email)
     if find_organiser(email) is not None:
         raise AccountError(f"an organiser with the e-mail {email} already exists")
     organiser = Organiser(email=email, name=name.strip() or email.split("@")[0])
@@ -40,14 +98,83 @@ def find_organiser(email: str) -> Organiser | None:
     return db.session.scalar(query)
 
 
+def set_password(organiser: Organiser, password: str) -> None:
+    """Give ``organiser`` a new password (policy checked) and end every session they have."""
+    _check_policy(password, organiser.email)
+    organiser.set_password(password)
+    organiser.failed_logins = 0
+    organiser.locked_until = None
+    end_sessions(organiser)
+
+
+def change_password(organiser: Organiser, current: str, new: str) -> None:
+    """Replace the password after checking the current one; every other session ends."""
+    if not organiser.check_password(current):
+        raise WrongPassword("the current password is wrong")
+    if new == current:
+        raise AccountError("the new password must differ from the current one")
+    set_password(organiser, new)
+
+
+def end_sessions(organiser: Organiser) -> None:
+    """Make every session cookie of ``organiser`` stop working (logout, password change)."""
+    db.session.execute(
+        update(Organiser)
+        .where(Organiser.id == organiser.id)
+        .values(session_version=Organiser.session_version + 1)
+    )
+    db.session.commit()
+    db.session.refresh(organiser)
+
+
+# Log-in
+
+
 def authenticate(email: str, password: str) -> Organiser | None:
-    """The organiser whose e-mail and password match, else None (never says which was wrong)."""
+    """The organiser whose e-mail and password match, else None (lockout and counting apply)."""
+    return attempt_login(email, password).organiser
+
+
+def attempt_login(email: str, password: str, now: datetime | None = None) -> LoginResult:
+    """Check a log-in; count failures and lock the account out, with backoff, after too many.
+
+    A locked account refuses the right password too, so guessing gains nothing from waiting
+    for the rate limit. The result never says whether the e-mail exists, except through the
+    lockout, which any guesser would meet anyway.
+    """
+    now = now or utcnow()
     organiser = find_organiser(email)
     if organiser is None:
         # Hash anyway, so an unknown e-mail takes as long to refuse as a wrong password.
         check_password_hash(_dummy_hash(), password)
+        return LoginResult(None)
+    if organiser.locked_until is not None and organiser.locked_until > now:
+        return LoginResult(None, locked_until=organiser.locked_until)
+    if organiser.check_password(password):
+        if organiser.failed_logins or organiser.locked_until:
+            organiser.failed_logins = 0
+            organiser.locked_until = None
+            db.session.commit()
+        return LoginResult(organiser)
+    return LoginResult(None, locked_until=_record_failure(organiser, now))
+
+
+def _record_failure(organiser: Organiser, now: datetime) -> datetime | None:
+    """Count one failed log-in (atomically) and lock the account when it is one too many."""
+    db.session.execute(
+        update(Organiser)
+        .where(Organiser.id == organiser.id)
+        .values(failed_logins=Organiser.failed_logins + 1)
+    )
+    db.session.commit()
+    db.session.refresh(organiser)
+    failures = organiser.failed_logins
+    if failures < LOCK_AFTER:
         return None
-    return organiser if organiser.check_password(password) else None
+    doublings = min(failures - LOCK_AFTER, math.ceil(math.log2(LOCK_LONGEST / LOCK_FIRST)))
+    organiser.locked_until = now + min(LOCK_FIRST * 2**doublings, LOCK_LONGEST)
+    db.session.commit()
+    return organiser.locked_until
 
 
 @cache

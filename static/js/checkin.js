@@ -31,24 +31,58 @@
   var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
   var last = { code: "", at: 0 };
 
-  function send(code) {
+  // Every answer as {status, body}: body is the server's JSON, or null when it sent none.
+  function answer(r) {
+    return r.json().then(
+      function (body) { return { status: r.status, text: r.statusText, body: body }; },
+      function () { return { status: r.status, text: r.statusText, body: null }; });
+  }
+
+  function freshToken() {
+    return fetch(door.getAttribute("data-csrf-url"), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(answer);
+  }
+
+  // POST the scan; a token refused as expired is replaced once and the scan sent again.
+  function post(code, retried) {
     var body = new FormData();
     body.append("code", code);
     body.append("csrf_token", door.getAttribute("data-csrf"));
     return fetch(door.getAttribute("data-scan-url"), {
-      method: "POST", body: body, credentials: "same-origin"
-    }).then(function (r) { return r.json(); }).then(function (s) {
-      if (!s.ok) {
-        result.textContent = s.error || "Not recognised.";
-        result.className = "door-result door-bad";
-        return;
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(answer).then(function (a) {
+      if (retried || !a.body || !a.body.csrf) return a;
+      return freshToken().then(function (t) {
+        if (!t.body || !t.body.csrf) return t; // e.g. 401: the session ended
+        door.setAttribute("data-csrf", t.body.csrf);
+        return post(code, true);
+      });
+    });
+  }
+
+  function bad(text) {
+    result.textContent = text;
+    result.className = "door-result door-bad";
+  }
+
+  function send(code) {
+    return post(code, false).then(function (a) {
+      var s = a.body;
+      if (!s || typeof s.ok !== "boolean") {
+        bad("The server answered " + a.status + (a.text ? " " + a.text : "") +
+            ": try again, or search by name.");
+      } else if (!s.ok) {
+        bad(s.error || "Not recognised.");
+      } else {
+        result.textContent = s.name + (s.already ? " was already in." : " is checked in.");
+        result.className = "door-result door-good";
+        showCounts(s.counts);
       }
-      result.textContent = s.name + (s.already ? " was already in." : " is checked in.");
-      result.className = "door-result door-good";
-      showCounts(s.counts);
-    }).catch(function () {
-      result.textContent = "Could not reach the server: try again.";
-      result.className = "door-result door-bad";
+    }, function () {
+      // Only here did no answer come at all: the network, not the server.
+      bad("Could not reach the server: check the network and try again.");
     });
   }
 
