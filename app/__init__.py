@@ -77,6 +77,7 @@ def _finish_config(app: Flask) -> None:
     # Rate-limit counts live in Redis when there is one, so all workers share them; a Redis
     # outage falls back to per-process memory rather than refusing every log-in.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # explicit: Flask-Limiter keeps the last app's
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "mingle-limits")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
