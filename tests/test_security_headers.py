@@ -19,6 +19,7 @@ from tests.conftest import CSRF_INPUT
 from tests.report_helpers import add_bosses, build
 
 HTTPS = "https://mingle.example"
+META_REFERRER = re.compile(r'<meta name="referrer" content="([^"]*)"')
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
@@ -71,7 +72,9 @@ def submit_like_a_browser(
     response = client.get(page, base_url=base, headers=headers)
     assert response.status_code == 200, response.status_code
     token = CSRF_INPUT.search(response.get_data(as_text=True)).group(1)
-    policy = response.headers.get("Referrer-Policy", "")
+    # A <meta name="referrer"> in the page overrides the header, as in the browser.
+    meta = META_REFERRER.search(response.get_data(as_text=True))
+    policy = meta.group(1) if meta else response.headers.get("Referrer-Policy", "")
     referer = browser_referer(policy, seen + page, seen + page)
     sent = {**headers, **({"Referer": referer} if referer else {})}
     return client.post(page, base_url=base, data={**data, "csrf_token": token}, headers=sent)

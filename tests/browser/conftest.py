@@ -18,7 +18,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -192,16 +192,32 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def record_problems(page: Page) -> list[str]:
+    """Collect the page's JavaScript errors and Content-Security-Policy refusals.
+
+    Chromium reports what the CSP blocked (an inline script or style, a frame, a load from
+    elsewhere) on the console as "Refused to ...".
+    """
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+
+    def console(message: ConsoleMessage) -> None:
+        if "Refused to" in message.text or "Content Security Policy" in message.text:
+            problems.append(f"{page.url}: CSP: {message.text}")
+
+    page.on("console", console)
+    return problems
+
+
 def _page(browser: Browser, live_server: LiveServer, **options: object) -> Iterator[Page]:
-    """A page in a fresh context; JavaScript errors on any page fail the test."""
+    """A page in a fresh context; JavaScript errors or CSP refusals on any page fail the test."""
     context = browser.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    problems = record_problems(page)
     yield page
     context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    assert not problems, f"JavaScript errors or CSP refusals: {problems}"
 
 
 @pytest.fixture
