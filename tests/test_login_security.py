@@ -15,17 +15,11 @@ from redis import Redis
 from app import create_app
 from app.extensions import db
 from app.models.common import utcnow
-from app.services.accounts import (
-    LOCK_AFTER,
-    AccountError,
-    attempt_login,
-    create_organiser,
-    find_organiser,
-    password_problem,
-)
+from app.services.accounts import AccountError, create_organiser, find_organiser
 from tests.conftest import DEFAULT_PASSWORD, csrf_token
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may use
+LOCK_AFTER = 5  # failed log-ins in a row that lock an account (accounts.LOCK_AFTER)
 
 
 def log_in(client: FlaskClient, email: str, password: str):
@@ -106,6 +100,8 @@ def test_successful_log_ins_do_not_use_up_the_limit(app: Flask, make_organiser) 
 
 def test_lockout_refuses_the_right_password_and_backs_off(app_ctx, make_organiser) -> None:
     """After LOCK_AFTER failures the account is locked; each further failure doubles it."""
+    from app.services.accounts import attempt_login
+
     make_organiser(email="ada@example.org")
     start = utcnow()
     for guess in range(LOCK_AFTER - 1):
@@ -209,6 +205,8 @@ def test_without_redis_the_limits_are_in_memory(app: Flask) -> None:
     ],
 )
 def test_weak_passwords_are_refused(password: str, email: str, problem: str) -> None:
+    from app.services.accounts import password_problem
+
     assert problem in (password_problem(password, email) or "")
 
 
@@ -216,6 +214,8 @@ def test_weak_passwords_are_refused(password: str, email: str, problem: str) -> 
     "password", ["correct horse battery", "Tulip-Rose-2030!", "löwe tiger bär"]
 )
 def test_reasonable_passwords_pass(password: str) -> None:
+    from app.services.accounts import password_problem
+
     assert password_problem(password, "ada@example.org") is None
 
 
@@ -300,3 +300,9 @@ def test_an_old_style_session_cookie_is_refused(app: Flask, login_as, make_organ
     with client.session_transaction() as session:
         session["_user_id"] = str(organiser.id)
     assert send(client, "GET", "/organiser/events").status_code == 302
+
+
+def test_the_tests_lock_after_matches_the_service() -> None:
+    from app.services.accounts import LOCK_AFTER as SERVICE_LOCK_AFTER
+
+    assert SERVICE_LOCK_AFTER == LOCK_AFTER

@@ -25,9 +25,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import Attendee, Event, FollowUp, MeetingRequest, Organiser
-from app.services.accounts import end_sessions
 from app.services.events import create_event
 from tests.browser.conftest import (
     CHROMIUM,
@@ -299,6 +298,8 @@ def test_door_scanner_after_an_hour_and_its_messages(phone: Page, live_server: L
     expect(result).to_have_text("Could not reach the server: check the network and try again.")
     page.unroute("**/scan")
 
+    from app.services.accounts import end_sessions
+
     with live_server.app.app_context():
         end_sessions(db.session.get(Organiser, account.id))  # logged out on another device
     scan(page, gus_token)
@@ -331,6 +332,8 @@ def test_too_many_log_ins_page(desktop: Page, live_server: LiveServer) -> None:
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name="Too many log-in attempts")).to_be_visible()
     finally:
+        from app.extensions import limiter
+
         limiter.reset()  # the other tests log in from this address too
 
 
