@@ -83,9 +83,10 @@ def security_headers(response: Response) -> Response:
 
 
 def wants_json() -> bool:
-    """Whether the request came from a script asking for JSON (the door scanner)."""
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json"
+    """Whether the request came from a script asking for JSON (the door scanner), rather
+    than from a browser or a client that takes anything (``*/*``)."""
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["text/html"]
 
 
 def not_logged_in() -> ResponseReturnValue:
