@@ -26,11 +26,16 @@ def test_organiser_email_is_lower_case_and_password_hashed(make_organiser) -> No
 
 
 def test_login_manager_loads_organisers_by_id(make_organiser) -> None:
-    """The session's user id gives back the organiser; junk gives nobody."""
+    """The session's login id (id and session version) gives back the organiser; an old
+    version, a bare id or junk gives nobody."""
     organiser = make_organiser()
-    assert login_manager._user_callback(str(organiser.id)) is organiser
-    assert login_manager._user_callback("999999") is None
+    assert organiser.get_id() == f"{organiser.id}.1"
+    assert login_manager._user_callback(organiser.get_id()) is organiser
+    assert login_manager._user_callback(f"{organiser.id}.0") is None
+    assert login_manager._user_callback(str(organiser.id)) is None
+    assert login_manager._user_callback("999999.1") is None
     assert login_manager._user_callback("nope") is None
+    assert login_manager._user_callback("1.²") is None
 
 
 def test_event_slug_is_url_safe_and_unique(make_event) -> None:
