@@ -33,8 +33,10 @@ RATIO_FLOOR_BYTES = 1024 * 1024  # small entries may compress well; they cannot 
 # Bounds on the table itself, for CSV and XLSX alike.
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 10_000  # far above any column's limit; the model's limits are checked later
-MAX_BLANK_ROWS = 10_000  # empty rows skipped before giving up (formatted but unused rows)
+MAX_BLANK_ROWS = 1_000  # empty rows skipped before giving up (formatted but unused rows)
+ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")  # a sheet's rows, prefixed or not
 CSV_FIELD_LIMIT = MAX_CELL_CHARS + 1  # csv stops reading a cell here, so it cannot grow further
+SCAN_CHUNK_BYTES = 1024 * 1024  # entries are inflated this much at a time to be checked
 HEADER_SAMPLE_CHARS = 64 * 1024  # the header line, at most, decides comma or semicolon
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -55,7 +57,7 @@ def read_table(data: bytes, filename: str, max_rows: int | None = None) -> list[
         SheetError: the file is not a readable table, or breaks one of the bounds.
     """
     if filename.lower().endswith(WORKBOOK_SUFFIXES):
-        rows: Iterable[list[str]] = _workbook_rows(data, filename)
+        rows: Iterable[list[str]] = _workbook_rows(data, filename, max_rows)
     else:
         rows = _csv_rows(data, filename)
     return _bounded(rows, filename, max_rows)
@@ -166,12 +168,12 @@ def _count_outside_quotes(line: str, char: str) -> int:
 # XLSX
 
 
-def _workbook_rows(data: bytes, filename: str) -> Iterator[list[str]]:
+def _workbook_rows(data: bytes, filename: str, max_rows: int | None) -> Iterator[list[str]]:
     from openpyxl import DEFUSEDXML, load_workbook
 
     if not DEFUSEDXML:  # openpyxl parses with the standard library's XML then: refuse
         raise SheetError(f"{filename}: reading XLSX files needs defusedxml, which is off")
-    check_archive(data, filename)
+    check_archive(data, filename, max_rows)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except SheetError:
@@ -200,7 +202,7 @@ def _workbook_rows(data: bytes, filename: str) -> Iterator[list[str]]:
         book.close()
 
 
-def check_archive(data: bytes, filename: str) -> None:
+def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> None:
     """Refuse a workbook whose zip directory promises too much, before inflating anything.
 
     Raises:
@@ -242,6 +244,68 @@ def check_archive(data: bytes, filename: str) -> None:
                     f"{_mib(MAX_UNCOMPRESSED_BYTES)}; at most {_mib(MAX_UNCOMPRESSED_BYTES)} "
                     "are allowed (save it as CSV, or split it)"
                 )
+        for entry in entries:
+            _scan_entry(archive, entry, filename)
+        if max_rows is not None:
+            _refuse_too_many_rows(archive, entries, max_rows, filename)
+
+
+def _scan_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str) -> None:
+    """Inflate one entry (bounded above) in chunks: intact, UTF-8, and without a DOCTYPE.
+
+    No part of a real workbook declares a DTD; defusedxml refuses entities, but an external
+    DTD alone would pass it. Reading every entry once also finds a cut or corrupt archive
+    (zipfile checks each entry's size and CRC) before openpyxl half-reads it.
+    """
+    tail = b""
+    first = True
+    try:
+        with archive.open(entry) as stream:
+            while chunk := stream.read(SCAN_CHUNK_BYTES):
+                if first and chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
+                    raise SheetError(
+                        f"{filename} {XLSX}: its part {entry.filename!r} is not UTF-8 XML"
+                    )
+                first = False
+                if b"<!DOCTYPE" in tail + chunk[:16] or b"<!DOCTYPE" in chunk:
+                    raise SheetError(
+                        f"{filename} {XLSX}: its part {entry.filename!r} declares a DTD "
+                        "(<!DOCTYPE ...>), which is refused: no real workbook has one"
+                    )
+                tail = chunk[-16:]
+    except SheetError:
+        raise
+    except Exception as exc:  # BadZipFile (CRC, cut short), zlib.error, encrypted, unsupported
+        raise SheetError(
+            f"{filename} {XLSX}: its part {entry.filename!r} cannot be unpacked: {_reason(exc)}"
+        ) from None
+
+
+def _refuse_too_many_rows(
+    archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], max_rows: int, filename: str
+) -> None:
+    """Count the worksheets' row elements at C speed; refuse when more than the limit allows.
+
+    openpyxl parses every worksheet once on opening when it lacks a ``<dimension>``, and
+    20,000 rows take it seconds, so too many rows are refused from this count first. Empty
+    rows count too, up to ``MAX_BLANK_ROWS`` of them.
+    """
+    most = max_rows + 1 + MAX_BLANK_ROWS
+    count = 0
+    for entry in entries:
+        if not entry.filename.startswith("xl/worksheets/"):
+            continue
+        tail = b""
+        with archive.open(entry) as stream:
+            while chunk := stream.read(SCAN_CHUNK_BYTES):
+                text = tail + chunk  # tags wholly inside ``tail`` were counted already
+                count += sum(text.count(tag) - tail.count(tag) for tag in ROW_TAGS)
+                tail = chunk[-8:]
+                if count > most:
+                    raise SheetError(
+                        f"{filename} has more than {max_rows:,} attendee rows; at most "
+                        f"{max_rows:,} are allowed (and {MAX_BLANK_ROWS:,} empty rows)"
+                    )
 
 
 def _mib(size: int) -> str:
