@@ -144,6 +144,44 @@ def rows_over_limit(limit: int = ROW_LIMIT) -> bytes:
     return workbook(write)
 
 
+def _varied(element: bytes, count: int, seed: int) -> bytes:
+    """``count`` copies of a 4-byte ``element`` whose second byte is x or y at random.
+
+    One bit of randomness per element keeps the compression ratio near 30, under the ratio
+    bound, as an attacker would.
+    """
+    import numpy as np
+
+    cells = np.frombuffer(element * count, dtype=np.uint8).reshape(count, 4).copy()
+    pick = np.random.default_rng(seed).integers(0, 2, count, dtype=np.uint8)
+    cells[:, 1] = np.where(pick, element[1], ord("y"))
+    return cells.tobytes()
+
+
+def junk_elements(inflated: int = 48 * MIB) -> bytes:
+    """Millions of empty unknown elements between rows: openpyxl keeps every one in its tree."""
+
+    def write(stream: io.BufferedIOBase) -> None:
+        stream.write(SHEET_START + _header_xml())
+        for k in range(inflated // MIB):
+            stream.write(_varied(b"<x/>", MIB // 4, k))
+        stream.write(SHEET_END)
+
+    return workbook(write)
+
+
+def wide_row(inflated: int = 48 * MIB) -> bytes:
+    """One row of millions of empty cells: openpyxl makes a dict of each before max_col."""
+
+    def write(stream: io.BufferedIOBase) -> None:
+        stream.write(SHEET_START + _header_xml() + b'<row r="2">')
+        for k in range(inflated // MIB):
+            stream.write(_varied(b"<c/>", MIB // 4, k))
+        stream.write(b"</row>" + SHEET_END)
+
+    return workbook(write)
+
+
 def _entity_sheet(doctype: str, cell: str) -> bytes:
     return (
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -216,6 +254,8 @@ FILES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "long cell (8 M chars)": ("long-cell.xlsx", long_cell),
     "many rows (1.2 GB)": ("many-rows.xlsx", many_rows),
     "rows over the limit": ("over-limit.xlsx", rows_over_limit),
+    "junk elements (48 MB)": ("junk.xlsx", junk_elements),
+    "wide row (48 MB)": ("wide.xlsx", wide_row),
     "XXE": ("xxe.xlsx", xxe),
     "billion laughs": ("laughs.xlsx", billion_laughs),
     "external DTD": ("dtd.xlsx", external_dtd),

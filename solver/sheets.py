@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 
@@ -34,7 +35,12 @@ RATIO_FLOOR_BYTES = 1024 * 1024  # small entries may compress well; they cannot 
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 10_000  # far above any column's limit; the model's limits are checked later
 MAX_BLANK_ROWS = 1_000  # empty rows skipped before giving up (formatted but unused rows)
-ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")  # a sheet's rows, prefixed or not
+# Bounds on the XML elements openpyxl would hold at once; see _ElementCounter.
+MAX_ROW_ELEMENTS = 50_000
+MAX_LOOSE_ELEMENTS = 100_000
+MAX_PART_ELEMENTS = 500_000
+# A row's start tag <row ...> or end tag </row>, with or without a namespace prefix.
+ROW_EDGE = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])")
 CSV_FIELD_LIMIT = MAX_CELL_CHARS + 1  # csv stops reading a cell here, so it cannot grow further
 SCAN_CHUNK_BYTES = 1024 * 1024  # entries are inflated this much at a time to be checked
 HEADER_SAMPLE_CHARS = 64 * 1024  # the header line, at most, decides comma or semicolon
@@ -244,14 +250,107 @@ def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> No
                     f"{_mib(MAX_UNCOMPRESSED_BYTES)}; at most {_mib(MAX_UNCOMPRESSED_BYTES)} "
                     "are allowed (save it as CSV, or split it)"
                 )
+        rows = _RowBudget(filename, max_rows)
         for entry in entries:
-            _scan_entry(archive, entry, filename)
-        if max_rows is not None:
-            _refuse_too_many_rows(archive, entries, max_rows, filename)
+            _scan_entry(archive, entry, filename, rows)
 
 
-def _scan_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str) -> None:
-    """Inflate one entry (bounded above) in chunks: intact, UTF-8, and without a DOCTYPE.
+class _RowBudget:
+    """Rows counted across the worksheets, against the row limit plus the empty rows allowed.
+
+    openpyxl parses every worksheet once on opening when it lacks a ``<dimension>``, and
+    20,000 rows take it seconds, so too many rows are refused from this count first.
+    """
+
+    def __init__(self, filename: str, max_rows: int | None) -> None:
+        self.filename = filename
+        self.max_rows = max_rows
+        self.count = 0
+
+    def add(self) -> None:
+        self.count += 1
+        if self.max_rows is not None and self.count > self.max_rows + 1 + MAX_BLANK_ROWS:
+            raise SheetError(
+                f"{self.filename} has more than {self.max_rows:,} attendee rows; at most "
+                f"{self.max_rows:,} are allowed (and {MAX_BLANK_ROWS:,} empty rows)"
+            )
+
+
+class _ElementCounter:
+    """Counts the XML elements of one part as it streams by, refusing what openpyxl would hoard.
+
+    openpyxl's streaming parsers clear each row once read, but keep every other element of a
+    part in memory (about 90 bytes each, and 4 microseconds each to parse), and build a dict for
+    every cell of a row before cutting the row to the columns asked for. So a worksheet may
+    hold at most ``MAX_ROW_ELEMENTS`` elements in a row and ``MAX_LOOSE_ELEMENTS`` outside
+    rows, and any other part ``MAX_PART_ELEMENTS``. Counting is done on raw bytes at C speed
+    (``bytes.count``, ``re.split``); only row boundaries are looked at one by one.
+    """
+
+    def __init__(self, part: str, filename: str, rows: _RowBudget) -> None:
+        self.part = part
+        self.filename = filename
+        self.rows = rows
+        self.worksheet = part.startswith("xl/worksheets/")
+        self.in_row = False
+        self.row_elements = 0
+        self.loose = 0
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Count ``chunk``; bytes after its last ``<`` wait for the next one (a cut tag)."""
+        text = self.carry + chunk
+        cut = text.rfind(b"<", max(0, len(text) - 64))
+        cut = len(text) if cut < 0 else cut
+        self.carry = text[cut:]
+        self._count(text[:cut])
+
+    def finish(self) -> None:
+        """Count what was held back."""
+        self._count(self.carry)
+        self.carry = b""
+
+    def _count(self, text: bytes) -> None:
+        if not self.worksheet:
+            self.loose += text.count(b"<") - text.count(b"</")
+            if self.loose > MAX_PART_ELEMENTS:
+                self._refuse(f"there are more than {MAX_PART_ELEMENTS:,} XML elements")
+            return
+        parts = ROW_EDGE.split(text)
+        self._tally(parts[0])
+        for k in range(1, len(parts), 2):
+            closing, piece = parts[k], parts[k + 1]
+            if closing:
+                self.in_row = False
+            else:
+                self.rows.add()
+                end = piece.find(b">")
+                self.in_row = not (end > 0 and piece[end - 1 : end] == b"/")  # <row .../>
+                self.row_elements = 1
+            self._tally(piece)
+
+    def _tally(self, piece: bytes) -> None:
+        elements = piece.count(b"<") - piece.count(b"</")
+        if self.in_row:
+            self.row_elements += elements
+            if self.row_elements > MAX_ROW_ELEMENTS:
+                self._refuse(
+                    f"row {self.rows.count} has more than {MAX_ROW_ELEMENTS:,} XML elements "
+                    "(a sheet has at most 16,384 columns)"
+                )
+        else:
+            self.loose += elements
+            if self.loose > MAX_LOOSE_ELEMENTS:
+                self._refuse(f"more than {MAX_LOOSE_ELEMENTS:,} XML elements are outside rows")
+
+    def _refuse(self, what: str) -> None:
+        raise SheetError(f"{self.filename} {XLSX}: in its part {self.part!r}, {what}")
+
+
+def _scan_entry(
+    archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str, rows: _RowBudget
+) -> None:
+    """Inflate one entry (bounded above) in chunks: intact, UTF-8, no DOCTYPE, few elements.
 
     No part of a real workbook declares a DTD; defusedxml refuses entities, but an external
     DTD alone would pass it. Reading every entry once also finds a cut or corrupt archive
@@ -259,6 +358,7 @@ def _scan_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str)
     """
     tail = b""
     first = True
+    counter = _ElementCounter(entry.filename, filename, rows)
     try:
         with archive.open(entry) as stream:
             while chunk := stream.read(SCAN_CHUNK_BYTES):
@@ -273,6 +373,9 @@ def _scan_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str)
                         "(<!DOCTYPE ...>), which is refused: no real workbook has one"
                     )
                 tail = chunk[-16:]
+                if _is_xml(entry.filename):
+                    counter.feed(chunk)
+            counter.finish()
     except SheetError:
         raise
     except Exception as exc:  # BadZipFile (CRC, cut short), zlib.error, encrypted, unsupported
@@ -281,31 +384,9 @@ def _scan_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str)
         ) from None
 
 
-def _refuse_too_many_rows(
-    archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], max_rows: int, filename: str
-) -> None:
-    """Count the worksheets' row elements at C speed; refuse when more than the limit allows.
-
-    openpyxl parses every worksheet once on opening when it lacks a ``<dimension>``, and
-    20,000 rows take it seconds, so too many rows are refused from this count first. Empty
-    rows count too, up to ``MAX_BLANK_ROWS`` of them.
-    """
-    most = max_rows + 1 + MAX_BLANK_ROWS
-    count = 0
-    for entry in entries:
-        if not entry.filename.startswith("xl/worksheets/"):
-            continue
-        tail = b""
-        with archive.open(entry) as stream:
-            while chunk := stream.read(SCAN_CHUNK_BYTES):
-                text = tail + chunk  # tags wholly inside ``tail`` were counted already
-                count += sum(text.count(tag) - tail.count(tag) for tag in ROW_TAGS)
-                tail = chunk[-8:]
-                if count > most:
-                    raise SheetError(
-                        f"{filename} has more than {max_rows:,} attendee rows; at most "
-                        f"{max_rows:,} are allowed (and {MAX_BLANK_ROWS:,} empty rows)"
-                    )
+def _is_xml(name: str) -> bool:
+    """Whether openpyxl may parse this entry as XML (pictures and binaries it does not)."""
+    return not name.lower().endswith((".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bin"))
 
 
 def _mib(size: int) -> str:
