@@ -395,6 +395,8 @@ def _mib(size: int) -> str:
 
 def _reason(exc: BaseException) -> str:
     """A short reason for a parser's exception, naming entity and DTD refusals plainly."""
+    while exc.__cause__ is not None:  # openpyxl wraps the parser's error in a ValueError
+        exc = exc.__cause__
     name = type(exc).__name__
     if name in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
         return f"it declares XML entities or external references, which are refused ({name})"
