@@ -182,6 +182,22 @@ def wide_row(inflated: int = 48 * MIB) -> bytes:
     return workbook(write)
 
 
+def junk_strings(elements: int = 2_000_000) -> bytes:
+    """A shared-strings part of ``elements`` empty unknown elements, all kept by openpyxl."""
+    parts = _template()
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/>'
+    types = parts["[Content_Types].xml"].replace(b"</Types>", override.encode() + b"</Types>")
+    strings = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + _varied(b"<x/>", elements, 1)
+        + b"</sst>"
+    )
+    sheet = SHEET_START + _header_xml() + SHEET_END
+    return workbook(sheet, {"[Content_Types].xml": types, "xl/sharedStrings.xml": strings})
+
+
 def _entity_sheet(doctype: str, cell: str) -> bytes:
     return (
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -256,6 +272,7 @@ FILES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "rows over the limit": ("over-limit.xlsx", rows_over_limit),
     "junk elements (48 MB)": ("junk.xlsx", junk_elements),
     "wide row (48 MB)": ("wide.xlsx", wide_row),
+    "junk shared strings (2 M)": ("strings.xlsx", junk_strings),
     "XXE": ("xxe.xlsx", xxe),
     "billion laughs": ("laughs.xlsx", billion_laughs),
     "external DTD": ("dtd.xlsx", external_dtd),

@@ -38,7 +38,7 @@ MAX_BLANK_ROWS = 1_000  # empty rows skipped before giving up (formatted but unu
 # Bounds on the XML elements openpyxl would hold at once; see _ElementCounter.
 MAX_ROW_ELEMENTS = 50_000
 MAX_LOOSE_ELEMENTS = 100_000
-MAX_PART_ELEMENTS = 500_000
+MAX_PART_ELEMENTS = 500_000  # a 20,000-row sheet's shared strings need about 100,000
 # A row's start tag <row ...> or end tag </row>, with or without a namespace prefix.
 ROW_EDGE = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])")
 CSV_FIELD_LIMIT = MAX_CELL_CHARS + 1  # csv stops reading a cell here, so it cannot grow further
@@ -256,7 +256,8 @@ def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> No
 
 
 class _RowBudget:
-    """Rows counted across the worksheets, against the row limit plus the empty rows allowed.
+    """Rows counted across the worksheets, against the row limit plus the empty rows allowed,
+    and the elements of every other part together (see ``_ElementCounter``).
 
     openpyxl parses every worksheet once on opening when it lacks a ``<dimension>``, and
     20,000 rows take it seconds, so too many rows are refused from this count first.
@@ -266,6 +267,7 @@ class _RowBudget:
         self.filename = filename
         self.max_rows = max_rows
         self.count = 0
+        self.part_elements = 0  # in all parts but the worksheets
 
     def add(self) -> None:
         self.count += 1
@@ -283,8 +285,8 @@ class _ElementCounter:
     part in memory (about 90 bytes each, and 4 microseconds each to parse), and build a dict for
     every cell of a row before cutting the row to the columns asked for. So a worksheet may
     hold at most ``MAX_ROW_ELEMENTS`` elements in a row and ``MAX_LOOSE_ELEMENTS`` outside
-    rows, and any other part ``MAX_PART_ELEMENTS``. Counting is done on raw bytes at C speed
-    (``bytes.count``, ``re.split``); only row boundaries are looked at one by one.
+    rows, and all other parts together ``MAX_PART_ELEMENTS``. Counting is done on raw bytes at
+    C speed (``bytes.count``, ``re.split``); only row boundaries are looked at one by one.
     """
 
     def __init__(self, part: str, filename: str, rows: _RowBudget) -> None:
@@ -312,9 +314,12 @@ class _ElementCounter:
 
     def _count(self, text: bytes) -> None:
         if not self.worksheet:
-            self.loose += text.count(b"<") - text.count(b"</")
-            if self.loose > MAX_PART_ELEMENTS:
-                self._refuse(f"there are more than {MAX_PART_ELEMENTS:,} XML elements")
+            self.rows.part_elements += text.count(b"<") - text.count(b"</")
+            if self.rows.part_elements > MAX_PART_ELEMENTS:
+                self._refuse(
+                    f"the parts other than worksheets have more than {MAX_PART_ELEMENTS:,} XML "
+                    "elements together"
+                )
             return
         parts = ROW_EDGE.split(text)
         self._tally(parts[0])

@@ -64,6 +64,11 @@ CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
         lambda: hostile.wide_row(8 * MIB),
         "row 2 has more than 50,000 XML elements",
     ),
+    "junk shared strings": (
+        "strings.xlsx",
+        lambda: hostile.junk_strings(600_000),
+        "the parts other than worksheets have more than 500,000 XML elements together",
+    ),
     "XXE": ("xxe.xlsx", hostile.xxe, DTD),
     "billion laughs": ("laughs.xlsx", hostile.billion_laughs, DTD),
     "external DTD": ("dtd.xlsx", hostile.external_dtd, DTD),
