@@ -16,7 +16,7 @@ from pathlib import Path
 
 from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
 from solver.sheets import SheetError, column_letter, read_table
-from solver.text import clean_text, safe_cell
+from solver.text import clean_text, email_problem, safe_cell
 
 REQUIRED = ("email", "name", "company", "kind", "region")
 OPTIONAL = (
@@ -33,7 +33,6 @@ OPTIONAL = (
     "title",
     "language",
 )
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROUNDS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
@@ -208,8 +207,8 @@ def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> Att
         if not rec.get(col):
             bad(col, f"{col} is required")
     email = rec.get("email", "").lower()
-    if email and not EMAIL.match(email):
-        bad("email", "not a valid e-mail address")
+    if email and (problem := email_problem(email)):
+        bad("email", f"not a valid e-mail address ({problem})")
     kind = rec.get("kind", "").lower()
     if kind and kind not in KINDS:
         bad("kind", f"must be one of {', '.join(KINDS)}")
@@ -230,8 +229,8 @@ def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> Att
     }
     for col, emails in lists.items():
         for e in emails:
-            if not EMAIL.match(e):
-                problems.append(Problem(number, col, e, "not a valid e-mail address"))
+            if problem := email_problem(e):
+                problems.append(Problem(number, col, e, f"not a valid e-mail address ({problem})"))
     if len(problems) > before:
         return None
     attendee = Attendee(

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
+
 # C0 controls, DEL and C1 controls; tab, line feed and carriage return are handled apart.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Unpaired surrogates (from a broken decoder) and the two non-characters at the end of the BMP.
@@ -62,3 +64,18 @@ def safe_cell(value: object) -> object:
     if text.startswith(FORMULA_START):
         return "'" + text
     return text
+
+
+def email_problem(address: str) -> str | None:
+    """Why ``address`` is not a usable e-mail address (RFC 5321/5322 syntax), or None.
+
+    email-validator checks the syntax only (no DNS lookups at import time). Quotes, parentheses
+    and commas outside a quoted local part are refused, so a spreadsheet formula such as
+    ``=hyperlink("http://evil.test/x","a@b.co")`` is never accepted as an address.
+    ``test_environment`` allows the reserved ``.test`` domain, which demos and tests use.
+    """
+    try:
+        validate_email(address, check_deliverability=False, test_environment=True)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -145,3 +146,20 @@ def test_table_signs_one_page_per_table_in_use(
     publish_two_tables(event, people, make_version)
     response = client.get(f"/organiser/events/{event.slug}/print/table-signs.pdf")
     assert pages(assert_pdf(response, "table-signs")) == 2
+
+
+def test_last_printed_is_shown_in_the_events_time_zone(
+    make_organiser: Callable[..., Organiser],
+    make_event: Callable[..., Event],
+    make_attendee: Callable[..., Attendee],
+    login_as: Callable[[Organiser], FlaskClient],
+) -> None:
+    """Printed at 10:00 UTC in Tokyo's winter reads 19:00 (Asia/Tokyo), not a UTC time."""
+    owner = make_organiser()
+    event = make_event(owner, timezone="Asia/Tokyo")
+    make_attendee(event)
+    event.badges_printed_at = datetime(2030, 3, 1, 10, 0)
+    db.session.commit()
+    page = login_as(owner).get(f"/organiser/events/{event.slug}/print").get_data(as_text=True)
+    assert "Last printed on 01 Mar 2030, 19:00 (Asia/Tokyo)." in page
+    assert "UTC" not in page

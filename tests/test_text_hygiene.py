@@ -19,7 +19,8 @@ from app.extensions import db
 from app.models import Attendee, Event, FollowUp
 from app.services.followups import record_followup
 from app.services.sponsors import SponsorRefused, add_sponsor_contact
-from solver.text import FORMULA_START, clean_text, safe_cell
+from solver.io import parse_attendees
+from solver.text import FORMULA_START, clean_text, email_problem, safe_cell
 from tests.attendee_helpers import Forum, local_start, make_forum
 from tests.conftest import post_form
 
@@ -248,3 +249,29 @@ def test_search_boxes_take_nul_and_control_characters(live: Forum, login_as) -> 
         response = client.get(url, query_string={"q": "An\x00n"})
         assert response.status_code in (200, 302), url
     assert db.session.scalar(select(Attendee).where(Attendee.name == "Ann Alpha")) is not None
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        '=hyperlink("http://evil.test/x","a@b.co")',
+        '=HYPERLINK("http://evil.test/x")@b.co',
+        "a,b@c.co",
+        "name@exa mple.org",
+    ],
+)
+def test_a_formula_is_not_an_e_mail_address(address: str) -> None:
+    """The import, the organiser accounts and the sponsor contacts refuse such addresses."""
+    header = "email,name,company,kind,region\r\n"
+    row = f'"{address.replace(chr(34), chr(34) * 2)}",Ann,Alpha,partner,EMEA\r\n'
+    rows, problems = parse_attendees((header + row).encode(), "people.csv")
+    assert not rows
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "email", address)]
+    assert "not a valid e-mail address" in problems[0].message
+    assert email_problem(address)
+
+
+def test_ordinary_addresses_pass_the_stricter_check() -> None:
+    """International, plus-tagged and reserved test domains stay valid."""
+    for address in ("zoë@exämple.org", "a.b+c@d.co", "demo@mingle.test", "o'neil@x.example"):
+        assert email_problem(address) is None, address

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -58,6 +59,7 @@ from app.services.attendees import (
     save_attendee,
     search_attendees,
 )
+from app.services.clock import from_utc
 from app.services.events import (
     EventRefused,
     create_event,
@@ -111,6 +113,12 @@ from app.services.sponsors import (
 )
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
+
+
+@bp.app_template_filter("in_zone")
+def in_zone(moment: datetime | None, event: Event) -> datetime | None:
+    """A stored naive-UTC time (printed, e-mailed, checked in) as the event's local time."""
+    return from_utc(event, moment) if moment else None
 
 
 # Access

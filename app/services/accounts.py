@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import Organiser
-from solver.io import EMAIL
+from solver.text import email_problem
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -21,8 +21,8 @@ class AccountError(ValueError):
 def create_organiser(email: str, password: str, name: str = "") -> Organiser:
     """Create an organiser with a hashed password; refuse bad or taken e-mails, short passwords."""
     email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise AccountError(f"{email!r} is not a valid e-mail address")
+    if problem := email_problem(email):
+        raise AccountError(f"{email!r} is not a valid e-mail address: {problem}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if find_organiser(email) is not None:

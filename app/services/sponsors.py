@@ -20,8 +20,7 @@ from app.models import Attendee, Event, OutboxMessage, SponsorContact
 from app.models.common import text_limit
 from app.services.mailing import SendReport, store_and_send
 from app.services.reports import SPONSOR_KINDS
-from solver.io import EMAIL
-from solver.text import clean_text, too_long
+from solver.text import clean_text, email_problem, too_long
 
 SPONSOR_LINK = "sponsor_link"  # OutboxMessage.kind of these e-mails
 
@@ -54,7 +53,7 @@ def new_sponsor_contact(event: Event, email: str, name: str, company: str) -> Sp
     For adding many contacts in one transaction: each commit expires every loaded object.
     """
     email, name, company = clean_text(email).lower(), clean_text(name), clean_text(company)
-    if not email or not EMAIL.match(email):
+    if not email or email_problem(email):
         raise SponsorRefused("Give the contact's email address.")
     for label, column, value in (("e-mail", "email", email), ("name", "name", name)):
         problem = too_long(value, text_limit(SponsorContact, column))
