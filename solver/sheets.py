@@ -6,10 +6,13 @@ person who uploaded it (never another exception):
 
 - XLSX: the zip archive's directory is checked before any entry is inflated: how many entries,
   each one's uncompressed size and compression ratio, and their total (a 1 MB file that inflates
-  to 1 GB is refused at once). ``zipfile`` then refuses to inflate an entry past the size its
-  directory declares. The XML is parsed by openpyxl through defusedxml, which refuses entity
-  declarations and external references (XXE, billion laughs), and rows are streamed
-  (``read_only``) and read no further than the row limit plus one.
+  to 1 GB is refused at once); ``zipfile`` then refuses to inflate an entry past the size its
+  directory declares. Each entry is then inflated once, in chunks, and scanned at C speed: it
+  must be intact, UTF-8, declare no DTD, and hold no more XML elements (per row, outside rows,
+  in the other parts) than openpyxl can keep, and the sheets no more rows than the limit
+  allows. openpyxl then parses through defusedxml, which refuses entity declarations and
+  external references (XXE, billion laughs), and rows are streamed (``read_only``) and read no
+  further than the row limit plus one.
 - CSV: the text must be UTF-8 without NUL bytes; the delimiter (comma or semicolon) is chosen
   from the header line alone (``csv.Sniffer`` is quadratic: 20 KB of ``",`` cost it seconds),
   and an unterminated quote or an over-long cell is a problem naming its row.
@@ -41,7 +44,6 @@ MAX_LOOSE_ELEMENTS = 100_000
 MAX_PART_ELEMENTS = 500_000  # a 20,000-row sheet's shared strings need about 100,000
 # A row's start tag <row ...> or end tag </row>, with or without a namespace prefix.
 ROW_EDGE = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])")
-CSV_FIELD_LIMIT = MAX_CELL_CHARS + 1  # csv stops reading a cell here, so it cannot grow further
 SCAN_CHUNK_BYTES = 1024 * 1024  # entries are inflated this much at a time to be checked
 HEADER_SAMPLE_CHARS = 64 * 1024  # the header line, at most, decides comma or semicolon
 
@@ -125,25 +127,21 @@ def _csv_rows(data: bytes, filename: str) -> Iterator[list[str]]:
     header = text[:HEADER_SAMPLE_CHARS].split("\n", 1)[0]
     semicolons, commas = (_count_outside_quotes(header, c) for c in ";,")
     delimiter = ";" if semicolons > commas else ","
+    # csv's own field limit (128 KiB, process-wide, so left as it is) bounds a runaway quote.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    limit = csv.field_size_limit()
-    csv.field_size_limit(CSV_FIELD_LIMIT)
     number = 0
-    try:
-        while True:
-            number += 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise SheetError(
-                    f"{filename}, row {number}: a cell is longer than {MAX_CELL_CHARS:,} "
-                    f'characters, or a quote (") is opened and never closed ({exc})'
-                ) from None
-            yield _checked_row(cells, number, filename)
-    finally:
-        csv.field_size_limit(limit)
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SheetError(
+                f'{filename}, row {number}: a quote (") is opened and never closed, or a cell '
+                f"is far longer than {MAX_CELL_CHARS:,} characters ({exc})"
+            ) from None
+        yield _checked_row(cells, number, filename)
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -182,8 +180,6 @@ def _workbook_rows(data: bytes, filename: str, max_rows: int | None) -> Iterator
     check_archive(data, filename, max_rows)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except SheetError:
-        raise
     except Exception as exc:  # any failure of the parser on a hostile file is the file's
         raise SheetError(f"{filename} {XLSX}: {_reason(exc)}") from None
     try:

@@ -82,8 +82,8 @@ CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "unterminated quote": (
         "quote.csv",
         hostile.unterminated_quote,
-        'quote.csv, row 2: a cell is longer than 10,000 characters, or a quote (") is opened '
-        "and never closed",
+        'quote.csv, row 2: a quote (") is opened and never closed, or a cell is far longer '
+        "than 10,000 characters (field larger than field limit (131072))",
     ),
     '20 KB of ",': (
         "qc.csv",
@@ -225,6 +225,13 @@ def test_undecodable_csv_names_the_row(make_event, data: bytes, expected: str) -
     """Not UTF-8, UTF-16 or a NUL in a name: one problem naming the row, nothing else."""
     preview = preview_import(make_event(), data, "x.csv")
     assert len(preview.problems) == 1 and str(preview.problems[0]).startswith(expected)
+
+
+def test_a_csv_cell_over_the_cell_limit_names_its_row_and_column(make_event) -> None:
+    data = csv_bytes("email,name,company,kind,region", "a@b.co," + "N" * 20_000 + ",C,partner,X")
+    assert [str(p) for p in preview_import(make_event(), data, "x.csv").problems] == [
+        "x.csv, row 2, column B: a cell of 20,000 characters; at most 10,000 are allowed"
+    ]
 
 
 def test_the_sniffer_pathology_takes_milliseconds() -> None:
