@@ -355,7 +355,9 @@ def _scan_entry(
 
     No part of a real workbook declares a DTD; defusedxml refuses entities, but an external
     DTD alone would pass it. Reading every entry once also finds a cut or corrupt archive
-    (zipfile checks each entry's size and CRC) before openpyxl half-reads it.
+    (zipfile checks each entry's size and CRC) before openpyxl half-reads it. Pictures are
+    scanned too: openpyxl parses whatever the workbook's relations point at, whatever its
+    name, and a picture's stray ``<`` bytes cost little of the element budget.
     """
     tail = b""
     first = True
@@ -374,8 +376,7 @@ def _scan_entry(
                         "(<!DOCTYPE ...>), which is refused: no real workbook has one"
                     )
                 tail = chunk[-16:]
-                if _is_xml(entry.filename):
-                    counter.feed(chunk)
+                counter.feed(chunk)
             counter.finish()
     except SheetError:
         raise
@@ -383,11 +384,6 @@ def _scan_entry(
         raise SheetError(
             f"{filename} {XLSX}: its part {entry.filename!r} cannot be unpacked: {_reason(exc)}"
         ) from None
-
-
-def _is_xml(name: str) -> bool:
-    """Whether openpyxl may parse this entry as XML (pictures and binaries it does not)."""
-    return not name.lower().endswith((".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bin"))
 
 
 def _mib(size: int) -> str:
