@@ -436,3 +436,28 @@ def test_a_real_workbook_still_reads_after_the_checks() -> None:
     )
     rows, problems = parse_attendees(hostile.workbook(sheet), "prefixed.xlsx", max_rows=5)
     assert problems == [] and [r.attendee.email for r in rows] == ["a@b.co"]
+
+
+@pytest.mark.parametrize("label", ["XXE", "duplicate headers", "unterminated quote"])
+def test_the_solver_command_line_lists_the_problem(label: str, tmp_path: Path) -> None:
+    """``python -m solver solve`` reads attendees through the same bounded reader."""
+    filename, _, expected = CASES[label]
+    (tmp_path / filename).write_bytes(hostile_file(label))
+    done = subprocess.run(
+        [sys.executable, "-m", "solver", "solve", "--attendees", filename, "--rounds", "2"]
+        + ["--tables", "2", "--out", "s.csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1 and expected in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "s.csv").exists()
+
+
+def test_a_scores_file_that_is_not_text_is_a_problem() -> None:
+    from solver.io import parse_pair_scores
+
+    scores, problems = parse_pair_scores(b"email_a,email_b,score\n\x00\n", {"a@b.co": 0})
+    assert scores == {} and "row 2 has a NUL byte" in str(problems[0])
