@@ -9,14 +9,17 @@ and no errors being the goal (``bench/load.py``). Then (``--sizes badges``, unde
 event re-planned from round 3 around 10% no-shows against the 10 s target (``bench/replan.py``).
 Then (``--sizes reports``, about two minutes) the sponsor and event reports of a 2,000- and a
 10,000-attendee event with every follow-up answered, as pages and downloads, against 2 s per
-page and 10 s per download (``bench/reports.py``). Then, for every size,
-it generates the event, runs the solver, greedy and round robin each in its own
-process (wall time and peak memory per run), checks every schedule with ``solver.validate`` and
-prints a table per size, then markdown tables for the README, also written to
-``bench/results.md``. Exit status: 1 when a solver schedule breaks a hard rule, scores above
-its own bound, or the solver fails to return a schedule, or an import fails, or the load test
-cannot run, or badges fail to render, or a re-plan fails or breaks a rule, or a report fails;
-with ``--strict`` also when a target is missed; 0 otherwise.
+page and 10 s per download (``bench/reports.py``). Then (``--sizes hostile``, about half a
+minute) hostile attendee files (zip bombs, XML entities, cut archives, CSV traps) each parsed
+in a child process, against refusal in 2 s and 100 MB (``bench/hostile.py``). Then, for every
+size, it generates the event, runs the solver, greedy and round robin each in its own process
+(wall time and peak memory per run), checks every schedule with ``solver.validate`` and prints
+a table per size, then markdown tables for the README, also written to ``bench/results.md``.
+Exit status: 1 when a solver schedule breaks a hard rule, scores above its own bound, or the
+solver fails to return a schedule, or an import fails, or a hostile file is not refused (or
+crashes the parser), or the load test cannot run, or badges fail to render, or a re-plan fails
+or breaks a rule, or a report fails; with ``--strict`` also when a target is missed; 0
+otherwise.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import importing, load, printing, replan, reports
+from bench import hostile, importing, load, printing, replan, reports
+from bench.hostile import HostileRun
 from bench.importing import ImportRun
 from bench.load import LoadRun
 from bench.printing import BadgeRun
@@ -272,6 +276,23 @@ def bench_import(seed: int) -> list[ImportRun]:
     return runs
 
 
+def bench_hostile() -> list[HostileRun]:
+    """Parse each hostile attendee file in a child process and print its table."""
+    print(
+        f"\n== hostile attendee files: {len(hostile.FILES)} files made on the spot, each parsed "
+        "by parse_attendees in a fresh child process (time to refusal, VmHWM above baseline)",
+        flush=True,
+    )
+    runs = hostile.bench_hostile()
+    _print_runs(
+        runs,
+        hostile.HEADER,
+        f"  target (refused, < {hostile.TARGET_SECONDS:g} s and < {hostile.TARGET_MIB:g} MB "
+        "each): ",
+    )
+    return runs
+
+
 def bench_load(seed: int) -> list[LoadRun]:
     """Run the agenda load test and print its table; returns the measured scenarios."""
     print(
@@ -369,13 +390,14 @@ def _load_average() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, run the chosen sizes, print and write the results; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    extras = ("import", "load", "badges", "replan", "reports")
+    extras = ("import", "hostile", "load", "badges", "replan", "reports")
     known = ",".join([*extras, *(str(s.attendees) for s in SPECS)])
     parser.add_argument(
         "--sizes",
         default=known,
         help=(
             f"comma-separated subset of {known} (import: the {importing.ROWS:,}-row CSV import; "
+            f"hostile: {len(hostile.FILES)} hostile attendee files refused; "
             f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL; "
             f"badges: {printing.ATTENDEES:,} badges on each sheet layout; "
             f"replan: {replan.ATTENDEES} attendees re-planned around {replan.NO_SHOWS:.0%} "
@@ -392,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     by_size = {s.attendees: s for s in SPECS}
     names = [x.strip() for x in args.sizes.split(",") if x.strip()]
     with_import = "import" in names
+    with_hostile = "hostile" in names
     with_load = "load" in names
     with_badges = "badges" in names
     with_replan = "replan" in names
@@ -402,12 +425,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes takes {', '.join(extras)} and numbers from {known}")
     unknown = [n for n in wanted if n not in by_size]
     if unknown or not (
-        wanted or with_import or with_load or with_badges or with_replan or with_reports
+        wanted
+        or with_import
+        or with_hostile
+        or with_load
+        or with_badges
+        or with_replan
+        or with_reports
     ):
         parser.error(f"unknown size {unknown or args.sizes!r}; choose from {known}")
 
     started = time.time()
     imports = bench_import(args.seed) if with_import else []
+    hostiles = bench_hostile() if with_hostile else []
     loads = bench_load(args.seed) if with_load else []
     badge_runs = bench_badges(args.seed) if with_badges else []
     replans = bench_replan(args.seed, args.quick, args.workers) if with_replan else []
@@ -429,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = [r.spec.label for r in solver_rows if r.misses()]
     failed_imports = [r for r in imports if r.error]
     missed += [f"import ({r.label})" for r in imports if r.misses() and not r.error]
+    failed_hostiles = [r for r in hostiles if r.error]
+    missed += [f"hostile ({r.label})" for r in hostiles if r.misses() and not r.error]
     failed_loads = [r for r in loads if r.failure]
     missed += [f"load ({r.scenario.label})" for r in loads if r.misses() and not r.failure]
     failed_badges = [r for r in badge_runs if r.error]
@@ -451,6 +483,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         table = _markdown([r.cells() for r in imports], importing.HEADER)
         sections.append(f"## Attendee import\n\n{table}\n\n{import_note}\n")
+    if hostiles:
+        table = _markdown([r.cells() for r in hostiles], hostile.HEADER)
+        hostile_note = (
+            f"{measured}. Each file is made by `bench/hostile.py` and parsed by `parse_attendees` "
+            "(behind the web upload and `flask attendees import`) in a fresh child process at "
+            f"the default row limit of {hostile.ROW_LIMIT:,}. Refusal s: from the file's bytes "
+            "to the problem; peak MiB: the child's VmHWM above its own baseline after a warm-up "
+            f"parse. Target (issue 11): refused in < {hostile.TARGET_SECONDS:g} s and "
+            f"< {hostile.TARGET_MIB:g} MB, with a message."
+        )
+        sections.append(f"## Hostile attendee files\n\n{table}\n\n{hostile_note}\n")
     if loads:
         table = _markdown([r.cells() for r in loads], load.HEADER)
         sections.append(f"## Agenda under load\n\n{table}\n\n{_load_note(measured)}\n")
@@ -488,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     if (
         broken
         or failed_imports
+        or failed_hostiles
         or failed_loads
         or failed_badges
         or failed_replans
@@ -495,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(
             "FAILED: a solver run broke a hard rule, beat its bound or returned no schedule, "
-            "or an import failed, or the load test could not run, or badges failed to render, "
+            "or an import failed, or a hostile file was accepted or crashed the parser, or the "
+            "load test could not run, or badges failed to render, "
             "or a re-plan failed or broke a rule, or a report failed."
         )
         return 1

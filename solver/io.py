@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
-from solver.text import email_problem, safe_cell
+from solver.sheets import SheetError, column_letter, read_table
+from solver.text import clean_text, email_problem, safe_cell
 
 REQUIRED = ("email", "name", "company", "kind", "region")
 OPTIONAL = (
@@ -102,34 +102,6 @@ def format_rounds(rounds: frozenset[int] | None) -> str:
     return ";".join(parts)
 
 
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of a CSV (UTF-8, optional BOM, comma or semicolon) or XLSX (first sheet) file."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [
-            ["" if v is None else _cell_text(v) for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-        book.close()
-        return rows
-    text = data.decode("utf-8-sig")
-    sample = text[:20000]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text, newline=""), dialect))
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def parse_attendees(
     data: bytes,
     filename: str,
@@ -150,20 +122,14 @@ def parse_attendees(
         problem is returned.
     """
     try:
-        table = read_table(data, filename)
-    except UnicodeDecodeError:
-        message = f"cannot read {filename}: it is not UTF-8 text (save it as CSV UTF-8, or XLSX)"
-        return [], [Problem(0, "", "", message)]
-    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
-        return [], [Problem(0, "", "", f"cannot read {filename}: {exc}")]
-    table = [row for row in table if any(cell.strip() for cell in row)]
+        table = read_table(data, filename, max_rows)
+    except SheetError as exc:
+        return [], [Problem(0, "", "", str(exc))]
     if not table:
         return [], [Problem(0, "", "", f"{filename} is empty: expected a header row")]
-    if max_rows is not None and len(table) - 1 > max_rows:
-        message = f"{filename} has {len(table) - 1} attendee rows; at most {max_rows} are allowed"
-        return [], [Problem(0, "", "", message)]
-    header = [h.strip().lower() for h in table[0]]
-    problems = [
+    header = [clean_text(h).lower() for h in table[0]]
+    problems = duplicate_columns(header)
+    problems += [
         Problem(1, col, "", f"required column {col!r} is missing")
         for col in REQUIRED
         if col not in header
@@ -173,7 +139,7 @@ def parse_attendees(
     rows: list[AttendeeRow] = []
     seen: dict[str, int] = {}
     for number, cells in enumerate(table[1:], start=2):
-        record = {h: (cells[k].strip() if k < len(cells) else "") for k, h in enumerate(header)}
+        record = {h: (clean_text(cells[k]) if k < len(cells) else "") for k, h in enumerate(header)}
         parsed = _parse_row(number, record, problems)
         if parsed is None:
             continue
@@ -198,6 +164,26 @@ def parse_attendees(
     return rows, problems
 
 
+def duplicate_columns(header: list[str]) -> list[Problem]:
+    """One problem per column name the header row has more than once (blank names aside)."""
+    places: dict[str, list[int]] = {}
+    for k, name in enumerate(header):
+        if name:
+            places.setdefault(name, []).append(k)
+    return [
+        Problem(
+            1,
+            name,
+            name,
+            "this column appears "
+            f"{len(ks)} times (columns {', '.join(column_letter(k) for k in ks)}); "
+            "keep one and rename or delete the others",
+        )
+        for name, ks in places.items()
+        if len(ks) > 1
+    ]
+
+
 def parse_attendee_record(
     record: dict[str, str], row: int = 0
 ) -> tuple[AttendeeRow | None, list[Problem]]:
@@ -207,7 +193,7 @@ def parse_attendee_record(
     for shape: whether they name known attendees is up to the caller.
     """
     problems: list[Problem] = []
-    clean = {k.strip().lower(): (v or "").strip() for k, v in record.items()}
+    clean = {clean_text(k).lower(): clean_text(v) for k, v in record.items()}
     return _parse_row(row, clean, problems), problems
 
 
@@ -274,7 +260,10 @@ def parse_pair_scores(
     """Parse a pair scores file (FORMATS.md section 2) against known attendee e-mails."""
     problems: list[Problem] = []
     scores: dict[tuple[int, int], float] = {}
-    table = [r for r in read_table(data, "scores.csv") if any(c.strip() for c in r)]
+    try:
+        table = read_table(data, "scores.csv")
+    except SheetError as exc:
+        return {}, [Problem(0, "", "", str(exc))]
     if not table:
         return {}, [Problem(0, "", "", "the scores file is empty")]
     header = [h.strip().lower() for h in table[0]]
@@ -325,7 +314,10 @@ def parse_schedule(data: bytes, index: dict[str, int]) -> tuple[list[Meeting], l
     """Parse a schedule CSV into meetings (attendee indices); problems name row and column."""
     problems: list[Problem] = []
     meetings: list[Meeting] = []
-    table = [r for r in read_table(data, "schedule.csv") if any(c.strip() for c in r)]
+    try:
+        table = read_table(data, "schedule.csv")
+    except SheetError as exc:
+        return [], [Problem(0, "", "", str(exc))]
     if not table:
         return [], []
     header = [h.strip().lower() for h in table[0]]

@@ -222,7 +222,7 @@ def test_broken_workbooks_are_problems(make_event, data: bytes) -> None:
     """A file named .xlsx that is not a workbook is a problem, not a crash."""
     preview = preview_import(make_event(), data, "people.xlsx")
     assert [p.row for p in preview.problems] == [0]
-    assert "cannot read people.xlsx" in str(preview.problems[0])
+    assert "people.xlsx is not a readable Excel workbook: " in str(preview.problems[0])
 
 
 def test_row_limit(app: Flask, make_event) -> None:
@@ -230,7 +230,7 @@ def test_row_limit(app: Flask, make_event) -> None:
     app.config["MAX_IMPORT_ROWS"] = 2
     preview = preview_import(make_event(), csv_bytes(HEADER, ANN, BOB, CID), "big.csv")
     assert [str(p) for p in preview.problems] == [
-        "big.csv has 3 attendee rows; at most 2 are allowed"
+        "big.csv has more than 2 attendee rows; at most 2 are allowed"
     ]
 
 

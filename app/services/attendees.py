@@ -15,6 +15,7 @@ from app.services.importing import (
     MeetingImpact,
     delete_meetings,
     event_attendees,
+    length_problems,
     meeting_impact,
     remove_meetings,
     row_values,
@@ -131,7 +132,9 @@ def save_attendee(
     reports those of the published one, exactly as a re-import does.
     """
     row, problems = parse_attendee_record(dict(record))
-    raw = {k.strip().lower(): (v or "").strip() for k, v in record.items()}
+    if row is not None:
+        problems += length_problems(row)
+    raw = {clean_text(k).lower(): clean_text(v) for k, v in record.items()}
     email = raw.get("email", "").lower()
     others = {a.email: a for a in event_attendees(event) if attendee is None or a.id != attendee.id}
     if email in others:

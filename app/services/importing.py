@@ -24,8 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.models.attendee import EXTRA_FIELDS, LIST_FIELDS, solver_attendee
+from app.models.common import text_limit
 from solver import schema
 from solver.io import OPTIONAL, REQUIRED, AttendeeRow, Problem, format_rounds, parse_attendees
+from solver.text import too_long
 
 DEFAULT_MAX_IMPORT_ROWS = 20_000
 UPLOAD_SALT = "mingle-attendee-upload"
@@ -148,6 +150,9 @@ def preview_import(event: Event, data: bytes, filename: str) -> ImportPreview:
     preview = ImportPreview(event.id, filename, problems=problems)
     if problems:
         return preview
+    preview.problems = [p for row in rows for p in length_problems(row)]
+    if preview.problems:
+        return preview
     for row in rows:
         current = existing.get(row.attendee.email)
         values = row_values(row, current)
@@ -236,6 +241,18 @@ def row_values(row: AttendeeRow, current: Attendee | None) -> dict[str, Any]:
             custom.pop(column, None)
     values["custom"] = custom
     return values
+
+
+def length_problems(row: AttendeeRow) -> list[Problem]:
+    """Fields of ``row`` longer than their column holds (PostgreSQL would refuse them)."""
+    problems = []
+    for column, value in row_values(row, None).items():
+        if isinstance(value, str):
+            message = too_long(value, text_limit(Attendee, column))
+            if message:
+                shown = value if len(value) <= 60 else value[:57] + "..."
+                problems.append(Problem(row.row, column, shown, message))
+    return problems
 
 
 def event_attendees(event: Event) -> list[Attendee]:

@@ -1,0 +1,407 @@
+"""Reading uploaded spreadsheets (CSV or XLSX) into rows of text, safely.
+
+Every file here comes from outside, so every way it can be hostile is bounded before it costs
+time or memory, and every way it can be broken becomes a ``SheetError`` with a message for the
+person who uploaded it (never another exception):
+
+- XLSX: the zip archive's directory is checked before any entry is inflated: how many entries,
+  each one's uncompressed size and compression ratio, and their total (a 1 MB file that inflates
+  to 1 GB is refused at once); ``zipfile`` then refuses to inflate an entry past the size its
+  directory declares. Each entry is then inflated once, in chunks, and scanned at C speed: it
+  must be intact, UTF-8, declare no DTD, and hold no more XML elements (per row, outside rows,
+  in the other parts) than openpyxl can keep, and the sheets no more rows than the limit
+  allows. openpyxl then parses through defusedxml, which refuses entity declarations and
+  external references (XXE, billion laughs), and rows are streamed (``read_only``) and read no
+  further than the row limit plus one.
+- CSV: the text must be UTF-8 without NUL bytes; the delimiter (comma or semicolon) is chosen
+  from the header line alone (``csv.Sniffer`` is quadratic: 20 KB of ``",`` cost it seconds),
+  and an unterminated quote or an over-long cell is a problem naming its row.
+- Both: at most ``MAX_COLUMNS`` columns and ``MAX_CELL_CHARS`` characters in a cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+
+# Bounds on an XLSX archive, checked from its directory before anything is inflated. A real
+# 20,000-row attendee workbook is a few MB of XML, compressed about 5 to 20 times.
+MAX_ZIP_ENTRIES = 1_000
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # all entries together, inflated
+MAX_PART_BYTES = 10 * 1024 * 1024  # any entry but a worksheet: openpyxl parses those whole
+MAX_COMPRESSION_RATIO = 100  # uncompressed / compressed, for entries over RATIO_FLOOR_BYTES
+RATIO_FLOOR_BYTES = 1024 * 1024  # small entries may compress well; they cannot hurt
+# Bounds on the table itself, for CSV and XLSX alike.
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 10_000  # far above any column's limit; the model's limits are checked later
+MAX_BLANK_ROWS = 1_000  # empty rows skipped before giving up (formatted but unused rows)
+# Bounds on the XML elements openpyxl would hold at once; see _ElementCounter.
+MAX_ROW_ELEMENTS = 50_000
+MAX_LOOSE_ELEMENTS = 100_000
+MAX_PART_ELEMENTS = 500_000  # a 20,000-row sheet's shared strings need about 100,000
+# A row's start tag <row ...> or end tag </row>, with or without a namespace prefix.
+ROW_EDGE = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])")
+SCAN_CHUNK_BYTES = 1024 * 1024  # entries are inflated this much at a time to be checked
+HEADER_SAMPLE_CHARS = 64 * 1024  # the header line, at most, decides comma or semicolon
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+XLSX = "is not a readable Excel workbook"
+
+
+class SheetError(ValueError):
+    """The file cannot be read as a table; the message says why, for the uploader."""
+
+
+def read_table(data: bytes, filename: str, max_rows: int | None = None) -> list[list[str]]:
+    """Rows of text of a CSV (UTF-8, optional BOM, comma or semicolon) or XLSX (first sheet).
+
+    Blank rows are dropped. The first row is the header; at most ``max_rows`` rows follow it
+    (None: no limit but the bounds above).
+
+    Raises:
+        SheetError: the file is not a readable table, or breaks one of the bounds.
+    """
+    if filename.lower().endswith(WORKBOOK_SUFFIXES):
+        rows: Iterable[list[str]] = _workbook_rows(data, filename, max_rows)
+    else:
+        rows = _csv_rows(data, filename)
+    return _bounded(rows, filename, max_rows)
+
+
+def _bounded(rows: Iterable[list[str]], filename: str, max_rows: int | None) -> list[list[str]]:
+    """Keep non-blank rows, stopping at the row limit plus one or after too many blank rows."""
+    table: list[list[str]] = []
+    blank = 0
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            blank += 1
+            if blank > MAX_BLANK_ROWS:
+                raise SheetError(
+                    f"{filename} has more than {MAX_BLANK_ROWS:,} empty rows: delete the empty "
+                    "rows (or save only the rows with attendees) and upload it again"
+                )
+            continue
+        table.append(row)
+        if max_rows is not None and len(table) > max_rows + 1:
+            raise SheetError(
+                f"{filename} has more than {max_rows:,} attendee rows; "
+                f"at most {max_rows:,} are allowed"
+            )
+    return table
+
+
+def _checked_row(cells: list[str], number: int, filename: str) -> list[str]:
+    """``cells`` (spreadsheet row ``number``) within the column and cell-length bounds."""
+    if len(cells) > MAX_COLUMNS:
+        raise SheetError(
+            f"{filename}, row {number}: more than {MAX_COLUMNS} columns; at most "
+            f"{MAX_COLUMNS} are allowed"
+        )
+    for k, cell in enumerate(cells):
+        if len(cell) > MAX_CELL_CHARS:
+            raise SheetError(
+                f"{filename}, row {number}, column {column_letter(k)}: a cell of "
+                f"{len(cell):,} characters; at most {MAX_CELL_CHARS:,} are allowed"
+            )
+    return cells
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet name of the 0-based column ``index``: 0 is A, 26 is AA."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+# CSV
+
+
+def _csv_rows(data: bytes, filename: str) -> Iterator[list[str]]:
+    text = _decode(data, filename)
+    header = text[:HEADER_SAMPLE_CHARS].split("\n", 1)[0]
+    semicolons, commas = (_count_outside_quotes(header, c) for c in ";,")
+    delimiter = ";" if semicolons > commas else ","
+    # csv's own field limit (128 KiB, process-wide, so left as it is) bounds a runaway quote.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SheetError(
+                f'{filename}, row {number}: a quote (") is opened and never closed, or a cell '
+                f"is far longer than {MAX_CELL_CHARS:,} characters ({exc})"
+            ) from None
+        yield _checked_row(cells, number, filename)
+
+
+def _decode(data: bytes, filename: str) -> str:
+    """The file as text: UTF-8 (with or without BOM), no NUL bytes; else a SheetError."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        row = data.count(b"\n", 0, nul) + 1
+        raise SheetError(
+            f"cannot read {filename}: it is not a text CSV file, row {row} has a NUL byte (is "
+            "it UTF-16 or a binary file?); save it as CSV UTF-8, or XLSX"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise SheetError(
+            f"cannot read {filename}: it is not UTF-8 text (row {row} has the byte "
+            f"0x{data[exc.start]:02x}); save it as CSV UTF-8, or XLSX"
+        ) from None
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    """How often ``char`` occurs in ``line`` outside double-quoted parts (linear time)."""
+    parts = line.split('"')
+    return sum(part.count(char) for part in parts[::2])
+
+
+# XLSX
+
+
+def _workbook_rows(data: bytes, filename: str, max_rows: int | None) -> Iterator[list[str]]:
+    from openpyxl import DEFUSEDXML, load_workbook
+
+    if not DEFUSEDXML:  # openpyxl parses with the standard library's XML then: refuse
+        raise SheetError(f"{filename}: reading XLSX files needs defusedxml, which is off")
+    check_archive(data, filename, max_rows)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # any failure of the parser on a hostile file is the file's
+        raise SheetError(f"{filename} {XLSX}: {_reason(exc)}") from None
+    try:
+        if not book.worksheets:
+            raise SheetError(f"{filename} {XLSX}: it has no worksheet")
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        number = 0
+        while True:
+            number += 1
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise SheetError(f"{filename} {XLSX}: row {number}: {_reason(exc)}") from None
+            cells = ["" if v is None else _cell_text(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()  # openpyxl pads rows to max_col: only real cells count
+            yield _checked_row(cells, number, filename)
+    finally:
+        book.close()
+
+
+def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> None:
+    """Refuse a workbook whose zip directory promises too much, before inflating anything.
+
+    Raises:
+        SheetError: not a zip archive, too many entries, an entry or the total too large once
+            inflated, or an entry compressed suspiciously well (a zip bomb).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise SheetError(
+            f"{filename} {XLSX}: it is not a zip archive, or it is cut short ({exc})"
+        ) from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise SheetError(
+                f"{filename} {XLSX}: it holds {len(entries):,} files; at most "
+                f"{MAX_ZIP_ENTRIES:,} are allowed"
+            )
+        total = 0
+        for entry in entries:
+            size, packed = entry.file_size, entry.compress_size
+            total += size
+            worksheet = entry.filename.startswith("xl/worksheets/")
+            if not worksheet and size > MAX_PART_BYTES:
+                raise SheetError(
+                    f"{filename} {XLSX}: its part {entry.filename!r} inflates to "
+                    f"{_mib(size)}; at most {_mib(MAX_PART_BYTES)} are allowed"
+                )
+            if size > RATIO_FLOOR_BYTES and size > MAX_COMPRESSION_RATIO * max(packed, 1):
+                raise SheetError(
+                    f"{filename} {XLSX}: its part {entry.filename!r} inflates "
+                    f"{size / max(packed, 1):,.0f} times (from {_mib(packed)} to {_mib(size)}); "
+                    f"at most {MAX_COMPRESSION_RATIO} times is allowed (a zip bomb?)"
+                )
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise SheetError(
+                    f"{filename} {XLSX}: it inflates to more than "
+                    f"{_mib(MAX_UNCOMPRESSED_BYTES)}; at most {_mib(MAX_UNCOMPRESSED_BYTES)} "
+                    "are allowed (save it as CSV, or split it)"
+                )
+        rows = _RowBudget(filename, max_rows)
+        for entry in entries:
+            _scan_entry(archive, entry, filename, rows)
+
+
+class _RowBudget:
+    """Rows counted across the worksheets, against the row limit plus the empty rows allowed,
+    and the elements of every other part together (see ``_ElementCounter``).
+
+    openpyxl parses every worksheet once on opening when it lacks a ``<dimension>``, and
+    20,000 rows take it seconds, so too many rows are refused from this count first.
+    """
+
+    def __init__(self, filename: str, max_rows: int | None) -> None:
+        self.filename = filename
+        self.max_rows = max_rows
+        self.count = 0
+        self.part_elements = 0  # in all parts but the worksheets
+
+    def add(self) -> None:
+        self.count += 1
+        if self.max_rows is not None and self.count > self.max_rows + 1 + MAX_BLANK_ROWS:
+            raise SheetError(
+                f"{self.filename} has more than {self.max_rows:,} attendee rows; at most "
+                f"{self.max_rows:,} are allowed (and {MAX_BLANK_ROWS:,} empty rows)"
+            )
+
+
+class _ElementCounter:
+    """Counts the XML elements of one part as it streams by, refusing what openpyxl would hoard.
+
+    openpyxl's streaming parsers clear each row once read, but keep every other element of a
+    part in memory (about 90 bytes each, and 4 microseconds each to parse), and build a dict for
+    every cell of a row before cutting the row to the columns asked for. So a worksheet may
+    hold at most ``MAX_ROW_ELEMENTS`` elements in a row and ``MAX_LOOSE_ELEMENTS`` outside
+    rows, and all other parts together ``MAX_PART_ELEMENTS``. Counting is done on raw bytes at
+    C speed (``bytes.count``, ``re.split``); only row boundaries are looked at one by one.
+    """
+
+    def __init__(self, part: str, filename: str, rows: _RowBudget) -> None:
+        self.part = part
+        self.filename = filename
+        self.rows = rows
+        self.worksheet = part.startswith("xl/worksheets/")
+        self.in_row = False
+        self.row_elements = 0
+        self.loose = 0
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Count ``chunk``; bytes after its last ``<`` wait for the next one (a cut tag)."""
+        text = self.carry + chunk
+        cut = text.rfind(b"<", max(0, len(text) - 64))
+        cut = len(text) if cut < 0 else cut
+        self.carry = text[cut:]
+        self._count(text[:cut])
+
+    def finish(self) -> None:
+        """Count what was held back."""
+        self._count(self.carry)
+        self.carry = b""
+
+    def _count(self, text: bytes) -> None:
+        if not self.worksheet:
+            self.rows.part_elements += text.count(b"<") - text.count(b"</")
+            if self.rows.part_elements > MAX_PART_ELEMENTS:
+                self._refuse(
+                    f"the parts other than worksheets have more than {MAX_PART_ELEMENTS:,} XML "
+                    "elements together"
+                )
+            return
+        parts = ROW_EDGE.split(text)
+        self._tally(parts[0])
+        for k in range(1, len(parts), 2):
+            closing, piece = parts[k], parts[k + 1]
+            if closing:
+                self.in_row = False
+            else:
+                self.rows.add()
+                end = piece.find(b">")
+                self.in_row = not (end > 0 and piece[end - 1 : end] == b"/")  # <row .../>
+                self.row_elements = 1
+            self._tally(piece)
+
+    def _tally(self, piece: bytes) -> None:
+        elements = piece.count(b"<") - piece.count(b"</")
+        if self.in_row:
+            self.row_elements += elements
+            if self.row_elements > MAX_ROW_ELEMENTS:
+                self._refuse(
+                    f"row {self.rows.count} has more than {MAX_ROW_ELEMENTS:,} XML elements "
+                    "(a sheet has at most 16,384 columns)"
+                )
+        else:
+            self.loose += elements
+            if self.loose > MAX_LOOSE_ELEMENTS:
+                self._refuse(f"more than {MAX_LOOSE_ELEMENTS:,} XML elements are outside rows")
+
+    def _refuse(self, what: str) -> None:
+        raise SheetError(f"{self.filename} {XLSX}: in its part {self.part!r}, {what}")
+
+
+def _scan_entry(
+    archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str, rows: _RowBudget
+) -> None:
+    """Inflate one entry (bounded above) in chunks: intact, UTF-8, no DOCTYPE, few elements.
+
+    No part of a real workbook declares a DTD; defusedxml refuses entities, but an external
+    DTD alone would pass it. Reading every entry once also finds a cut or corrupt archive
+    (zipfile checks each entry's size and CRC) before openpyxl half-reads it. Pictures are
+    scanned too: openpyxl parses whatever the workbook's relations point at, whatever its
+    name, and a picture's stray ``<`` bytes cost little of the element budget.
+    """
+    tail = b""
+    first = True
+    counter = _ElementCounter(entry.filename, filename, rows)
+    try:
+        with archive.open(entry) as stream:
+            while chunk := stream.read(SCAN_CHUNK_BYTES):
+                if first and chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
+                    raise SheetError(
+                        f"{filename} {XLSX}: its part {entry.filename!r} is not UTF-8 XML"
+                    )
+                first = False
+                if b"<!DOCTYPE" in tail + chunk[:16] or b"<!DOCTYPE" in chunk:
+                    raise SheetError(
+                        f"{filename} {XLSX}: its part {entry.filename!r} declares a DTD "
+                        "(<!DOCTYPE ...>), which is refused: no real workbook has one"
+                    )
+                tail = chunk[-16:]
+                counter.feed(chunk)
+            counter.finish()
+    except SheetError:
+        raise
+    except Exception as exc:  # BadZipFile (CRC, cut short), zlib.error, encrypted, unsupported
+        raise SheetError(
+            f"{filename} {XLSX}: its part {entry.filename!r} cannot be unpacked: {_reason(exc)}"
+        ) from None
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for a parser's exception, naming entity and DTD refusals plainly."""
+    while exc.__cause__ is not None:  # openpyxl wraps the parser's error in a ValueError
+        exc = exc.__cause__
+    name = type(exc).__name__
+    if name in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+        return f"it declares XML entities or external references, which are refused ({name})"
+    text = str(exc).strip() or name
+    return f"{text[:300]} ({name})" if name not in text else text[:300]
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
