@@ -443,3 +443,55 @@ def test_the_page_tells_the_second_editor_and_shows_the_current_version(
     post_form(owner_client, pin.format(second.id), again)
     db.session.expire_all()
     assert [m.pinned for m in event.latest_version().meetings].count(True) == 2
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_build_frees_the_event_once_its_heartbeat_stops(
+    event: Event, database_url: str, tmp_path
+) -> None:
+    """kill -9 of a real `flask schedule build` process: the job is failed, a new build starts."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from app.services.events import create_event
+    from app.services.importing import apply_import, preview_import
+    from solver.synthetic import generate_event, write_attendees_csv
+
+    # 200 synthetic attendees: the solver is still improving when the worker is killed.
+    event = create_event(
+        event.organiser, {"name": "Big Forum", "rounds": 6, "tables": 100, "min_meetings": 4}
+    )
+    event.solve_time_limit = 120
+    write_attendees_csv(generate_event(200, 6, seed=0), tmp_path / "people.csv")
+    preview = preview_import(event, (tmp_path / "people.csv").read_bytes(), "people.csv")
+    assert preview.ok, preview.problems
+    apply_import(event, preview)
+    db.session.commit()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x", "REDIS_URL": ""}
+    env["UPLOAD_FOLDER"] = str(tmp_path)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "schedule", "build", event.slug]
+    root = Path(__file__).resolve().parent.parent
+    worker = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        job = None
+        while time.monotonic() < deadline:  # until it has beaten once while solving
+            db.session.expire_all()
+            job = db.session.scalar(select(SolveJob).where(SolveJob.event_id == event.id))
+            if job and job.heartbeat_at and job.heartbeat_at > job.started_at:
+                break
+            time.sleep(0.2)
+        assert job is not None and job.status == "running", job
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    with pytest.raises(scheduling.BuildRunning):  # just killed: not yet known to be dead
+        scheduling.create_build_job(event, time_limit=2)
+    time.sleep((scheduling.DEAD_AFTER + timedelta(seconds=1)).total_seconds())
+    fresh_job = scheduling.create_build_job(event, time_limit=2)
+    db.session.refresh(job)
+    assert (job.status, job.error) == ("failed", scheduling.DIED)
+    assert scheduling.run_build(fresh_job.id).status == "done"
