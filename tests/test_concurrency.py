@@ -495,3 +495,18 @@ def test_a_worker_killed_mid_build_frees_the_event_once_its_heartbeat_stops(
     db.session.refresh(job)
     assert (job.status, job.error) == ("failed", scheduling.DIED)
     assert scheduling.run_build(fresh_job.id).status == "done"
+
+
+def test_pinning_a_meeting_someone_else_just_removed_is_refused_plainly(
+    app: Flask, event: Event
+) -> None:
+    draft = build_now(event)
+    meeting = draft.meetings[0]
+    meeting_id = meeting.id
+    with app.app_context():  # another organiser's request removes it first
+        other = db.session.get(Meeting, meeting_id)
+        db.session.delete(other)
+        db.session.commit()
+        db.session.remove()
+    with pytest.raises(adjusting.EditConflict, match="Someone else changed this schedule"):
+        adjusting.set_pinned(event, meeting, True)

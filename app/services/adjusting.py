@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlalchemy.orm.exc import ObjectDeletedError
+from sqlalchemy.exc import InvalidRequestError
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
@@ -161,7 +161,7 @@ def _twin(version: ScheduleVersion, meeting: Meeting) -> Meeting:
     """The same meeting in ``version`` (which may be a fresh copy of the meeting's version)."""
     try:
         db.session.refresh(meeting)
-    except ObjectDeletedError:  # removed by someone else since the page was drawn
+    except InvalidRequestError:  # the row is gone: removed by someone else since the page
         db.session.rollback()
         raise EditConflict(CONFLICT) from None
     if meeting.version_id == version.id:
