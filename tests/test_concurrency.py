@@ -510,3 +510,20 @@ def test_pinning_a_meeting_someone_else_just_removed_is_refused_plainly(
         db.session.remove()
     with pytest.raises(adjusting.EditConflict, match="Someone else changed this schedule"):
         adjusting.set_pinned(event, meeting, True)
+
+
+def test_publishing_a_version_edited_since_the_page_was_drawn_is_refused(
+    owner_client, event: Event
+) -> None:
+    draft = build_now(event)
+    page = owner_client.get(f"/organiser/events/{event.slug}/schedule").get_data(as_text=True)
+    assert f'name="revision" value="{draft.revision}"' in page
+    adjusting.set_pinned(event, draft.meetings[0], True)  # someone else's edit meanwhile
+    publish = f"/organiser/events/{event.slug}/schedule/versions/{draft.number}/publish"
+    answer = post_form(owner_client, publish, {"revision": "0"})
+    assert adjusting.CONFLICT in owner_client.get(answer.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert event.published_version_id is None
+    post_form(owner_client, publish, {"revision": "1"})
+    db.session.expire_all()
+    assert event.published_version_id == draft.id

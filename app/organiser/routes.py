@@ -587,7 +587,7 @@ def schedule_publish(slug: str, number: int) -> ResponseReturnValue:
     event = organiser_event(slug)
     version = event_version(event, number)
     try:
-        publish(version)
+        publish(version, seen_revision=request.form.get("revision", type=whole))
     except BuildError as refused:
         flash(str(refused), "error")
     else:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import InvalidRequestError
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.scheduling import (
+    CONFLICT,
     check_version,
     event_instance,
     lock_event,
@@ -39,10 +40,6 @@ class EditConflict(EditRefused):
     """Someone else changed the schedule after the editor's page was drawn."""
 
 
-CONFLICT = (
-    "Someone else changed this schedule a moment ago; here is the current version, "
-    "please try again."
-)
 # What an edit form saw: the number and revision of the version its edits land on.
 Seen = tuple[int, int]
 

@@ -170,6 +170,10 @@ CRASHED = (
     "The build stopped on an unexpected error and the previous schedule is unchanged. "
     "The details are in the server log."
 )
+CONFLICT = (
+    "Someone else changed this schedule a moment ago; here is the current version, "
+    "please try again."
+)
 QUEUE_DOWN = "The build queue cannot be reached right now; try again in a moment."
 
 
@@ -543,8 +547,17 @@ def job_status(job: SolveJob) -> dict[str, object]:
     }
 
 
-def publish(version: ScheduleVersion) -> None:
-    """Make ``version`` the schedule attendees see; it must hold every hard rule."""
+def publish(version: ScheduleVersion, seen_revision: int | None = None) -> None:
+    """Make ``version`` the schedule attendees see; it must hold every hard rule.
+
+    ``seen_revision``: the revision the organiser's page showed; publishing refuses (with
+    ``CONFLICT``) when someone edited the version since, so nobody publishes unseen edits.
+    """
+    lock_event(version.event_id)  # after any edit of the version in flight
+    db.session.refresh(version)
+    if seen_revision is not None and version.revision != seen_revision:
+        db.session.rollback()
+        raise BuildError(CONFLICT)
     report = check_version(version)
     if not report.ok:
         raise BuildError(f"version {version.number} breaks a rule: {report.violations[0].message}")
