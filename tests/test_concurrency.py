@@ -47,7 +47,11 @@ def in_parallel(app: Flask, *prepares: Callable[[], Callable[[], Any]]) -> list[
     def run(i: int, prepare: Callable[[], Callable[[], Any]]) -> None:
         with app.app_context():
             try:
-                action = prepare()  # each side reads the schedule before either writes
+                try:
+                    action = prepare()  # each side reads the schedule before either writes
+                except Exception:
+                    barrier.abort()  # the others need not wait for this one
+                    raise
                 barrier.wait()
                 results[i] = action()
             except Exception as exc:  # reported to the test, which says what is allowed
@@ -84,9 +88,10 @@ def test_the_database_refuses_a_second_active_build_of_an_event(event: Event) ->
 
 def test_eight_parallel_build_requests_queue_one_build(app: Flask, event: Event) -> None:
     """Only one create_build_job wins; the others are told a build is running, and which."""
+    event_id = event.id  # read here: the test's own session must not be used from the threads
 
     def prepare() -> Callable[[], Any]:
-        mine = fresh(Event, event.id)
+        mine = fresh(Event, event_id)
         mine.attendee_count()
 
         def click() -> tuple[str, int | None]:
@@ -99,6 +104,7 @@ def test_eight_parallel_build_requests_queue_one_build(app: Flask, event: Event)
         return click
 
     results = in_parallel(app, *[prepare] * 8)
+    assert all(isinstance(r, tuple) for r in results), results
     started = [job_id for what, job_id in results if what == "started"]
     refused = [
         job_id for what, job_id in results if what == "A build for this event is already running."
@@ -111,16 +117,17 @@ def test_eight_parallel_build_requests_queue_one_build(app: Flask, event: Event)
 def test_version_numbers_are_allocated_one_at_a_time(app: Flask, event: Event) -> None:
     """Two writers of a new version at once (a build ending, a first edit) get two numbers."""
     first_has_its_number = threading.Event()
+    event_id = event.id  # read here: the test's own session must not be used from the threads
 
     def allocate(wait_first: bool) -> Callable[[], Any]:
         def action() -> int:
             if wait_first:
                 first_has_its_number.wait(10)
-            number = scheduling.next_version_number(fresh(Event, event.id))
+            number = scheduling.next_version_number(fresh(Event, event_id))
             if not wait_first:
                 first_has_its_number.set()
                 time.sleep(0.5)  # the other writer asks for its number meanwhile
-            db.session.add(ScheduleVersion(event_id=event.id, number=number))
+            db.session.add(ScheduleVersion(event_id=event_id, number=number))
             db.session.commit()
             return number
 
@@ -338,10 +345,11 @@ def test_two_parallel_pins_on_the_published_version_both_land_on_one_draft(
 ) -> None:
     published = build_now(event, publish=True)
     first, second = published.meetings[0].id, published.meetings[1].id
+    event_id = event.id  # read here: the test's own session must not be used from the threads
 
     def pin(meeting_id: int) -> Callable[[], Callable[[], Any]]:
         def prepare() -> Callable[[], Any]:
-            mine, meeting = fresh(Event, event.id), fresh(Meeting, meeting_id)
+            mine, meeting = fresh(Event, event_id), fresh(Meeting, meeting_id)
             mine.latest_version().meetings  # noqa: B018 (read before the other side writes)
             return lambda: adjusting.set_pinned(mine, meeting, True).version_id
 
@@ -386,10 +394,11 @@ def swap_triple(version: ScheduleVersion) -> tuple[int, int, int, int]:
 def test_two_parallel_swaps_sharing_a_person_never_double_book(app: Flask, event: Event) -> None:
     draft = build_now(event)
     round_, x, y, z = swap_triple(draft)
+    event_id = event.id  # read here: the test's own session must not be used from the threads
 
     def swap(p: int, q: int) -> Callable[[], Callable[[], Any]]:
         def prepare() -> Callable[[], Any]:
-            mine = fresh(Event, event.id)
+            mine = fresh(Event, event_id)
             mine.latest_version().meetings  # noqa: B018 (read before the other side writes)
             return lambda: adjusting.swap_attendees(
                 mine, round_, fresh(Attendee, p), fresh(Attendee, q)
