@@ -126,8 +126,9 @@ def test_a_crash_leaves_the_published_version_as_it_was(published) -> None:
     event, version, _ = published
     count = len(event.versions)
     crash = mock.patch.object(replanning, "check_version", side_effect=RuntimeError("disk full"))
-    with crash, pytest.raises(ReplanRefused, match="disk full"):
+    with crash, pytest.raises(ReplanRefused) as refused:
         replan_event(event, 2)
+    assert str(refused.value) == replanning.REPLAN_CRASHED  # plain: the exception is logged
     db.session.expire_all()
     event = db.session.get(Event, event.id)
     assert event.published_version_id == version.id

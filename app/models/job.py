@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,12 +16,24 @@ if TYPE_CHECKING:
     from app.models.schedule import ScheduleVersion
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
+# A queued or running build holds its event: the database allows one such job per event.
+ACTIVE_SQL = "status IN ('queued', 'running')"
 
 
 class SolveJob(db.Model):
     """One run of the solver for an event, from queued to done or failed."""
 
     __tablename__ = "solve_jobs"
+    __table_args__ = (
+        # One active build per event, enforced by the database whatever the web workers race.
+        Index(
+            "uq_solve_jobs_one_active_per_event",
+            "event_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
@@ -30,6 +42,7 @@ class SolveJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]  # the worker's last sign of life while running
     time_limit: Mapped[float] = mapped_column(Float, default=30.0)
     elapsed: Mapped[float] = mapped_column(Float, default=0.0)
     objective: Mapped[float | None] = mapped_column(Float)

@@ -37,6 +37,8 @@ class ScheduleVersion(db.Model):
     seconds: Mapped[float | None] = mapped_column(Float)
     baseline_objective: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Bumped by every hand edit, so an edit made from a stale page is refused, not lost.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     # A re-plan around no-shows: its first re-planned round and the attendee ids it left out,
     # so the version is checked against the rules it was made under (solver/replan.py).
     replan_from_round: Mapped[int | None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
@@ -56,7 +56,9 @@ from app.services.accounts import (
     end_sessions,
 )
 from app.services.adjusting import (
+    EditConflict,
     EditRefused,
+    Seen,
     add_meeting,
     move_meeting,
     remove_meeting,
@@ -109,7 +111,14 @@ from app.services.replanning import (
 )
 from app.services.reports import sponsor_companies
 from app.services.review import schedule_review
-from app.services.scheduling import BuildError, active_job, job_status, publish, start_build
+from app.services.scheduling import (
+    BuildError,
+    BuildRunning,
+    active_job,
+    job_status,
+    publish,
+    start_build,
+)
 from app.services.sponsors import (
     SponsorRefused,
     add_sponsor_contact,
@@ -464,15 +473,35 @@ def _back_to_schedule(event: Event) -> ResponseReturnValue:
     return redirect(target or url_for("organiser.schedule", slug=event.slug))
 
 
+def _seen() -> Seen | None:
+    """The version number and revision the edit form was drawn with (None from older forms)."""
+    base = request.form.get("base", type=whole)
+    revision = request.form.get("revision", type=whole)
+    return None if base is None or revision is None else (base, revision)
+
+
 def _edit(event: Event, action: Callable[[], object], done: str) -> ResponseReturnValue:
     """Run one schedule edit; flash what happened or why it was refused."""
     try:
         action()
+    except EditConflict as conflict:
+        flash(str(conflict), "warning")
+        return _current_schedule(event)
     except EditRefused as refused:
         flash(f"Not changed: {refused}", "error")
     else:
         flash(done, "success")
     return _back_to_schedule(event)
+
+
+def _current_schedule(event: Event) -> ResponseReturnValue:
+    """Redirect to the latest version, in the view (attendee, filters) the edit came from."""
+    target = urlsplit(_safe_next(request.form.get("next")) or "")
+    args = {k: v for k, v in parse_qsl(target.query) if k != "version"}
+    latest = event.latest_version()
+    if latest is not None:
+        args["version"] = str(latest.number)
+    return redirect(url_for("organiser.schedule", slug=event.slug, **args))
 
 
 @bp.route("/events/<slug>/schedule/build", methods=["POST"])
@@ -482,11 +511,13 @@ def schedule_build(slug: str) -> ResponseReturnValue:
     event = organiser_event(slug)
     try:
         job = start_build(event, keep_pinned=request.form.get("keep_pinned") == "1")
+    except BuildRunning as running:
+        flash(str(running), "warning")
+        if running.job is not None:
+            return redirect(url_for("organiser.job", slug=slug, job_id=running.job.id))
+        return redirect(url_for("organiser.event", slug=slug))
     except BuildError as refused:
         flash(str(refused), "error")
-        running = active_job(event)
-        if running is not None:
-            return redirect(url_for("organiser.job", slug=slug, job_id=running.id))
         return redirect(url_for("organiser.event", slug=slug))
     return redirect(url_for("organiser.job", slug=slug, job_id=job.id))
 
@@ -516,7 +547,8 @@ def job_json(slug: str, job_id: int) -> ResponseReturnValue:
 def schedule(slug: str) -> ResponseReturnValue:
     """Review a schedule version: figures, the round-by-table grid or one attendee's rounds."""
     event = organiser_event(slug)
-    if event.latest_version() is None:
+    latest = event.latest_version()
+    if latest is None:
         flash("No schedule yet: build one first.", "warning")
         return redirect(url_for("organiser.event", slug=slug))
     version = event_version(event, request.args.get("version", type=whole))
@@ -530,6 +562,8 @@ def schedule(slug: str) -> ResponseReturnValue:
         versions=event.versions,
         running=active_job(event),
         form=ConfirmForm(),
+        # Edits land on the latest version: the forms say which one, and its revision, they saw.
+        seen={"base": latest.number, "revision": latest.revision},
     )
 
 
@@ -542,7 +576,7 @@ def meeting_pin(slug: str, meeting_id: int) -> ResponseReturnValue:
     pinned = request.form.get("pinned") == "1"
     return _edit(
         event,
-        lambda: set_pinned(event, meeting, pinned),
+        lambda: set_pinned(event, meeting, pinned, seen=_seen()),
         "Meeting pinned." if pinned else "Meeting unpinned.",
     )
 
@@ -553,7 +587,7 @@ def meeting_remove(slug: str, meeting_id: int) -> ResponseReturnValue:
     """Remove a meeting, if every rule still holds without it."""
     event = organiser_event(slug)
     meeting = event_meeting(event, meeting_id)
-    return _edit(event, lambda: remove_meeting(event, meeting), "Meeting removed.")
+    return _edit(event, lambda: remove_meeting(event, meeting, seen=_seen()), "Meeting removed.")
 
 
 def _form_round() -> int:
@@ -574,7 +608,7 @@ def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
     table = request.form.get("table", type=whole) or _free_table(event, meeting, round_)
     return _edit(
         event,
-        lambda: move_meeting(event, meeting, round_, table),
+        lambda: move_meeting(event, meeting, round_, table, seen=_seen()),
         f"Meeting moved to round {round_}.",
     )
 
@@ -589,7 +623,7 @@ def meeting_add(slug: str) -> ResponseReturnValue:
     round_ = _form_round()
     return _edit(
         event,
-        lambda: add_meeting(event, a, b, round_),
+        lambda: add_meeting(event, a, b, round_, seen=_seen()),
         f"Meeting of {a.name} and {b.name} added in round {round_} and pinned.",
     )
 
@@ -604,7 +638,7 @@ def schedule_swap(slug: str) -> ResponseReturnValue:
     round_ = _form_round()
     return _edit(
         event,
-        lambda: swap_attendees(event, round_, x, y),
+        lambda: swap_attendees(event, round_, x, y, seen=_seen()),
         f"{x.name} and {y.name} swapped places in round {round_}.",
     )
 
@@ -616,7 +650,7 @@ def schedule_publish(slug: str, number: int) -> ResponseReturnValue:
     event = organiser_event(slug)
     version = event_version(event, number)
     try:
-        publish(version)
+        publish(version, seen_revision=request.form.get("revision", type=whole))
     except BuildError as refused:
         flash(str(refused), "error")
     else:

@@ -5,21 +5,48 @@ schedule, and committed only when every hard rule still holds; otherwise nothing
 the organiser reads the first rule it would break. A published version is never edited in
 place: the first edit copies it into a new draft version, so attendees keep seeing what was
 published until the organiser publishes again.
+
+Edits of one event queue up on a lock of its row, and each bumps the edited version's
+``revision``. A form carries the version number and revision its page showed (``Seen``): when
+someone else changed the schedule since, the edit is refused with ``CONFLICT`` instead of being
+applied to a schedule the editor has not seen (two swaps sharing a person would double-book).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import update
+from sqlalchemy.exc import InvalidRequestError
+
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.services.scheduling import check_version, event_instance, next_version_number
+from app.services.scheduling import (
+    CONFLICT,
+    check_version,
+    event_instance,
+    lock_event,
+    next_version_number,
+)
 from solver.score import Scorer
 from solver.validate import Report
 
 
 class EditRefused(Exception):
     """An edit that would break a hard rule; the message says which."""
+
+
+class EditConflict(EditRefused):
+    """Someone else changed the schedule after the editor's page was drawn."""
+
+
+# What an edit form saw: the number and revision of the version its edits land on.
+Seen = tuple[int, int]
+
+
+def seen_of(version: ScheduleVersion) -> Seen:
+    """What a page showing ``version`` as the latest puts in its edit forms."""
+    return (version.number, version.revision)
 
 
 # When an edit breaks several rules, name the one about the people first.
@@ -44,11 +71,28 @@ class Draft:
     meetings: list[Meeting]
 
 
-def editable_version(event: Event) -> ScheduleVersion:
-    """The latest version, or a fresh copy of it when it is the published one."""
+def _open(event: Event, seen: Seen | None) -> ScheduleVersion:
+    """Take the event's edit lock and return its latest version, refusing a stale ``seen``."""
+    lock_event(event.id)
+    db.session.expire_all()  # read what editors before us committed, not the request's copy
     latest = event.latest_version()
     if latest is None:
         raise EditRefused("build a schedule first")
+    if seen is not None and seen_of(latest) != tuple(seen):
+        db.session.rollback()
+        raise EditConflict(CONFLICT)
+    return latest
+
+
+def editable_version(event: Event, seen: Seen | None = None) -> ScheduleVersion:
+    """The latest version, or a fresh copy of it when it is the published one.
+
+    Holds the event's edit lock until the edit commits or rolls back.
+
+    Raises:
+        EditConflict: when ``seen`` is given and the latest version is no longer that one.
+    """
+    latest = _open(event, seen)
     if latest.id != event.published_version_id:
         return latest
     copy = ScheduleVersion(
@@ -91,11 +135,32 @@ def _commit(version: ScheduleVersion, meetings: list[Meeting]) -> None:
         version.gap = max(0.0, (version.bound - report.objective) / version.bound)
     if version.source == "solver":
         version.source = "edit"
+    _store(version)
+
+
+def _store(version: ScheduleVersion) -> None:
+    """Bump the version's revision if nobody else did since it was read, and commit."""
+    seen = version.revision or 0
+    db.session.flush()
+    bumped = db.session.execute(
+        update(ScheduleVersion)
+        .where(ScheduleVersion.id == version.id, ScheduleVersion.revision == seen)
+        .values(revision=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # the lock makes this unreachable; the check keeps it so
+        db.session.rollback()
+        raise EditConflict(CONFLICT)
     db.session.commit()
 
 
 def _twin(version: ScheduleVersion, meeting: Meeting) -> Meeting:
     """The same meeting in ``version`` (which may be a fresh copy of the meeting's version)."""
+    try:
+        db.session.refresh(meeting)
+    except InvalidRequestError:  # the row is gone: removed by someone else since the page
+        db.session.rollback()
+        raise EditConflict(CONFLICT) from None
     if meeting.version_id == version.id:
         return meeting
     for m in version.meetings:
@@ -109,18 +174,18 @@ def _twin(version: ScheduleVersion, meeting: Meeting) -> Meeting:
     raise EditRefused("that meeting is no longer in the schedule")
 
 
-def set_pinned(event: Event, meeting: Meeting, pinned: bool) -> Meeting:
+def set_pinned(event: Event, meeting: Meeting, pinned: bool, seen: Seen | None = None) -> Meeting:
     """Pin a meeting (re-optimising keeps it where it is) or unpin it."""
-    version = editable_version(event)
+    version = editable_version(event, seen)
     target = _twin(version, meeting)
     target.pinned = pinned
-    db.session.commit()
+    _store(version)
     return target
 
 
-def remove_meeting(event: Event, meeting: Meeting) -> None:
+def remove_meeting(event: Event, meeting: Meeting, seen: Seen | None = None) -> None:
     """Remove a meeting, unless that leaves someone short of a minimum or a must-meet."""
-    version = editable_version(event)
+    version = editable_version(event, seen)
     target = _twin(version, meeting)
     remaining = [m for m in version.meetings if m is not target]
     report = check_version(version, remaining)
@@ -131,10 +196,15 @@ def remove_meeting(event: Event, meeting: Meeting) -> None:
 
 
 def add_meeting(
-    event: Event, a: Attendee, b: Attendee, round_: int, table: int | None = None
+    event: Event,
+    a: Attendee,
+    b: Attendee,
+    round_: int,
+    table: int | None = None,
+    seen: Seen | None = None,
 ) -> Meeting:
     """Add a meeting of ``a`` and ``b`` in a round, at the given or the first free table."""
-    version = editable_version(event)
+    version = editable_version(event, seen)
     if table is None:
         used = {m.table for m in version.meetings if m.round == round_}
         free = [t for t in range(1, event.tables + 1) if t not in used]
@@ -162,9 +232,11 @@ def add_meeting(
     return meeting
 
 
-def move_meeting(event: Event, meeting: Meeting, round_: int, table: int) -> Meeting:
+def move_meeting(
+    event: Event, meeting: Meeting, round_: int, table: int, seen: Seen | None = None
+) -> Meeting:
     """Move a meeting to another round and table."""
-    version = editable_version(event)
+    version = editable_version(event, seen)
     target = _twin(version, meeting)
     old = (target.round, target.table)
     target.round, target.table = round_, table
@@ -176,9 +248,11 @@ def move_meeting(event: Event, meeting: Meeting, round_: int, table: int) -> Mee
     return target
 
 
-def swap_attendees(event: Event, round_: int, x: Attendee, y: Attendee) -> None:
+def swap_attendees(
+    event: Event, round_: int, x: Attendee, y: Attendee, seen: Seen | None = None
+) -> None:
     """In one round, ``x`` and ``y`` trade places: each takes the other's meeting and table."""
-    version = editable_version(event)
+    version = editable_version(event, seen)
     mx = _meeting_of(version, round_, x.id)
     my = _meeting_of(version, round_, y.id)
     if mx is None or my is None:

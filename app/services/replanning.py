@@ -28,6 +28,11 @@ from app.services.scheduling import (
 from solver.replan import replan
 from solver.score import Scorer
 
+# What the organiser reads when re-planning breaks unexpectedly; the detail goes to the log.
+REPLAN_CRASHED = (
+    "re-planning stopped on an unexpected error and the published schedule is unchanged; "
+    "the details are in the server log"
+)
 TIME_LIMIT = 8.0  # seconds: 400 attendees re-plan well within a page load's patience
 
 
@@ -153,7 +158,7 @@ def replan_event(event: Event, from_round: int, time_limit: float = TIME_LIMIT) 
     except Exception as exc:  # whatever broke, the published schedule must stay as it was
         db.session.rollback()
         current_app.logger.exception("re-planning %s failed", event.slug)
-        raise ReplanRefused(f"re-planning failed ({type(exc).__name__}: {exc})") from exc
+        raise ReplanRefused(REPLAN_CRASHED) from exc
 
 
 def _replan(

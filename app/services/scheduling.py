@@ -9,14 +9,19 @@ as it was.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, MeetingRequest, ScheduleVersion, SolveJob
@@ -31,8 +36,6 @@ from solver.validate import Report, validate
 
 ACTIVE = ("queued", "running")
 QUEUE = "mingle"
-# A running job whose progress has not moved for this long past its time limit is dead.
-GRACE = timedelta(seconds=120)
 
 
 @dataclass
@@ -146,31 +149,125 @@ def check_version(version: ScheduleVersion, meetings: list[Meeting] | None = Non
 
 
 # -- starting and running builds -------------------------------------------------------------
+#
+# Races are settled by the database, not by checks in Python: a unique partial index allows one
+# queued or running job per event (app/models/job.py), a worker runs a job only after claiming
+# it with a conditional UPDATE, and version numbers are allocated under a lock on the event row.
+# A running job writes a heartbeat; one that stops beating is dead and frees its event.
+
+HEARTBEAT = 5.0  # seconds between a running build's heartbeats
+DEAD_AFTER = timedelta(seconds=3 * HEARTBEAT)  # a running job this long without one is dead
+# A queued job that no worker claimed this long after it was made is dead, unless RQ says its
+# job is still waiting on the queue (then it runs when a worker is back).
+UNCLAIMED_AFTER = timedelta(seconds=3 * HEARTBEAT)
+RQ_WAITING = {"queued", "started", "deferred", "scheduled"}
+
+# What the organiser reads when a build ends badly; the technical detail goes to the log.
+ALREADY_RUNNING = "A build for this event is already running."
+DIED = "The build stopped without finishing (its worker crashed or was stopped). Start it again."
+NEVER_RAN = "The build never started: no worker picked it up. Start it again."
+CRASHED = (
+    "The build stopped on an unexpected error and the previous schedule is unchanged. "
+    "The details are in the server log."
+)
+CONFLICT = (
+    "Someone else changed this schedule a moment ago; here is the current version, "
+    "please try again."
+)
+QUEUE_DOWN = "The build queue cannot be reached right now; try again in a moment."
 
 
 class BuildError(Exception):
     """A build cannot start (no attendees, one already running)."""
 
 
+class BuildRunning(BuildError):
+    """The event already has a queued or running build: ``job`` (None if it just ended)."""
+
+    def __init__(self, job: SolveJob | None) -> None:
+        super().__init__(ALREADY_RUNNING)
+        self.job = job
+
+
+def lock_event(event_id: int) -> None:
+    """Hold the event's row until commit: its version numbers and schedule edits queue up here."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # NO KEY UPDATE: it queues other lockers of the event but not inserts that refer to it.
+        db.session.execute(
+            select(Event.id).where(Event.id == event_id).with_for_update(key_share=True)
+        )
+    else:
+        # SQLite has no row locks: a write takes the database's write lock until commit.
+        db.session.execute(text("UPDATE events SET id = id WHERE id = :id"), {"id": event_id})
+
+
 def active_job(event: Event) -> SolveJob | None:
-    """The event's queued or running build, if any (after marking dead ones failed)."""
+    """The event's queued or running build, if any (after marking a dead one failed)."""
     job = db.session.scalar(
         select(SolveJob)
         .where(SolveJob.event_id == event.id, SolveJob.status.in_(ACTIVE))
         .order_by(SolveJob.id.desc())
     )
-    if job is not None and _is_dead(job):
-        job.status = "failed"
-        job.error = "the build stopped without finishing (the worker crashed or was killed)"
-        job.finished_at = utcnow()
-        db.session.commit()
+    if job is not None and end_if_dead(job):
         return None
     return job
 
 
-def _is_dead(job: SolveJob) -> bool:
-    started = job.started_at or job.created_at
-    return utcnow() - started > timedelta(seconds=job.time_limit) + GRACE
+def end_if_dead(job: SolveJob) -> bool:
+    """Mark ``job`` failed if its worker is gone (see ``job_death``); True when it was."""
+    why = job_death(job)
+    if why is None:
+        return False
+    query = update(SolveJob).where(SolveJob.id == job.id, SolveJob.status == job.status)
+    if job.status == "running":  # unless it beat since it was judged
+        stale = utcnow() - DEAD_AFTER
+        query = query.where(or_(SolveJob.heartbeat_at.is_(None), SolveJob.heartbeat_at < stale))
+    query = query.values(status="failed", error=why, finished_at=utcnow())
+    ended = db.session.execute(query.execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(job)
+    if ended.rowcount:
+        current_app.logger.warning("schedule build %s marked failed: %s", job.id, why)
+    return job.status not in ACTIVE
+
+
+def job_death(job: SolveJob) -> str | None:
+    """Why an active job is dead (the message to store), or None while it may be alive.
+
+    Running: its heartbeat is older than ``DEAD_AFTER``. Queued: with RQ, RQ no longer holds
+    its job waiting; without RQ (or without an RQ id), nobody claimed it in ``UNCLAIMED_AFTER``.
+    """
+    now = utcnow()
+    if job.status == "running":
+        last = job.heartbeat_at or job.started_at or job.created_at
+        return DIED if now - last > DEAD_AFTER else None
+    if job.status != "queued":
+        return None
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url and job.rq_id:
+        state = rq_state(redis_url, job.rq_id)
+        return None if state is None or state in RQ_WAITING else NEVER_RAN
+    return NEVER_RAN if now - job.created_at > UNCLAIMED_AFTER else None
+
+
+def rq_state(redis_url: str, rq_id: str) -> str | None:
+    """RQ's status of a job ("queued", "failed", ...; "missing" when gone), None if unknown."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+        status = Job.fetch(rq_id, connection=connection).get_status(refresh=True)
+    except NoSuchJobError:
+        return "missing"
+    except RedisError:
+        current_app.logger.warning("cannot ask Redis about build %s", rq_id, exc_info=True)
+        return None
+    if status is None:
+        return "missing"
+    return str(getattr(status, "value", status))
 
 
 def create_build_job(
@@ -179,12 +276,14 @@ def create_build_job(
     """Record a queued build for ``event``, checking that one may start.
 
     Raises:
-        BuildError: when the event has fewer than two attendees or a build is under way.
+        BuildError: when the event has fewer than two attendees.
+        BuildRunning: when a build is under way (the database index settles ties).
     """
     if event.attendee_count() < 2:
         raise BuildError("import at least two attendees before building a schedule")
-    if active_job(event) is not None:
-        raise BuildError("a build is already running for this event")
+    running = active_job(event)
+    if running is not None:
+        raise BuildRunning(running)
     job = SolveJob(
         event_id=event.id,
         status="queued",
@@ -192,8 +291,14 @@ def create_build_job(
         time_limit=float(time_limit or event.solve_time_limit),
         keep_pinned=keep_pinned,
     )
+    if current_app.config.get("REDIS_URL"):
+        job.rq_id = f"mingle-build-{uuid.uuid4().hex}"  # known before the job is on the queue
     db.session.add(job)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another request queued one a moment ago
+        db.session.rollback()
+        raise BuildRunning(active_job(event)) from None
     return job
 
 
@@ -205,14 +310,22 @@ def start_build(
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         from redis import Redis
+        from redis.exceptions import RedisError
         from rq import Queue
 
         queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
-        rq_job = queue.enqueue(
-            run_build_job, job.id, job_timeout=int(job.time_limit * 3 + 300), result_ttl=3600
-        )
-        job.rq_id = rq_job.id
-        db.session.commit()
+        try:
+            queue.enqueue(
+                run_build_job,
+                job.id,
+                job_id=job.rq_id,
+                job_timeout=int(job.time_limit * 3 + 300),
+                result_ttl=3600,
+            )
+        except RedisError:
+            current_app.logger.exception("cannot queue schedule build %s", job.id)
+            _finish(job.id, "queued", status="failed", error=QUEUE_DOWN)
+            raise BuildError(QUEUE_DOWN) from None
     else:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(target=_run_in_thread, args=(app, job.id), daemon=True).start()
@@ -235,31 +348,89 @@ def run_build_job(job_id: int) -> None:
         run_build(job_id)
 
 
+def claim_job(job_id: int) -> bool:
+    """Move a queued job to running; False when it is not queued (failed, taken, done)."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(SolveJob)
+        .where(SolveJob.id == job_id, SolveJob.status == "queued")
+        .values(status="running", phase="preparing", started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
 def run_build(job_id: int) -> SolveJob:
-    """Run one build: solve, then store the new version and meetings in one transaction."""
+    """Run one build if it can be claimed: solve, then store the version in one transaction."""
     job = db.session.get(SolveJob, job_id)
     if job is None:
         raise LookupError(f"no solve job {job_id}")
-    job.status = "running"
-    job.phase = "preparing"
-    job.started_at = utcnow()
-    db.session.commit()
-    try:
-        _build(job)
-    except Exception as exc:  # the job must end failed, whatever happened
-        db.session.rollback()
-        job = db.session.get(SolveJob, job_id)
-        job.status = "failed"
-        job.error = f"{type(exc).__name__}: {exc}"
-        job.finished_at = utcnow()
-        db.session.commit()
-        current_app.logger.exception("schedule build %s failed", job_id)
+    if not claim_job(job_id):
+        db.session.refresh(job)
+        current_app.logger.warning("schedule build %s not run: it is %s", job_id, job.status)
+        return job
+    db.session.refresh(job)
+    with _heartbeat(db.engine, job_id):
+        try:
+            _build(job)
+        except Exception:  # the job must end failed, whatever happened
+            db.session.rollback()
+            current_app.logger.exception("schedule build %s failed", job_id)
+            _finish(job_id, "running", status="failed", error=CRASHED)
+    job = db.session.get(SolveJob, job_id)
+    db.session.refresh(job)
     return job
+
+
+@contextmanager
+def _heartbeat(engine: Engine, job_id: int) -> Iterator[None]:
+    """Stamp the running job's ``heartbeat_at`` every ``HEARTBEAT`` seconds until the block ends.
+
+    Its own thread and connection: the solver may hold the session for long stretches.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(
+                        update(SolveJob)
+                        .where(SolveJob.id == job_id, SolveJob.status == "running")
+                        .values(heartbeat_at=utcnow())
+                    )
+            except SQLAlchemyError:  # a missed beat is retried; three in a row mean death
+                logging.getLogger(__name__).warning("heartbeat of build %s failed", job_id)
+
+    thread = threading.Thread(target=beat, name=f"build-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT + 5)
+
+
+def _finish(job_id: int, was: str, **values: object) -> bool:
+    """End a job that is still in state ``was``; False (and nothing written) if it is not."""
+    ended = db.session.execute(
+        update(SolveJob)
+        .where(SolveJob.id == job_id, SolveJob.status == was)
+        .values(finished_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return ended.rowcount == 1
 
 
 def _build(job: SolveJob) -> None:
     event = job.event
-    ei = event_instance(event)
+    try:
+        ei = event_instance(event)
+    except ValueError as exc:  # an attendee value the solver cannot read; the message names it
+        _finish(job.id, "running", status="failed", error=f"Attendee data cannot be used: {exc}")
+        return
     latest = event.latest_version()
     if job.keep_pinned and latest is not None:
         ei.instance.pinned = [ei.solver_meeting(m) for m in latest.meetings if m.pinned]
@@ -280,11 +451,9 @@ def _build(job: SolveJob) -> None:
 
     result = solve(ei.instance, time_limit=job.time_limit, progress=progress)
     if result.status not in ("optimal", "feasible"):
-        job.status = "failed"
-        job.phase = result.status  # infeasible (proved) or unknown (none found in time)
-        job.error = "; ".join(result.reasons) or "no schedule was found"
-        job.finished_at = utcnow()
-        db.session.commit()
+        # infeasible (proved, with the solver's plain reasons) or unknown (none found in time)
+        reasons = "; ".join(result.reasons) or "no schedule was found"
+        _finish(job.id, "running", status="failed", phase=result.status, error=reasons)
         return
     scorer = Scorer(ei.instance)
     baseline = validate(ei.instance, round_robin(ei.instance, seed=0), scorer).objective
@@ -304,15 +473,24 @@ def _build(job: SolveJob) -> None:
     add_meetings(version, ei, scorer, result.meetings, pinned)
     db.session.add(version)
     db.session.flush()
-    job.version_id = version.id
-    job.status = "done"
-    job.phase = "done"
-    job.elapsed = round(result.seconds, 2)
-    job.objective = result.objective
-    job.bound = result.bound
-    job.gap = result.gap
-    job.finished_at = utcnow()
-    db.session.commit()
+    done = _finish(
+        job.id,
+        "running",
+        status="done",
+        phase="done",
+        error=None,
+        version_id=version.id,
+        elapsed=round(result.seconds, 2),
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+    )
+    if not done:  # _finish committed nothing it did not match, so drop the version too
+        db.session.rollback()
+        current_app.logger.warning(
+            "schedule build %s finished after it was marked failed; its result was dropped",
+            job.id,
+        )
 
 
 def add_meetings(
@@ -338,15 +516,16 @@ def add_meetings(
 
 
 def next_version_number(event: Event) -> int:
-    """The number the event's next schedule version gets."""
+    """The number the event's next schedule version gets; holds the event's lock until commit."""
+    lock_event(event.id)
     query = select(func.max(ScheduleVersion.number)).where(ScheduleVersion.event_id == event.id)
     return (db.session.scalar(query) or 0) + 1
 
 
 def job_status(job: SolveJob) -> dict[str, object]:
     """What the build page shows, as JSON: status, progress, figures, error, version."""
-    if job.status in ACTIVE and _is_dead(job):
-        active_job(job.event)
+    if job.status in ACTIVE:
+        end_if_dead(job)
     if job.status == "done":
         percent = 100.0
     elif job.phase == "saving":  # the solver has finished early (often: proved optimal)
@@ -363,13 +542,22 @@ def job_status(job: SolveJob) -> dict[str, object]:
         "objective": job.objective,
         "bound": job.bound,
         "gap": job.gap,
-        "error": job.error,
+        "error": None if job.status == "done" else job.error,
         "version": job.version.number if job.version else None,
     }
 
 
-def publish(version: ScheduleVersion) -> None:
-    """Make ``version`` the schedule attendees see; it must hold every hard rule."""
+def publish(version: ScheduleVersion, seen_revision: int | None = None) -> None:
+    """Make ``version`` the schedule attendees see; it must hold every hard rule.
+
+    ``seen_revision``: the revision the organiser's page showed; publishing refuses (with
+    ``CONFLICT``) when someone edited the version since, so nobody publishes unseen edits.
+    """
+    lock_event(version.event_id)  # after any edit of the version in flight
+    db.session.refresh(version)
+    if seen_revision is not None and version.revision != seen_revision:
+        db.session.rollback()
+        raise BuildError(CONFLICT)
     report = check_version(version)
     if not report.ok:
         raise BuildError(f"version {version.number} breaks a rule: {report.violations[0].message}")
