@@ -148,18 +148,31 @@ def test_table_signs_one_page_per_table_in_use(
     assert pages(assert_pdf(response, "table-signs")) == 2
 
 
-def test_last_printed_is_shown_in_the_events_time_zone(
+def test_stored_times_are_shown_in_the_events_time_zone(
     make_organiser: Callable[..., Organiser],
     make_event: Callable[..., Event],
     make_attendee: Callable[..., Attendee],
+    make_version: Callable[..., ScheduleVersion],
     login_as: Callable[[Organiser], FlaskClient],
 ) -> None:
-    """Printed at 10:00 UTC in Tokyo's winter reads 19:00 (Asia/Tokyo), not a UTC time."""
+    """10:00 UTC in Tokyo reads 19:00 (Asia/Tokyo) on the print, schedule and door pages."""
     owner = make_organiser()
     event = make_event(owner, timezone="Asia/Tokyo")
-    make_attendee(event)
-    event.badges_printed_at = datetime(2030, 3, 1, 10, 0)
+    ann, bo = make_attendee(event, name="Ann Tanaka"), make_attendee(event)
+    version = make_version(event, [(1, 1, ann, bo)])
+    stored = datetime(2030, 3, 1, 10, 0)
+    event.badges_printed_at = version.created_at = ann.checked_in_at = stored
     db.session.commit()
-    page = login_as(owner).get(f"/organiser/events/{event.slug}/print").get_data(as_text=True)
-    assert "Last printed on 01 Mar 2030, 19:00 (Asia/Tokyo)." in page
-    assert "UTC" not in page
+    client = login_as(owner)
+    pages = {
+        "print": f"/organiser/events/{event.slug}/print",
+        "schedule": f"/organiser/events/{event.slug}/schedule",
+        "door": f"/checkin/{event.slug}?q=Tanaka",
+    }
+    text = {name: client.get(url).get_data(as_text=True) for name, url in pages.items()}
+    assert "Last printed on 01 Mar 2030, 19:00 (Asia/Tokyo)." in text["print"]
+    assert "on 01 Mar 2030 19:00 (Asia/Tokyo)" in text["schedule"]
+    assert '<td data-label="Made">01 Mar 19:00</td>' in text["schedule"]
+    assert "In since 19:00" in text["door"]
+    for name, page in text.items():
+        assert "UTC" not in page, name
