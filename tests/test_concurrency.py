@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from app.services import adjusting, scheduling
+from app.services.attendees import remove_attendee
 from tests.conftest import post_form
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
@@ -536,3 +537,22 @@ def test_publishing_a_version_edited_since_the_page_was_drawn_is_refused(
     post_form(owner_client, publish, {"revision": "1"})
     db.session.expire_all()
     assert event.published_version_id == draft.id
+
+
+def test_an_edit_from_a_page_drawn_before_an_attendee_was_removed_is_refused(
+    event: Event,
+) -> None:
+    """Removing an attendee deletes their meetings: a page that still shows them is stale."""
+    draft = build_now(event)
+    round_, x, y, z = swap_triple(draft)
+    seen = adjusting.seen_of(draft)
+    gone = next(
+        a for a in event.attendees
+        if a.id not in (x, y, z) and any(a.id in (m.attendee_a_id, m.attendee_b_id)
+                                         for m in draft.meetings)
+    )  # fmt: skip
+    remove_attendee(gone)
+    with pytest.raises(adjusting.EditConflict):
+        adjusting.swap_attendees(
+            event, round_, *(db.session.get(Attendee, i) for i in (x, y)), seen
+        )

@@ -384,6 +384,8 @@ def delete_meetings(meeting_ids: list[int], because: str) -> None:
                 version.gap = max(0.0, (version.bound - version.objective) / version.bound)
         line = f"{because}: removed {count} meeting(s)."
         version.note = f"{version.note}\n{line}".strip()
+        # A schedule page drawn before this removal is stale: its edits must be refused.
+        version.revision = (version.revision or 0) + 1
 
 
 def latest_ready_version(event: Event) -> ScheduleVersion | None:
