@@ -118,13 +118,7 @@ def change_password(organiser: Organiser, current: str, new: str) -> None:
 
 def end_sessions(organiser: Organiser) -> None:
     """Make every session cookie of ``organiser`` stop working (logout, password change)."""
-    db.session.execute(
-        update(Organiser)
-        .where(Organiser.id == organiser.id)
-        .values(session_version=Organiser.session_version + 1)
-    )
-    db.session.commit()
-    db.session.refresh(organiser)
+    _increment(organiser, "session_version")
 
 
 # Log-in
@@ -161,13 +155,7 @@ def attempt_login(email: str, password: str, now: datetime | None = None) -> Log
 
 def _record_failure(organiser: Organiser, now: datetime) -> datetime | None:
     """Count one failed log-in (atomically) and lock the account when it is one too many."""
-    db.session.execute(
-        update(Organiser)
-        .where(Organiser.id == organiser.id)
-        .values(failed_logins=Organiser.failed_logins + 1)
-    )
-    db.session.commit()
-    db.session.refresh(organiser)
+    _increment(organiser, "failed_logins")
     failures = organiser.failed_logins
     if failures < LOCK_AFTER:
         return None
@@ -175,6 +163,17 @@ def _record_failure(organiser: Organiser, now: datetime) -> datetime | None:
     organiser.locked_until = now + min(LOCK_FIRST * 2**doublings, LOCK_LONGEST)
     db.session.commit()
     return organiser.locked_until
+
+
+def _increment(organiser: Organiser, column: str) -> None:
+    """Add one to a counter of ``organiser`` in the database itself, so parallel requests
+    never lose a count, and commit."""
+    counter = getattr(Organiser, column)
+    db.session.execute(
+        update(Organiser).where(Organiser.id == organiser.id).values({counter: counter + 1})
+    )
+    db.session.commit()
+    db.session.refresh(organiser)
 
 
 @cache

@@ -9,11 +9,13 @@ tests are skipped with the reason, except under CI (``CI=true``), where they fai
 from __future__ import annotations
 
 import os
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
 import pytest
@@ -144,26 +146,30 @@ def _on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on a migrated SQLite file, served by werkzeug in a background thread."""
-    folder = tmp_path_factory.mktemp("live-server")
+def serve(
+    folder: Path, scheme: str = "http", ssl_context: ssl.SSLContext | None = None, **config: Any
+) -> Iterator[LiveServer]:
+    """The real app on a migrated SQLite file in ``folder``, served by werkzeug in a thread.
+
+    ``config`` adds to the test settings; with ``ssl_context`` the server speaks HTTPS.
+    """
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "browser-test-secret-key",
+            "SECRET_KEY": f"{folder.name}-secret-key",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'mingle.sqlite3'}",
             "UPLOAD_FOLDER": str(folder / "uploads"),
             "REDIS_URL": None,  # schedule builds run in a thread of this server
+            **config,
         }
     )
     with app.app_context():
         flask_migrate.upgrade()
     # Port 0: the OS picks a free port, and the socket is bound before the thread starts.
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
+    url = f"{scheme}://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=folder.name, daemon=True)
     thread.start()
     yield LiveServer(app, url)
     server.shutdown()
@@ -171,6 +177,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app on a migrated SQLite file, served over HTTP in a background thread."""
+    yield from serve(tmp_path_factory.mktemp("live-server"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import flask_migrate
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,9 +21,7 @@ from cryptography.x509.oid import NameOID
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, MeetingRequest, Organiser
 from app.services.events import create_event
@@ -38,6 +35,7 @@ from tests.browser.conftest import (
     log_in,
     record_problems,
     screenshot,
+    serve,
 )
 from tests.browser.test_attendee_journey import seed
 from tests.conftest import add_version
@@ -82,32 +80,15 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app as production runs it: HTTPS only (PUBLIC_URL https, secure cookies)."""
     folder = tmp_path_factory.mktemp("tls-server")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "tls-test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'mingle.sqlite3'}",
-            "UPLOAD_FOLDER": str(folder / "uploads"),
-            "REDIS_URL": None,
-            "SESSION_COOKIE_SECURE": True,
-            "REMEMBER_COOKIE_SECURE": True,
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*self_signed_certificate(folder))
-    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
-    url = f"https://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="tls-server", daemon=True)
-    thread.start()
-    yield LiveServer(app, url)
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from serve(
+        folder,
+        scheme="https",
+        ssl_context=context,
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
+    )
 
 
 @pytest.fixture(scope="module")
