@@ -290,6 +290,16 @@ def test_a_queued_job_whose_rq_job_is_gone_is_failed_at_once(event: Event, redis
 
 
 @pytest.mark.redis
+def test_a_build_not_yet_on_the_queue_is_not_judged_gone(event: Event, redis_queue) -> None:
+    """A losing click that asks while the winner is between its commit and the enqueue must
+    not mark the winner dead: with RQ, this left no build running at all."""
+    job = scheduling.create_build_job(event, time_limit=2)  # committed, not yet on the queue
+    assert scheduling.active_job(event) == job
+    db.session.refresh(job)
+    assert (job.status, job.error) == ("queued", None)
+
+
+@pytest.mark.redis
 def test_a_queued_job_whose_rq_job_failed_is_failed(event: Event, redis_queue) -> None:
     from rq.job import Job
 

@@ -18,13 +18,14 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.models.attendee import EXTRA_FIELDS, LIST_FIELDS, solver_attendee
 from app.models.common import text_limit
+from app.services.scheduling import lock_event
 from solver import schema
 from solver.io import OPTIONAL, REQUIRED, AttendeeRow, Problem, format_rounds, parse_attendees
 from solver.text import too_long
@@ -366,6 +367,15 @@ def delete_meetings(meeting_ids: list[int], because: str) -> None:
     """Delete meetings (no commit), lowering each version's objective and noting why on it."""
     if not meeting_ids:
         return
+    # Queue behind (and ahead of) hand edits of the same schedules, as every edit does.
+    events = db.session.scalars(
+        select(ScheduleVersion.event_id)
+        .join(Meeting, Meeting.version_id == ScheduleVersion.id)
+        .where(Meeting.id.in_(meeting_ids))
+        .distinct()
+    )
+    for event_id in sorted(events):
+        lock_event(event_id)
     lost: dict[int, tuple[int, float]] = {}
     rows = db.session.execute(
         select(Meeting.version_id, Meeting.score).where(Meeting.id.in_(meeting_ids))
@@ -384,8 +394,14 @@ def delete_meetings(meeting_ids: list[int], because: str) -> None:
                 version.gap = max(0.0, (version.bound - version.objective) / version.bound)
         line = f"{because}: removed {count} meeting(s)."
         version.note = f"{version.note}\n{line}".strip()
-        # A schedule page drawn before this removal is stale: its edits must be refused.
-        version.revision = (version.revision or 0) + 1
+        # A schedule page drawn before this removal is stale: its edits must be refused. The
+        # bump is done by the database, so it cannot merge with a parallel edit's.
+        db.session.execute(
+            update(ScheduleVersion)
+            .where(ScheduleVersion.id == version_id)
+            .values(revision=ScheduleVersion.revision + 1),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def latest_ready_version(event: Event) -> ScheduleVersion | None:

@@ -291,8 +291,6 @@ def create_build_job(
         time_limit=float(time_limit or event.solve_time_limit),
         keep_pinned=keep_pinned,
     )
-    if current_app.config.get("REDIS_URL"):
-        job.rq_id = f"mingle-build-{uuid.uuid4().hex}"  # known before the job is on the queue
     db.session.add(job)
     try:
         db.session.commit()
@@ -314,11 +312,12 @@ def start_build(
         from rq import Queue
 
         queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        rq_id = f"mingle-build-{uuid.uuid4().hex}"
         try:
             queue.enqueue(
                 run_build_job,
                 job.id,
-                job_id=job.rq_id,
+                job_id=rq_id,
                 job_timeout=int(job.time_limit * 3 + 300),
                 result_ttl=3600,
             )
@@ -326,6 +325,14 @@ def start_build(
             current_app.logger.exception("cannot queue schedule build %s", job.id)
             _finish(job.id, "queued", status="failed", error=QUEUE_DOWN)
             raise BuildError(QUEUE_DOWN) from None
+        # Recorded only once RQ holds the job: a job RQ does not know yet must not look "gone"
+        # to a request judging it meanwhile (until then the unclaimed timeout applies).
+        db.session.execute(
+            update(SolveJob).where(SolveJob.id == job.id).values(rq_id=rq_id),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.commit()
+        db.session.refresh(job)
     else:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(target=_run_in_thread, args=(app, job.id), daemon=True).start()
