@@ -3,6 +3,7 @@ password policy, and sessions that end for real on logout and password change.""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 
@@ -79,6 +80,17 @@ def test_the_per_email_limit_holds_across_addresses(app: Flask) -> None:
     assert log_in(other, "somebody@example.org", "first guess here").status_code == 200
 
 
+def test_the_per_email_limit_sees_through_invisible_characters(app: Flask) -> None:
+    """``a\x01da@...`` and ``ADA@...`` reach the same account as ada@...: one limit for all."""
+    spellings = ["a\x01da@example.org", "ad\x7fa@example.org", " ADA@example.org",
+                 "ada\u200b@example.org".replace("\u200b", "\x02"), "Ada@Example.org"]  # fmt: skip
+    for guess, spelling in enumerate(spellings):
+        client = from_address(app, f"192.0.2.{guess + 1}")
+        assert log_in(client, spelling, f"guess number {guess}").status_code == 200
+    other = from_address(app, "192.0.2.99")
+    assert log_in(other, "ada@example.org", "one more guess").status_code == 429
+
+
 def test_the_per_address_limit_holds_across_emails(app: Flask) -> None:
     """One address guessing many e-mails meets the per-address limit."""
     client = from_address(app, "203.0.113.5")
@@ -119,6 +131,53 @@ def test_lockout_refuses_the_right_password_and_backs_off(app_ctx, make_organise
     after = attempt_login("ada@example.org", DEFAULT_PASSWORD, now=third + timedelta(seconds=1))
     assert after.organiser is not None
     assert find_organiser("ada@example.org").failed_logins == 0
+
+
+def test_parallel_guesses_cannot_pass_a_lock_not_written_yet(app: Flask, make_organiser) -> None:
+    """16 wrong passwords at the same instant from 16 addresses: only LOCK_AFTER are checked,
+    and the account is locked for the right password straight after (before, all 16 were
+    checked, so one right guess among them would have logged in)."""
+    make_organiser(email="ada@example.org")
+    clients = [from_address(app, f"10.0.1.{i}") for i in range(16)]
+    tokens = []
+    for client in clients:
+        with app.app_context():  # Flask-WTF keeps the token on g: one context per browser
+            tokens.append(csrf_token(client, "/organiser/login"))
+    barrier = threading.Barrier(len(clients))
+    codes: list[int] = []
+
+    def guess(i: int) -> None:
+        barrier.wait()
+        form = {"email": "ada@example.org", "password": f"wrong guess {i}", "csrf_token": tokens[i]}
+        codes.append(send(clients[i], "POST", "/organiser/login", data=form).status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        assert find_organiser("ada@example.org").failed_logins == LOCK_AFTER, codes
+        from app.services.accounts import attempt_login
+
+        assert attempt_login("ada@example.org", DEFAULT_PASSWORD).organiser is None
+
+
+def test_failures_are_forgotten_after_a_quiet_hour(app_ctx, make_organiser) -> None:
+    """Someone who knows the e-mail cannot build up hour-long locks for good: after an hour
+    of quiet past the last lock, the backoff starts again at one minute."""
+    from app.services.accounts import attempt_login
+
+    make_organiser(email="ada@example.org")
+    moment = utcnow()
+    for guess in range(LOCK_AFTER + 8):  # each failure after a lock has ended
+        result = attempt_login("ada@example.org", f"guess {guess}", now=moment)
+        moment = (result.locked_until or moment) + timedelta(seconds=1)
+    longest = attempt_login("ada@example.org", "one more", now=moment).locked_until
+    assert longest == moment + timedelta(hours=1)
+    quiet = longest + timedelta(hours=1, seconds=1)
+    assert attempt_login("ada@example.org", "after a quiet hour", now=quiet).locked_until is None
+    assert find_organiser("ada@example.org").failed_logins == 1
 
 
 def test_a_locked_account_shows_the_429_page(app: Flask, database_url: str, make_organiser) -> None:

@@ -130,6 +130,7 @@ from app.services.sponsors import (
     sponsor_contacts,
     sponsor_url,
 )
+from solver.text import clean_text
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -160,7 +161,8 @@ def _login_limit() -> str:
 
 def _login_email() -> str:
     """The rate-limit key of a log-in: the e-mail typed, so many addresses cannot share out."""
-    return "email:" + request.form.get("email", "").strip().lower()[:254]
+    # Cleaned as the form cleans it, so "a\x01da@..." is the same key as "ada@...".
+    return "email:" + clean_text(request.form.get("email", "")).lower()[:254]
 
 
 def _login_failed(response: Response) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import case, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -132,9 +132,13 @@ def authenticate(email: str, password: str) -> Organiser | None:
 def attempt_login(email: str, password: str, now: datetime | None = None) -> LoginResult:
     """Check a log-in; count failures and lock the account out, with backoff, after too many.
 
-    A locked account refuses the right password too, so guessing gains nothing from waiting
-    for the rate limit. The result never says whether the e-mail exists, except through the
-    lockout, which any guesser would meet anyway.
+    Each attempt first claims a try in the database, before the (slow) password check: the
+    claim counts it as a failure until the password proves right, and the claim that reaches
+    ``LOCK_AFTER`` sets the lock at once. So parallel guesses cannot all pass a lock that is
+    not written yet: at most ``LOCK_AFTER`` passwords are checked per lock, and one per lock
+    after that. A locked account refuses the right password too. Failures older than a quiet
+    ``LOCK_LONGEST`` after the last lock are forgotten, so the backoff starts again from one
+    minute. The result never says whether the e-mail exists, except through the lockout.
     """
     now = now or utcnow()
     organiser = find_organiser(email)
@@ -142,27 +146,53 @@ def attempt_login(email: str, password: str, now: datetime | None = None) -> Log
         # Hash anyway, so an unknown e-mail takes as long to refuse as a wrong password.
         check_password_hash(_dummy_hash(), password)
         return LoginResult(None)
-    if organiser.locked_until is not None and organiser.locked_until > now:
+    failures = _claim_attempt(organiser, now)
+    if failures is None:
+        db.session.refresh(organiser)
         return LoginResult(None, locked_until=organiser.locked_until)
     if organiser.check_password(password):
-        if organiser.failed_logins or organiser.locked_until:
-            organiser.failed_logins = 0
-            organiser.locked_until = None
-            db.session.commit()
+        db.session.execute(
+            update(Organiser)
+            .where(Organiser.id == organiser.id)
+            .values(failed_logins=0, locked_until=None)
+        )
+        db.session.commit()
+        db.session.refresh(organiser)
         return LoginResult(organiser)
-    return LoginResult(None, locked_until=_record_failure(organiser, now))
+    db.session.refresh(organiser)
+    return LoginResult(
+        None, locked_until=organiser.locked_until if failures >= LOCK_AFTER else None
+    )
 
 
-def _record_failure(organiser: Organiser, now: datetime) -> datetime | None:
-    """Count one failed log-in (atomically) and lock the account when it is one too many."""
-    _increment(organiser, "failed_logins")
-    failures = organiser.failed_logins
-    if failures < LOCK_AFTER:
+def _claim_attempt(organiser: Organiser, now: datetime) -> int | None:
+    """Count one attempt as a failure, unless the account is locked (then None).
+
+    The UPDATE holds the row (PostgreSQL) or the database (SQLite) until the commit, so a
+    parallel claim waits and then sees the lock this one may set.
+    """
+    forgotten = Organiser.locked_until.is_not(None) & (Organiser.locked_until <= now - LOCK_LONGEST)
+    claimed = db.session.execute(
+        update(Organiser)
+        .where(
+            Organiser.id == organiser.id,
+            or_(Organiser.locked_until.is_(None), Organiser.locked_until <= now),
+        )
+        .values(failed_logins=case((forgotten, 1), else_=Organiser.failed_logins + 1))
+        .returning(Organiser.failed_logins)
+    ).scalar()
+    if claimed is None:
+        db.session.rollback()
         return None
-    doublings = min(failures - LOCK_AFTER, math.ceil(math.log2(LOCK_LONGEST / LOCK_FIRST)))
-    organiser.locked_until = now + min(LOCK_FIRST * 2**doublings, LOCK_LONGEST)
+    if claimed >= LOCK_AFTER:
+        doublings = min(claimed - LOCK_AFTER, math.ceil(math.log2(LOCK_LONGEST / LOCK_FIRST)))
+        db.session.execute(
+            update(Organiser)
+            .where(Organiser.id == organiser.id)
+            .values(locked_until=now + min(LOCK_FIRST * 2**doublings, LOCK_LONGEST))
+        )
     db.session.commit()
-    return organiser.locked_until
+    return claimed
 
 
 def _increment(organiser: Organiser, column: str) -> None:
