@@ -77,12 +77,14 @@ def test_running_the_demo_again_adds_an_event_and_keeps_the_password(
 def test_new_password_resets_and_prints_it(runner: FlaskCliRunner, app_ctx) -> None:
     """`demo --new-password` is the one way the demo changes an existing password."""
     first = runner.invoke(args=["demo", *FAST])
+    sessions_before = find_organiser(DEMO_EMAIL).session_version
     second = runner.invoke(args=["demo", "--new-password", *FAST])
     assert second.exit_code == 0, second.output
     organiser = find_organiser(DEMO_EMAIL)
     db.session.refresh(organiser)
     assert organiser.check_password(printed(second.stdout, "Password"))
     assert not organiser.check_password(printed(first.stdout, "Password"))
+    assert organiser.session_version > sessions_before  # whoever was logged in is logged out
 
 
 def test_if_empty_does_nothing_once_an_event_exists(runner: FlaskCliRunner, app_ctx) -> None:

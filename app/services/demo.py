@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, Organiser, SponsorContact
 from app.models.common import utcnow
-from app.services.accounts import create_organiser, find_organiser
+from app.services.accounts import create_organiser, find_organiser, set_password
 from app.services.clock import to_utc
 from app.services.events import create_event, default_start
 from app.services.followups import guess_currency, validate_answers
@@ -50,8 +50,7 @@ def demo_organiser(new_password: bool = False) -> tuple[Organiser, str | None]:
     if not new_password:
         return organiser, None
     password = secrets.token_urlsafe(12)
-    organiser.set_password(password)
-    db.session.commit()
+    set_password(organiser, password)  # ends its sessions, lifts a lockout, as any reset does
     return organiser, password
 
 
