@@ -46,6 +46,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # linked site which Mingle server the visitor came from.
 REFERRER_POLICY = "same-origin"
 HSTS = "max-age=31536000"  # a year; only sent when PUBLIC_URL is https
+# The door scanner needs the camera, for this site only; nothing needs any other device.
+PERMISSIONS = ", ".join(
+    ["camera=(self)"]
+    + [
+        f"{feature}=()"
+        for feature in (
+            "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid",
+            "display-capture", "midi", "accelerometer", "gyroscope", "magnetometer",
+            "screen-wake-lock", "xr-spatial-tracking", "browsing-topics",
+        )
+    ]
+)  # fmt: skip
 # Pages whose URL or content is a credential or personal: attendee and sponsor links, the door.
 PRIVATE_PREFIXES = ("/a/", "/s/", "/checkin/")
 CACHEABLE_ENDPOINTS = {"attendee.service_worker"}  # code, not personal; sets its own caching
@@ -73,7 +85,7 @@ def security_headers(response: Response) -> Response:
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = REFERRER_POLICY
-    headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    headers["Permissions-Policy"] = PERMISSIONS
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith(PRIVATE_PREFIXES) and request.endpoint not in CACHEABLE_ENDPOINTS:

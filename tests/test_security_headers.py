@@ -181,6 +181,9 @@ def assert_site_headers(response, private: bool) -> None:
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+    permissions = {p.strip() for p in headers["Permissions-Policy"].split(",")}
+    assert "camera=(self)" in permissions  # the door scanner
+    assert {"microphone=()", "geolocation=()", "payment=()", "usb=()"} <= permissions
     if private:
         assert headers["Cache-Control"] == "private, no-store"
         assert headers["X-Robots-Tag"] == "noindex, nofollow"
