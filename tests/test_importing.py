@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from flask import Flask
@@ -321,25 +320,22 @@ def test_staged_uploads_are_bound_to_their_event(make_organiser, make_event) -> 
         commit_import(first, staged.token)
 
 
-# Speed
+# Size (its speed is measured by `python -m bench --sizes import`, not timed here: a timed
+# unit test fails whenever the shared machine is busy)
 
 
-def test_five_thousand_rows_preview_and_commit_quickly(make_event) -> None:
-    """A 5,000-row file is previewed and imported well within 10 seconds."""
+def test_five_thousand_rows_preview_and_commit(make_event) -> None:
+    """A 5,000-row file is previewed and imported whole; a second import changes nothing."""
     event = make_event()
     rows = [HEADER] + [
         f"p{i}@example.org,Person {i},Company {i % 700},partner,EMEA,cloud;ai,security,,,,"
         for i in range(5000)
     ]
     data = csv_bytes(*rows)
-    started = time.perf_counter()
     preview = preview_import(event, data, "big.csv")
     apply_import(event, preview)
-    assert time.perf_counter() - started < 10
     assert count_attendees(event) == 5000
-    started = time.perf_counter()
     assert (
         preview_import(event, data, "big.csv").counts()
         == "0 to create, 0 to update, 5000 unchanged"
     )
-    assert time.perf_counter() - started < 10
