@@ -418,10 +418,10 @@ class _ElementCounter:
         self.start = self.start and not text.strip()
         markup = NOT_ELEMENT.search(text)
         if markup:
+            seen = text[markup.start() : markup.start() + 9].decode("utf-8", "replace")
             self._refuse(
-                f"it has a comment, CDATA section or processing instruction "
-                f"({text[markup.start() : markup.start() + 9]!r}...), which no real worksheet "
-                "has; save it again from Excel or LibreOffice"
+                f"it has a comment, CDATA section or processing instruction ({seen!r}...), "
+                "which no real worksheet has; save it again from Excel or LibreOffice"
             )
         parts = ROW_EDGE.split(text)
         self._tally(parts[0])
@@ -431,6 +431,7 @@ class _ElementCounter:
                 self.in_row = False
             else:
                 self.rows.add()
+                self.rows.sheet_elements += 1  # the row itself, which the split took out
                 end = TAG_REST.match(piece)
                 self.in_row = not (end and piece[end.end() - 2 : end.end()] == b"/>")
                 self.row_elements = 1
