@@ -233,12 +233,12 @@ def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> No
                 f"{filename} {XLSX}: it holds {len(entries):,} files; at most "
                 f"{MAX_ZIP_ENTRIES:,} are allowed"
             )
+        worksheets = _worksheet_parts(archive, filename)  # reads three small parts, bounded
         total = 0
         for entry in entries:
             size, packed = entry.file_size, entry.compress_size
             total += size
-            worksheet = entry.filename.startswith("xl/worksheets/")
-            if not worksheet and size > MAX_PART_BYTES:
+            if entry.filename not in worksheets and size > MAX_PART_BYTES:
                 raise SheetError(
                     f"{filename} {XLSX}: its part {entry.filename!r} inflates to "
                     f"{_mib(size)}; at most {_mib(MAX_PART_BYTES)} are allowed"
@@ -255,7 +255,7 @@ def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> No
                     f"{_mib(MAX_UNCOMPRESSED_BYTES)}; at most {_mib(MAX_UNCOMPRESSED_BYTES)} "
                     "are allowed (save it as CSV, or split it)"
                 )
-        rows = _RowBudget(filename, max_rows, _worksheet_parts(archive, filename))
+        rows = _RowBudget(filename, max_rows, worksheets)
         for entry in entries:
             _scan_entry(archive, entry, filename, rows)
 
