@@ -564,3 +564,41 @@ def test_a_quoted_gt_in_a_row_tag_and_a_bom_still_read() -> None:
     data = hostile.workbook(_sheet(b'<row r="2" q:a="a>b"/>', ANN, start=start))
     rows, problems = parse_attendees(data, "ok.xlsx", max_rows=5)
     assert problems == [] and [r.attendee.email for r in rows] == ["ann@example.org"]
+
+
+def _external_link_to_the_sheet(parts: dict[str, bytes]) -> dict[str, bytes]:
+    links = b'<externalReferences><externalReference r:id="rId1"/></externalReferences>'
+    return {
+        "xl/workbook.xml": parts["xl/workbook.xml"].replace(
+            b"<definedNames", links + b"<definedNames"
+        )
+    }
+
+
+def _sheet_at_the_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
+    rels = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"/xl/styles.xml"
+    )
+    override = f'<Override PartName="/xl/styles.xml" ContentType="{sheets.WORKSHEET_TYPE}"/>'
+    types = parts["[Content_Types].xml"].replace(b"</Types>", override.encode() + b"</Types>")
+    return {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types}
+
+
+@pytest.mark.parametrize(
+    ("change", "part"),
+    [
+        (_external_link_to_the_sheet, "xl/worksheets/sheet1.xml"),
+        (_sheet_at_the_styles, "xl/styles.xml"),
+    ],
+)
+def test_a_sheet_that_openpyxl_also_parses_whole_as_another_part_is_refused(
+    change: Callable[[dict[str, bytes]], dict[str, bytes]], part: str
+) -> None:
+    """An external link, or the styles, that is also the sheet would escape the strict budget."""
+    data = hostile.workbook(_sheet(ANN), change(hostile._template()))
+    rows, problems = parse_attendees(data, "other.xlsx", max_rows=5)
+    assert rows == [] and [str(p) for p in problems] == [
+        f"other.xlsx is not a readable Excel workbook: its sheet 'Sheet' is the part {part!r}, "
+        "which is also read as another kind of part, not a worksheet; save it again from Excel "
+        "or LibreOffice"
+    ]
