@@ -7,12 +7,15 @@ person who uploaded it (never another exception):
 - XLSX: the zip archive's directory is checked before any entry is inflated: how many entries,
   each one's uncompressed size and compression ratio, and their total (a 1 MB file that inflates
   to 1 GB is refused at once); ``zipfile`` then refuses to inflate an entry past the size its
-  directory declares. Each entry is then inflated once, in chunks, and scanned at C speed: it
-  must be intact, UTF-8, declare no DTD, and hold no more XML elements (per row, outside rows,
-  in the other parts) than openpyxl can keep, and the sheets no more rows than the limit
-  allows. openpyxl then parses through defusedxml, which refuses entity declarations and
-  external references (XXE, billion laughs), and rows are streamed (``read_only``) and read no
-  further than the row limit plus one.
+  directory declares. The worksheets are found as openpyxl finds them (the workbook's
+  relationships, checked against ``[Content_Types].xml``), never by file name. Each entry is
+  then inflated once, in chunks, and scanned at C speed: it must be intact, UTF-8, declare no
+  DTD, and hold no more XML elements (per row, outside rows, in all worksheets, in the other
+  parts) than openpyxl can keep or parse in time, and the sheets no more rows than the limit
+  allows; a worksheet may hold no comment, CDATA or processing instruction, which could hide
+  a row's edge from the count. openpyxl then parses through defusedxml, which refuses entity
+  declarations and external references (XXE, billion laughs), and rows are streamed
+  (``read_only``) and read no further than the row limit plus one.
 - CSV: the text must be UTF-8 without NUL bytes; the delimiter (comma or semicolon) is chosen
   from the header line alone (``csv.Sniffer`` is quadratic: 20 KB of ``",`` cost it seconds),
   and an unterminated quote or an over-long cell is a problem naming its row.
