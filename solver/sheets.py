@@ -7,12 +7,15 @@ person who uploaded it (never another exception):
 - XLSX: the zip archive's directory is checked before any entry is inflated: how many entries,
   each one's uncompressed size and compression ratio, and their total (a 1 MB file that inflates
   to 1 GB is refused at once); ``zipfile`` then refuses to inflate an entry past the size its
-  directory declares. Each entry is then inflated once, in chunks, and scanned at C speed: it
-  must be intact, UTF-8, declare no DTD, and hold no more XML elements (per row, outside rows,
-  in the other parts) than openpyxl can keep, and the sheets no more rows than the limit
-  allows. openpyxl then parses through defusedxml, which refuses entity declarations and
-  external references (XXE, billion laughs), and rows are streamed (``read_only``) and read no
-  further than the row limit plus one.
+  directory declares. The worksheets are found as openpyxl finds them (the workbook's
+  relationships, checked against ``[Content_Types].xml``), never by file name. Each entry is
+  then inflated once, in chunks, and scanned at C speed: it must be intact, UTF-8, declare no
+  DTD, and hold no more XML elements (per row, outside rows, in all worksheets, in the other
+  parts) than openpyxl can keep or parse in time, and the sheets no more rows than the limit
+  allows; a worksheet may hold no comment, CDATA or processing instruction, which could hide
+  a row's edge from the count. openpyxl then parses through defusedxml, which refuses entity
+  declarations and external references (XXE, billion laughs), and rows are streamed
+  (``read_only``) and read no further than the row limit plus one.
 - CSV: the text must be UTF-8 without NUL bytes; the delimiter (comma or semicolon) is chosen
   from the header line alone (``csv.Sniffer`` is quadratic: 20 KB of ``",`` cost it seconds),
   and an unterminated quote or an over-long cell is a problem naming its row.
@@ -38,12 +41,21 @@ RATIO_FLOOR_BYTES = 1024 * 1024  # small entries may compress well; they cannot 
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 10_000  # far above any column's limit; the model's limits are checked later
 MAX_BLANK_ROWS = 1_000  # empty rows skipped before giving up (formatted but unused rows)
-# Bounds on the XML elements openpyxl would hold at once; see _ElementCounter.
-MAX_ROW_ELEMENTS = 50_000
+# Bounds on the XML elements openpyxl would hold at once, or parse; see _ElementCounter.
+MAX_ROW_ELEMENTS = 4 * MAX_COLUMNS  # a cell is 2 to 4 elements; openpyxl reads 201 columns
 MAX_LOOSE_ELEMENTS = 100_000
+MAX_SHEET_ELEMENTS = 1_500_000  # all worksheets; 20,000 rows x 15 inline cells take 920,000
 MAX_PART_ELEMENTS = 500_000  # a 20,000-row sheet's shared strings need about 100,000
+# The parts that say where the worksheets are, parsed whole before anything else is scanned.
+MAX_MAP_BYTES = 512 * 1024  # [Content_Types].xml, the workbook and its relationships, each
+MAX_TAG_BYTES = 64 * 1024  # one tag of a worksheet, attributes and all
 # A row's start tag <row ...> or end tag </row>, with or without a namespace prefix.
 ROW_EDGE = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])")
+# The rest of a start tag up to its ">", skipping quoted attribute values (which may hold ">").
+TAG_REST = re.compile(rb"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+# Markup whose "<" is not an element: a comment, CDATA, DOCTYPE or processing instruction.
+NOT_ELEMENT = re.compile(rb"<[!?]")
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 SCAN_CHUNK_BYTES = 1024 * 1024  # entries are inflated this much at a time to be checked
 HEADER_SAMPLE_CHARS = 64 * 1024  # the header line, at most, decides comma or semicolon
 
@@ -224,12 +236,12 @@ def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> No
                 f"{filename} {XLSX}: it holds {len(entries):,} files; at most "
                 f"{MAX_ZIP_ENTRIES:,} are allowed"
             )
+        worksheets = _worksheet_parts(archive, filename)  # reads three small parts, bounded
         total = 0
         for entry in entries:
             size, packed = entry.file_size, entry.compress_size
             total += size
-            worksheet = entry.filename.startswith("xl/worksheets/")
-            if not worksheet and size > MAX_PART_BYTES:
+            if entry.filename not in worksheets and size > MAX_PART_BYTES:
                 raise SheetError(
                     f"{filename} {XLSX}: its part {entry.filename!r} inflates to "
                     f"{_mib(size)}; at most {_mib(MAX_PART_BYTES)} are allowed"
@@ -246,23 +258,98 @@ def check_archive(data: bytes, filename: str, max_rows: int | None = None) -> No
                     f"{_mib(MAX_UNCOMPRESSED_BYTES)}; at most {_mib(MAX_UNCOMPRESSED_BYTES)} "
                     "are allowed (save it as CSV, or split it)"
                 )
-        rows = _RowBudget(filename, max_rows)
+        rows = _RowBudget(filename, max_rows, worksheets)
         for entry in entries:
             _scan_entry(archive, entry, filename, rows)
 
 
-class _RowBudget:
-    """Rows counted across the worksheets, against the row limit plus the empty rows allowed,
-    and the elements of every other part together (see ``_ElementCounter``).
+def _worksheet_parts(archive: zipfile.ZipFile, filename: str) -> frozenset[str]:
+    """The parts openpyxl will stream as worksheets, found the way it finds them.
 
-    openpyxl parses every worksheet once on opening when it lacks a ``<dimension>``, and
-    20,000 rows take it seconds, so too many rows are refused from this count first.
+    openpyxl finds the workbook and the shared strings through ``[Content_Types].xml`` and the
+    sheets through the workbook's relationships, never by file name: a part under
+    ``xl/worksheets/`` may be the shared strings, which openpyxl parses whole. So a worksheet
+    is the target of a sheet's relationship (not a chartsheet's: those are parsed whole), and
+    every other part gets the strict budget of the parts parsed whole. A worksheet that is also
+    declared, read or linked as another kind of part is refused: it would escape that budget.
+    Only the few small parts that say all this are parsed here (defusedxml, size-bounded).
+    """
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.packaging.relationship import get_dependents, get_rels_path
+    from openpyxl.packaging.workbook import WorkbookPackage
+    from openpyxl.reader.excel import _find_workbook_part
+    from openpyxl.xml import constants
+    from openpyxl.xml.functions import fromstring
+
+    names = set(archive.namelist())
+
+    def read(name: str) -> bytes:
+        if name not in names:
+            raise SheetError(f"{filename} {XLSX}: it has no part {name!r}")
+        size = archive.getinfo(name).file_size
+        if size > MAX_MAP_BYTES:
+            raise SheetError(
+                f"{filename} {XLSX}: its part {name!r} inflates to {_mib(size)}; at most "
+                f"{_mib(MAX_MAP_BYTES)} are allowed"
+            )
+        return archive.read(name)
+
+    try:
+        manifest = Manifest.from_tree(fromstring(read(constants.ARC_CONTENT_TYPES)))
+        book = _find_workbook_part(manifest).PartName[1:]
+        book_rels = get_rels_path(book)
+        read(book_rels)  # its size, before openpyxl's own reader parses it
+        rels = get_dependents(archive, book_rels).to_dict()
+        package = WorkbookPackage.from_tree(fromstring(read(book)))
+    except SheetError:
+        raise
+    except Exception as exc:  # any failure of the parser on a hostile file is the file's
+        raise SheetError(f"{filename} {XLSX}: {_reason(exc)}") from None
+    declared: dict[str, set[str]] = {}
+    for override in manifest.Override:
+        declared.setdefault(override.PartName[1:], set()).add(override.ContentType)
+    defaults = {d.Extension.lower(): d.ContentType for d in manifest.Default}
+    linked = [r.id for r in package.externalReferences] + [c.id for c in package.pivotCaches]
+    other = {rels[key].target for key in linked if key in rels}
+    other |= {constants.ARC_CONTENT_TYPES, book, book_rels, constants.ARC_STYLE}
+    other |= {constants.ARC_CORE, constants.ARC_CUSTOM, constants.ARC_THEME}
+    worksheets = set()
+    for sheet in package.sheets:
+        rel = rels.get(sheet.id) if sheet.id else None
+        if rel is None or rel.target not in names or "chartsheet" in rel.Type:
+            continue  # openpyxl skips these, fails on them, or parses them whole
+        part = rel.target
+        kinds = declared.get(part) or {defaults.get(part.rsplit(".", 1)[-1].lower(), "")}
+        if part in other:
+            _misplaced(filename, sheet.name, part, "is also read as another kind of part")
+        if kinds != {WORKSHEET_TYPE}:
+            said = " and ".join(sorted(k or "nothing" for k in kinds))
+            _misplaced(filename, sheet.name, part, f"[Content_Types].xml declares as {said}")
+        worksheets.add(part)
+    return frozenset(worksheets)
+
+
+def _misplaced(filename: str, sheet: str, part: str, what: str) -> None:
+    raise SheetError(
+        f"{filename} {XLSX}: its sheet {sheet!r} is the part {part!r}, which {what}, not a "
+        "worksheet; save it again from Excel or LibreOffice"
+    )
+
+
+class _RowBudget:
+    """Rows and elements counted across the worksheets, and the elements of every other part.
+
+    Rows count against the row limit plus the empty rows allowed: openpyxl parses every
+    worksheet once on opening when it lacks a ``<dimension>``, and 20,000 rows take it seconds,
+    so too many rows are refused from this count first. See ``_ElementCounter`` for elements.
     """
 
-    def __init__(self, filename: str, max_rows: int | None) -> None:
+    def __init__(self, filename: str, max_rows: int | None, worksheets: frozenset[str]) -> None:
         self.filename = filename
         self.max_rows = max_rows
+        self.worksheets = worksheets  # the parts openpyxl streams; see _worksheet_parts
         self.count = 0
+        self.sheet_elements = 0  # in all worksheets
         self.part_elements = 0  # in all parts but the worksheets
 
     def add(self) -> None:
@@ -281,25 +368,37 @@ class _ElementCounter:
     part in memory (about 90 bytes each, and 4 microseconds each to parse), and build a dict for
     every cell of a row before cutting the row to the columns asked for. So a worksheet may
     hold at most ``MAX_ROW_ELEMENTS`` elements in a row and ``MAX_LOOSE_ELEMENTS`` outside
-    rows, and all other parts together ``MAX_PART_ELEMENTS``. Counting is done on raw bytes at
-    C speed (``bytes.count``, ``re.split``); only row boundaries are looked at one by one.
+    rows, all worksheets ``MAX_SHEET_ELEMENTS``, and all other parts ``MAX_PART_ELEMENTS``.
+    Counting is done on raw bytes at C speed (``bytes.count``, ``re.split``); only row
+    boundaries are looked at one by one. In a worksheet every ``<`` must then be a tag: a
+    comment, CDATA section or processing instruction could hide or fake a row edge, and no
+    real worksheet has one, so they are refused; a ``<row`` start tag ends at its first ``>``
+    outside quoted attribute values (``<row q:a=">"/>`` closes itself).
     """
 
     def __init__(self, part: str, filename: str, rows: _RowBudget) -> None:
         self.part = part
         self.filename = filename
         self.rows = rows
-        self.worksheet = part.startswith("xl/worksheets/")
+        self.worksheet = part in rows.worksheets
         self.in_row = False
         self.row_elements = 0
         self.loose = 0
         self.carry = b""
+        self.start = True  # the part's XML declaration <?xml ...?> may open it
 
     def feed(self, chunk: bytes) -> None:
-        """Count ``chunk``; bytes after its last ``<`` wait for the next one (a cut tag)."""
+        """Count ``chunk``; a tag it cuts short waits for the next one."""
         text = self.carry + chunk
-        cut = text.rfind(b"<", max(0, len(text) - 64))
-        cut = len(text) if cut < 0 else cut
+        if self.worksheet:
+            cut = text.rfind(b"<")
+            if cut < 0 or TAG_REST.match(text, cut + 1):
+                cut = len(text)  # the last tag is whole
+            elif len(text) - cut > MAX_TAG_BYTES:
+                self._refuse(f"a tag is longer than {_mib(MAX_TAG_BYTES)}")
+        else:
+            cut = text.rfind(b"<", max(0, len(text) - 64))
+            cut = len(text) if cut < 0 else cut
         self.carry = text[cut:]
         self._count(text[:cut])
 
@@ -317,6 +416,16 @@ class _ElementCounter:
                     "elements together"
                 )
             return
+        if self.start and text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml"):
+            text = text[text.index(b"?>") + 2 :] if b"?>" in text else b""
+        self.start = self.start and not text.strip()
+        markup = NOT_ELEMENT.search(text)
+        if markup:
+            seen = text[markup.start() : markup.start() + 9].decode("utf-8", "replace")
+            self._refuse(
+                f"it has a comment, CDATA section or processing instruction ({seen!r}...), "
+                "which no real worksheet has; save it again from Excel or LibreOffice"
+            )
         parts = ROW_EDGE.split(text)
         self._tally(parts[0])
         for k in range(1, len(parts), 2):
@@ -325,19 +434,26 @@ class _ElementCounter:
                 self.in_row = False
             else:
                 self.rows.add()
-                end = piece.find(b">")
-                self.in_row = not (end > 0 and piece[end - 1 : end] == b"/")  # <row .../>
+                self.rows.sheet_elements += 1  # the row itself, which the split took out
+                end = TAG_REST.match(piece)
+                self.in_row = not (end and piece[end.end() - 2 : end.end()] == b"/>")
                 self.row_elements = 1
             self._tally(piece)
 
     def _tally(self, piece: bytes) -> None:
         elements = piece.count(b"<") - piece.count(b"</")
+        self.rows.sheet_elements += elements
+        if self.rows.sheet_elements > MAX_SHEET_ELEMENTS:
+            self._refuse(
+                f"the worksheets have more than {MAX_SHEET_ELEMENTS:,} XML elements together "
+                "(save it as CSV, or split it)"
+            )
         if self.in_row:
             self.row_elements += elements
             if self.row_elements > MAX_ROW_ELEMENTS:
                 self._refuse(
                     f"row {self.rows.count} has more than {MAX_ROW_ELEMENTS:,} XML elements "
-                    "(a sheet has at most 16,384 columns)"
+                    f"(at most {MAX_COLUMNS} columns are read)"
                 )
         else:
             self.loose += elements

@@ -29,7 +29,9 @@ from app.extensions import db
 from app.models import Attendee
 from app.services.importing import preview_import
 from bench import hostile
+from solver import sheets
 from solver.io import parse_attendees
+from solver.sheets import check_archive
 from tests.conftest import post_form
 from tests.test_importing import count_attendees, csv_bytes
 
@@ -62,12 +64,34 @@ CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "wide row": (
         "wide.xlsx",
         lambda: hostile.wide_row(8 * MIB),
-        "row 2 has more than 50,000 XML elements",
+        "row 2 has more than 800 XML elements",
     ),
     "junk shared strings": (
         "strings.xlsx",
         lambda: hostile.junk_strings(600_000),
         "the parts other than worksheets have more than 500,000 XML elements together",
+    ),
+    'row tags with a quoted ">"': (
+        "gt.xlsx",
+        lambda: hostile.quoted_gt_rows(2 * MIB),
+        "more than 100,000 XML elements are outside rows",
+    ),
+    "rows faked in comments": (
+        "comments.xlsx",
+        lambda: hostile.comment_rows(MIB),
+        "in its part 'xl/worksheets/sheet1.xml', it has a comment, CDATA section or processing "
+        "instruction ('<!--<row>'...), which no real worksheet has",
+    ),
+    "many wide rows": (
+        "rows.xlsx",
+        lambda: hostile.many_wide_rows(2 * MIB),
+        "row 2 has more than 800 XML elements (at most 200 columns are read)",
+    ),
+    "shared strings as a worksheet": (
+        "sst.xlsx",
+        lambda: hostile.strings_in_worksheets(600_000),
+        "in its part 'xl/worksheets/strings.xml', the parts other than worksheets have more "
+        "than 500,000 XML elements together",
     ),
     "XXE": ("xxe.xlsx", hostile.xxe, DTD),
     "billion laughs": ("laughs.xlsx", hostile.billion_laughs, DTD),
@@ -461,3 +485,120 @@ def test_a_scores_file_that_is_not_text_is_a_problem() -> None:
 
     scores, problems = parse_pair_scores(b"email_a,email_b,score\n\x00\n", {"a@b.co": 0})
     assert scores == {} and "row 2 has a NUL byte" in str(problems[0])
+
+
+# The review's bypasses of the XLSX element budgets, beyond the files above
+
+
+def _sheet(*rows: bytes, start: bytes = hostile.SHEET_START) -> bytes:
+    return start + hostile._header_xml() + b"".join(rows) + hostile.SHEET_END
+
+
+ANN = hostile._inline_row(3, ["ann@example.org", "Ann", "Acme", "partner", "EMEA"])
+
+
+def test_rows_of_700_cells_are_refused_at_the_worksheet_element_total() -> None:
+    """Under 800 elements a row and 20,000 rows, but 1.7 M elements: refused from the bytes."""
+    data = hostile.many_wide_rows(int(6.5 * MIB), 700)
+    started = time.perf_counter()
+    rows, problems = parse_attendees(data, "cells.xlsx", max_rows=20_000)
+    assert time.perf_counter() - started < hostile.TARGET_SECONDS
+    assert rows == [] and [str(p) for p in problems] == [
+        "cells.xlsx is not a readable Excel workbook: in its part 'xl/worksheets/sheet1.xml', "
+        "the worksheets have more than 1,500,000 XML elements together (save it as CSV, or "
+        "split it)"
+    ]
+
+
+def test_a_real_20000_row_15_column_workbook_is_within_the_element_bounds() -> None:
+    """openpyxl's inline strings take 3 elements a cell: 920,000 here, under 1.5 M."""
+    values = [f"v{k}" for k in range(10)]
+    body = b"".join(
+        hostile._inline_row(n, [f"p{n}@example.org", f"P {n}", "Acme", "partner", "EMEA", *values])
+        for n in range(2, 20_002)
+    )
+    check_archive(hostile.workbook(_sheet(body)), "real.xlsx", max_rows=20_000)
+
+
+def test_a_part_declared_as_a_worksheet_and_as_shared_strings_is_refused() -> None:
+    """openpyxl would parse sheet1.xml whole as the shared strings: it must not pass as a sheet."""
+    parts = hostile._template()
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    override = f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{kind}"/>'
+    types = parts["[Content_Types].xml"].replace(b"</Types>", override.encode() + b"</Types>")
+    data = hostile.workbook(_sheet(ANN), {"[Content_Types].xml": types})
+    rows, problems = parse_attendees(data, "twice.xlsx", max_rows=5)
+    assert rows == [] and [str(p) for p in problems] == [
+        "twice.xlsx is not a readable Excel workbook: its sheet 'Sheet' is the part "
+        "'xl/worksheets/sheet1.xml', which [Content_Types].xml declares as "
+        f"{kind} and {sheets.WORKSHEET_TYPE}, not a worksheet; save it again from Excel or "
+        "LibreOffice"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markup", "seen"),
+    [
+        (b"<![CDATA[</row>]]>", "<![CDATA["),
+        (b'<?pi x="1"?>', '<?pi x="1'),
+        (b"<!-- -->", "<!-- --><"),
+    ],
+)
+def test_comments_cdata_and_processing_instructions_in_a_worksheet_are_refused(
+    markup: bytes, seen: str
+) -> None:
+    data = hostile.workbook(_sheet(b'<row r="2">' + markup + b"</row>", ANN))
+    rows, problems = parse_attendees(data, "m.xlsx", max_rows=5)
+    assert (
+        rows == []
+        and f"it has a comment, CDATA section or processing instruction ({seen!r}"
+        in str(problems[0])
+    )
+
+
+def test_a_quoted_gt_in_a_row_tag_and_a_bom_still_read() -> None:
+    """``<row q:a=">"/>`` closes itself; a BOM before the XML declaration is no instruction."""
+    start = b"\xef\xbb\xbf" + hostile.SHEET_START.replace(
+        b"<worksheet ", b'<worksheet xmlns:q="urn:q" '
+    )
+    data = hostile.workbook(_sheet(b'<row r="2" q:a="a>b"/>', ANN, start=start))
+    rows, problems = parse_attendees(data, "ok.xlsx", max_rows=5)
+    assert problems == [] and [r.attendee.email for r in rows] == ["ann@example.org"]
+
+
+def _external_link_to_the_sheet(parts: dict[str, bytes]) -> dict[str, bytes]:
+    links = b'<externalReferences><externalReference r:id="rId1"/></externalReferences>'
+    return {
+        "xl/workbook.xml": parts["xl/workbook.xml"].replace(
+            b"<definedNames", links + b"<definedNames"
+        )
+    }
+
+
+def _sheet_at_the_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
+    rels = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"/xl/styles.xml"
+    )
+    override = f'<Override PartName="/xl/styles.xml" ContentType="{sheets.WORKSHEET_TYPE}"/>'
+    types = parts["[Content_Types].xml"].replace(b"</Types>", override.encode() + b"</Types>")
+    return {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types}
+
+
+@pytest.mark.parametrize(
+    ("change", "part"),
+    [
+        (_external_link_to_the_sheet, "xl/worksheets/sheet1.xml"),
+        (_sheet_at_the_styles, "xl/styles.xml"),
+    ],
+)
+def test_a_sheet_that_openpyxl_also_parses_whole_as_another_part_is_refused(
+    change: Callable[[dict[str, bytes]], dict[str, bytes]], part: str
+) -> None:
+    """An external link, or the styles, that is also the sheet would escape the strict budget."""
+    data = hostile.workbook(_sheet(ANN), change(hostile._template()))
+    rows, problems = parse_attendees(data, "other.xlsx", max_rows=5)
+    assert rows == [] and [str(p) for p in problems] == [
+        f"other.xlsx is not a readable Excel workbook: its sheet 'Sheet' is the part {part!r}, "
+        "which is also read as another kind of part, not a worksheet; save it again from Excel "
+        "or LibreOffice"
+    ]
