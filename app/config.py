@@ -38,6 +38,10 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("postgresql"):
         # Fail fast instead of hanging /healthz when the server is unreachable.
         options["connect_args"] = {"connect_timeout": 5}
+    elif url.startswith("sqlite"):
+        # SQLite has one writer at a time: a request waits for a build's heartbeat or another
+        # edit to commit (30 s) rather than fail with "database is locked" after pysqlite's 5 s.
+        options["connect_args"] = {"timeout": 30}
     return options
 
 
