@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -36,6 +36,8 @@ from solver.validate import Report, validate
 
 ACTIVE = ("queued", "running")
 QUEUE = "mingle"
+# Named, not imported: the entry point makes an app, and services never import the app.
+RQ_ENTRY_POINT = "app.worker.run_build_job"
 
 
 @dataclass
@@ -316,7 +318,7 @@ def start_build(
         queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
         try:
             queue.enqueue(
-                run_build_job,
+                RQ_ENTRY_POINT,
                 job.id,
                 job_id=job.rq_id,
                 job_timeout=int(job.time_limit * 3 + 300),
@@ -334,17 +336,6 @@ def start_build(
 
 def _run_in_thread(app: Flask, job_id: int) -> None:
     with app.app_context():
-        run_build(job_id)
-
-
-def run_build_job(job_id: int) -> None:
-    """RQ entry point: run the build inside the worker's app (``flask worker``) or a new one."""
-    if has_app_context():
-        run_build(job_id)
-        return
-    from app import create_app
-
-    with create_app().app_context():
         run_build(job_id)
 
 
