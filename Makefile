@@ -64,6 +64,7 @@ test: venv ## Lint, check formatting, layers and types, then run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: venv ## Lint and check formatting without changing files

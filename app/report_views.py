@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
 
@@ -72,7 +73,7 @@ def render_figure(
         abort(404)
     # Only the arguments these pages know are carried over: anything else could clash with
     # the route's own (token, slug) or steer url_for (_external, _anchor).
-    kept = {name: request.args[name] for name in PAGE_KEEPS if name in request.args}
+    kept: dict[str, Any] = {name: request.args[name] for name in PAGE_KEEPS if name in request.args}
 
     def page_url(n: int) -> str:
         """This page's URL, its ``rep`` or ``company`` kept, at page ``n``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
@@ -318,7 +319,7 @@ def attendee_new(slug: str) -> ResponseReturnValue:
     problems = []
     if form.validate_on_submit():
         result = save_attendee(event, form.record())
-        if result.ok:
+        if result.ok and result.attendee is not None:
             flash(f"Added {result.attendee.name}.", "success")
             return redirect(url_for("organiser.attendees", slug=event.slug))
         problems = result.problems
@@ -497,7 +498,7 @@ def _edit(event: Event, action: Callable[[], object], done: str) -> ResponseRetu
 def _current_schedule(event: Event) -> ResponseReturnValue:
     """Redirect to the latest version, in the view (attendee, filters) the edit came from."""
     target = urlsplit(_safe_next(request.form.get("next")) or "")
-    args = {k: v for k, v in parse_qsl(target.query) if k != "version"}
+    args: dict[str, Any] = {k: v for k, v in parse_qsl(target.query) if k != "version"}
     latest = event.latest_version()
     if latest is not None:
         args["version"] = str(latest.number)

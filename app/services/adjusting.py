@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.exc import InvalidRequestError
 
-from app.extensions import db
+from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.scheduling import (
     CONFLICT,
@@ -148,7 +148,7 @@ def _store(version: ScheduleVersion) -> None:
         .values(revision=seen + 1)
         .execution_options(synchronize_session=False)
     )
-    if bumped.rowcount != 1:  # the lock makes this unreachable; the check keeps it so
+    if rowcount(bumped) != 1:  # the lock makes this unreachable; the check keeps it so
         db.session.rollback()
         raise EditConflict(CONFLICT)
     db.session.commit()

@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.extensions import db
+from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, MeetingRequest, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from solver.baselines import round_robin
@@ -228,7 +228,7 @@ def end_if_dead(job: SolveJob) -> bool:
     ended = db.session.execute(query.execution_options(synchronize_session=False))
     db.session.commit()
     db.session.refresh(job)
-    if ended.rowcount:
+    if rowcount(ended):
         current_app.logger.warning("schedule build %s marked failed: %s", job.id, why)
     return job.status not in ACTIVE
 
@@ -349,7 +349,7 @@ def claim_job(job_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return claimed.rowcount == 1
+    return rowcount(claimed) == 1
 
 
 def run_build(job_id: int) -> SolveJob:
@@ -369,7 +369,7 @@ def run_build(job_id: int) -> SolveJob:
             db.session.rollback()
             current_app.logger.exception("schedule build %s failed", job_id)
             _finish(job_id, "running", status="failed", error=CRASHED)
-    job = db.session.get(SolveJob, job_id)
+    job = db.session.get_one(SolveJob, job_id)
     db.session.refresh(job)
     return job
 
@@ -412,7 +412,7 @@ def _finish(job_id: int, was: str, **values: object) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return ended.rowcount == 1
+    return rowcount(ended) == 1
 
 
 def _build(job: SolveJob) -> None:
