@@ -61,7 +61,6 @@ from app.services.adjusting import (
     EditRefused,
     Seen,
     add_meeting,
-    move_meeting,
     remove_meeting,
     set_pinned,
     swap_attendees,
@@ -444,7 +443,7 @@ def import_confirm(slug: str) -> ResponseReturnValue:
     return redirect(url_for("organiser.attendees", slug=event.slug))
 
 
-# Schedule: building, reviewing, adjusting, publishing and exporting go below this line.
+# Schedule: building, reviewing, adjusting, publishing and exporting.
 
 
 def event_version(event: Event, number: int | None = None) -> ScheduleVersion:
@@ -599,21 +598,6 @@ def _form_round() -> int:
     return round_
 
 
-@bp.route("/events/<slug>/schedule/meetings/<int:meeting_id>/move", methods=["POST"])
-@login_required
-def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
-    """Move a meeting to another round (and table)."""
-    event = organiser_event(slug)
-    meeting = event_meeting(event, meeting_id)
-    round_ = _form_round()
-    table = request.form.get("table", type=whole) or _free_table(event, meeting, round_)
-    return _edit(
-        event,
-        lambda: move_meeting(event, meeting, round_, table, seen=_seen()),
-        f"Meeting moved to round {round_}.",
-    )
-
-
 @bp.route("/events/<slug>/schedule/meetings/add", methods=["POST"])
 @login_required
 def meeting_add(slug: str) -> ResponseReturnValue:
@@ -677,13 +661,6 @@ def schedule_export(slug: str, number: int, fmt: str) -> ResponseReturnValue:
     return Response(
         body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def _free_table(event: Event, meeting: Meeting, round_: int) -> int:
-    """The first table not used in ``round_`` (not counting ``meeting`` itself)."""
-    used = {m.table for m in meeting.version.meetings if m.round == round_ and m is not meeting}
-    free = [t for t in range(1, event.tables + 1) if t not in used]
-    return free[0] if free else event.tables + 1
 
 
 # Links and follow-ups

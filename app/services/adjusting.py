@@ -14,8 +14,6 @@ applied to a schedule the editor has not seen (two swaps sharing a person would 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import update
 from sqlalchemy.exc import InvalidRequestError
 
@@ -61,14 +59,6 @@ def _refuse(report: Report) -> EditRefused:
         key=lambda v: PRIORITY.index(v.rule) if v.rule in PRIORITY else len(PRIORITY),
     )
     return EditRefused(ranked[0].message)
-
-
-@dataclass
-class Draft:
-    """A proposed list of meetings for a version, before it is checked and stored."""
-
-    version: ScheduleVersion
-    meetings: list[Meeting]
 
 
 def _open(event: Event, seen: Seen | None) -> ScheduleVersion:
@@ -230,22 +220,6 @@ def add_meeting(
     version.meetings.append(meeting)
     _commit(version, version.meetings)
     return meeting
-
-
-def move_meeting(
-    event: Event, meeting: Meeting, round_: int, table: int, seen: Seen | None = None
-) -> Meeting:
-    """Move a meeting to another round and table."""
-    version = editable_version(event, seen)
-    target = _twin(version, meeting)
-    old = (target.round, target.table)
-    target.round, target.table = round_, table
-    report = check_version(version)
-    if not report.ok:
-        target.round, target.table = old
-        raise _refuse(report)
-    _commit(version, version.meetings)
-    return target
 
 
 def swap_attendees(
