@@ -60,9 +60,11 @@ run: venv ## Migrate the local database and serve the app on http://127.0.0.1:50
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: venv ## Lint, check formatting, then run the test suite
+test: venv ## Lint, check formatting, layers and types, then run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: venv ## Lint and check formatting without changing files

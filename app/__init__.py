@@ -61,7 +61,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(sponsor_bp)
     register_cli(app)
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     return app
 
 

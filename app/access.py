@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -11,7 +11,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee, Event
 
-Row = TypeVar("Row")  # a model with an ``event_id`` column: Attendee, SolveJob, SponsorContact...
+
+class EventOwned(Protocol):
+    """A model with an ``event_id`` column: Attendee, SolveJob, SponsorContact..."""
+
+    @property
+    def event_id(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=EventOwned)
 
 
 def organiser_event(slug: str) -> Event:

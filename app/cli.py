@@ -267,7 +267,7 @@ def _build_now(event: Event, time_limit: float | None, keep_pinned: bool) -> Sol
             return scheduling.run_build(job.id)
         except KeyboardInterrupt:
             db.session.rollback()
-            job = db.session.get(SolveJob, job.id)
+            job = db.session.get_one(SolveJob, job.id)
             job.status, job.error, job.finished_at = "failed", "interrupted (Ctrl-C)", utcnow()
             db.session.commit()
             raise
@@ -437,6 +437,7 @@ def demo_command(
     if job.status != "done":
         _echo_outcome(job)
         sys.exit(_failure_code(job))
+    assert job.version is not None  # a done job holds the version it built
     scheduling.publish(job.version)
     base = current_app.config["PUBLIC_URL"]
     summary = _build_summary(job)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names: Alembic can only alter or drop a constraint it can name, and
@@ -29,6 +31,20 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    Model = Base  # db.Model is made at run time; type checkers see the base it extends
+else:
+    Model = db.Model
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE run through ``db.session.execute``.
+
+    Such a statement's result is a ``CursorResult``, but the session types it as a plain one.
+    """
+    return cast("CursorResult[Any]", result).rowcount
+
+
 # Batch mode lets SQLite run ALTER TABLE migrations; PostgreSQL is unaffected.
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()

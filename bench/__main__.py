@@ -400,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
             f"hostile: {len(hostile.FILES)} hostile attendee files refused; "
             f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL; "
             f"badges: {printing.ATTENDEES:,} badges on each sheet layout; "
-            f"replan: {replan.ATTENDEES} attendees re-planned around {replan.NO_SHOWS:.0%} "
+            # argparse %-formats help text, so the percent sign is doubled.
+            f"replan: {replan.ATTENDEES} attendees re-planned around {replan.NO_SHOWS * 100:.0f}%% "
             "no-shows; reports: the sponsor and event reports of "
             f"{' and '.join(f'{n:,}' for n in reports.SIZES)} answered attendees)"
         ),

@@ -153,7 +153,6 @@ def test_edits_without_a_round_are_refused(owner_client, event):
     a, b = meeting.attendee_a_id, meeting.attendee_b_id
     base = f"/organiser/events/{event.slug}/schedule"
     for url, data in (
-        (f"{base}/meetings/{meeting.id}/move", {"table": 1}),
         (f"{base}/meetings/add", {"a": a, "b": b}),
         (f"{base}/swap", {"x": a, "y": b, "round": "first"}),
     ):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 from solver import schema
 from solver.io import parse_rounds
@@ -61,7 +61,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-class Attendee(db.Model):
+class Attendee(Model):
     """One person at one event: the columns of FORMATS.md section 1 plus a secret link."""
 
     __tablename__ = "attendees"

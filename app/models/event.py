@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import JSON, Float, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.common import utcnow
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
-class Event(db.Model):
+class Event(Model):
     """A networking event: when and where, how many rounds and tables, and how to match."""
 
     __tablename__ = "events"

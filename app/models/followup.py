@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ HELD = ("yes", "they_no_show", "i_no_show")
 NEXT_STEPS = ("none", "call", "proposal", "joint_deal", "deal_registered")
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """What ``attendee`` said about meeting ``other`` in ``round``; editable until the close.
 
     Keyed by the people and the round rather than by a meeting row, so answers survive a

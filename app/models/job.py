@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 ACTIVE_SQL = "status IN ('queued', 'running')"
 
 
-class SolveJob(db.Model):
+class SolveJob(Model):
     """One run of the solver for an event, from queued to done or failed."""
 
     __tablename__ = "solve_jobs"

@@ -10,14 +10,14 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 
 if TYPE_CHECKING:
     from app.models.event import Event
 
 
-class Organiser(UserMixin, db.Model):
+class Organiser(UserMixin, Model):
     """A staff account; owns events and is the only one who sees or changes them."""
 
     __tablename__ = "organisers"

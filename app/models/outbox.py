@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One composed e-mail; ``sent_at`` is set once an SMTP server accepted it."""
 
     __tablename__ = "outbox"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 REQUEST_KINDS = ("must", "avoid")
 
 
-class MeetingRequest(db.Model):
+class MeetingRequest(Model):
     """``attendee`` asks to meet (must) or not to meet (avoid) ``other``; fed to the next build."""
 
     __tablename__ = "meeting_requests"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.common import utcnow
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ SOURCES = ("solver", "edit", "replan")
 STATUSES = ("ready", "failed")
 
 
-class ScheduleVersion(db.Model):
+class ScheduleVersion(Model):
     """One schedule of an event; versions are kept so a published one never changes under you."""
 
     __tablename__ = "schedule_versions"
@@ -58,7 +58,7 @@ class ScheduleVersion(db.Model):
         return f"<ScheduleVersion {self.id} event={self.event_id} #{self.number} {self.status}>"
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """A 1:1 meeting of two attendees at one table in one round."""
 
     __tablename__ = "meetings"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.attendee import new_token
 from app.models.common import utcnow
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from app.models.event import Event
 
 
-class SponsorContact(db.Model):
+class SponsorContact(Model):
     """One reader of one company's report at one event; the secret link is their credential."""
 
     __tablename__ = "sponsor_contacts"

@@ -82,6 +82,13 @@ class DecimalNumberField(FloatField):
 DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 
 
+def _required_number(field: DecimalNumberField) -> float:
+    """The number of a field whose ``InputRequired`` validator has already passed."""
+    if field.data is None:
+        raise ValueError(f"{field.name} has no number: validate the form first")
+    return float(field.data)
+
+
 class MingleForm(FlaskForm):
     """A form whose text fields are cleaned (solver/text.py) before any validator sees them.
 
@@ -216,8 +223,8 @@ class EventForm(MingleForm):
             "table_names": _lines(self.table_names.data),
             "min_meetings": self.min_meetings.data,
             "tier_minimums": tiers,
-            "p2p_weight": float(self.p2p_weight.data),
-            "p2v_weight": float(self.p2v_weight.data),
+            "p2p_weight": _required_number(self.p2p_weight),
+            "p2v_weight": _required_number(self.p2v_weight),
             "solve_time_limit": self.solve_time_limit.data,
         }
 

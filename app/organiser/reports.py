@@ -14,6 +14,7 @@ from flask_login import login_required
 from app.access import organiser_event
 from app.models import Event
 from app.organiser.routes import bp
+from app.report_views import XLSX, download, render_answers, render_figure, render_report
 from app.services.report_exports import event_csv, event_xlsx, report_csv, report_xlsx
 from app.services.report_pdf import render_event_report, render_sponsor_report
 from app.services.reports import (
@@ -24,7 +25,6 @@ from app.services.reports import (
     sponsor_companies,
     sponsor_report,
 )
-from app.sponsor.routes import XLSX, download, render_answers, render_figure, render_report
 
 GROUPS = {
     "sponsors": "Sponsor meetings",
@@ -111,7 +111,7 @@ def _sponsor_links(slug: str, company: str) -> dict[str, str]:
 def sponsor_report_preview(slug: str) -> ResponseReturnValue:
     """A sponsor's report (``?company=``) exactly as its contacts see it."""
     data = _sponsor(organiser_event(slug))
-    return render_report(data, None, **_sponsor_links(slug, data.company))
+    return render_report(data, _sponsor_links(slug, data.company))
 
 
 @bp.get("/events/<slug>/sponsor-report/answers/<figure>")

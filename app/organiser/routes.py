@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
@@ -60,7 +61,6 @@ from app.services.adjusting import (
     EditRefused,
     Seen,
     add_meeting,
-    move_meeting,
     remove_meeting,
     set_pinned,
     swap_attendees,
@@ -320,7 +320,7 @@ def attendee_new(slug: str) -> ResponseReturnValue:
     problems = []
     if form.validate_on_submit():
         result = save_attendee(event, form.record())
-        if result.ok:
+        if result.ok and result.attendee is not None:
             flash(f"Added {result.attendee.name}.", "success")
             return redirect(url_for("organiser.attendees", slug=event.slug))
         problems = result.problems
@@ -445,7 +445,7 @@ def import_confirm(slug: str) -> ResponseReturnValue:
     return redirect(url_for("organiser.attendees", slug=event.slug))
 
 
-# Schedule: building, reviewing, adjusting, publishing and exporting go below this line.
+# Schedule: building, reviewing, adjusting, publishing and exporting.
 
 
 def event_version(event: Event, number: int | None = None) -> ScheduleVersion:
@@ -499,7 +499,7 @@ def _edit(event: Event, action: Callable[[], object], done: str) -> ResponseRetu
 def _current_schedule(event: Event) -> ResponseReturnValue:
     """Redirect to the latest version, in the view (attendee, filters) the edit came from."""
     target = urlsplit(_safe_next(request.form.get("next")) or "")
-    args = {k: v for k, v in parse_qsl(target.query) if k != "version"}
+    args: dict[str, Any] = {k: v for k, v in parse_qsl(target.query) if k != "version"}
     latest = event.latest_version()
     if latest is not None:
         args["version"] = str(latest.number)
@@ -600,21 +600,6 @@ def _form_round() -> int:
     return round_
 
 
-@bp.route("/events/<slug>/schedule/meetings/<int:meeting_id>/move", methods=["POST"])
-@login_required
-def meeting_move(slug: str, meeting_id: int) -> ResponseReturnValue:
-    """Move a meeting to another round (and table)."""
-    event = organiser_event(slug)
-    meeting = event_meeting(event, meeting_id)
-    round_ = _form_round()
-    table = request.form.get("table", type=whole) or _free_table(event, meeting, round_)
-    return _edit(
-        event,
-        lambda: move_meeting(event, meeting, round_, table, seen=_seen()),
-        f"Meeting moved to round {round_}.",
-    )
-
-
 @bp.route("/events/<slug>/schedule/meetings/add", methods=["POST"])
 @login_required
 def meeting_add(slug: str) -> ResponseReturnValue:
@@ -678,13 +663,6 @@ def schedule_export(slug: str, number: int, fmt: str) -> ResponseReturnValue:
     return Response(
         body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def _free_table(event: Event, meeting: Meeting, round_: int) -> int:
-    """The first table not used in ``round_`` (not counting ``meeting`` itself)."""
-    used = {m.table for m in meeting.version.meetings if m.round == round_ and m is not meeting}
-    free = [t for t in range(1, event.tables + 1) if t not in used]
-    return free[0] if free else event.tables + 1
 
 
 # Links and follow-ups

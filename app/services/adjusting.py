@@ -14,12 +14,10 @@ applied to a schedule the editor has not seen (two swaps sharing a person would 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import update
 from sqlalchemy.exc import InvalidRequestError
 
-from app.extensions import db
+from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.scheduling import (
     CONFLICT,
@@ -61,14 +59,6 @@ def _refuse(report: Report) -> EditRefused:
         key=lambda v: PRIORITY.index(v.rule) if v.rule in PRIORITY else len(PRIORITY),
     )
     return EditRefused(ranked[0].message)
-
-
-@dataclass
-class Draft:
-    """A proposed list of meetings for a version, before it is checked and stored."""
-
-    version: ScheduleVersion
-    meetings: list[Meeting]
 
 
 def _open(event: Event, seen: Seen | None) -> ScheduleVersion:
@@ -148,7 +138,7 @@ def _store(version: ScheduleVersion) -> None:
         .values(revision=seen + 1)
         .execution_options(synchronize_session=False)
     )
-    if bumped.rowcount != 1:  # the lock makes this unreachable; the check keeps it so
+    if rowcount(bumped) != 1:  # the lock makes this unreachable; the check keeps it so
         db.session.rollback()
         raise EditConflict(CONFLICT)
     db.session.commit()
@@ -230,22 +220,6 @@ def add_meeting(
     version.meetings.append(meeting)
     _commit(version, version.meetings)
     return meeting
-
-
-def move_meeting(
-    event: Event, meeting: Meeting, round_: int, table: int, seen: Seen | None = None
-) -> Meeting:
-    """Move a meeting to another round and table."""
-    version = editable_version(event, seen)
-    target = _twin(version, meeting)
-    old = (target.round, target.table)
-    target.round, target.table = round_, table
-    report = check_version(version)
-    if not report.ok:
-        target.round, target.table = old
-        raise _refuse(report)
-    _commit(version, version.meetings)
-    return target
 
 
 def swap_attendees(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
@@ -106,7 +107,7 @@ def search_attendees(
         .limit(per_page)
     )
 
-    def distinct(column: object) -> list[str]:
+    def distinct(column: InstrumentedAttribute[str]) -> list[str]:
         values = db.session.scalars(select(column).where(in_event).distinct())
         return sorted((v for v in values if v), key=str.lower)
 

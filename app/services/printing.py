@@ -33,7 +33,8 @@ from app.services.qr import qr_matrix
 from solver.text import clean_text
 
 # Page streams binary (Flate only): ASCII85 on top made files a quarter larger and took a tenth
-# of the time of 2,000 badges. A process-wide reportlab setting; Mingle has no other PDF writer.
+# of the time of 2,000 badges. A process-wide reportlab setting: the report PDFs (report_pdf.py,
+# which imports this module's fonts) are written the same way.
 rl_config.useA85 = 0
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"

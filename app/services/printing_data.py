@@ -174,10 +174,10 @@ def table_sign_data(event: Event) -> list[TableSignData]:
     for table in sorted(by_table):
         rounds = []
         for number, (start, end) in enumerate(times, start=1):
-            meeting = by_table[table].get(number)
+            booked = by_table[table].get(number)
             seats: tuple[Seat, ...] = ()
-            if meeting is not None:
-                pair = sorted((meeting.attendee_a, meeting.attendee_b), key=lambda a: a.name)
+            if booked is not None:
+                pair = sorted((booked.attendee_a, booked.attendee_b), key=lambda a: a.name)
                 seats = tuple(Seat(a.name, a.company) for a in pair)
             rounds.append(TableRound(number, start, end, seats))
         signs.append(

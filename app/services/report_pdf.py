@@ -122,6 +122,16 @@ def _comparison_chart(columns: Sequence[tuple[str, Measures]]) -> Drawing:
     return drawing
 
 
+def _step_count(step: str) -> Callable[[Measures], str]:
+    """A figures-table cell: how many answers named next step ``step``."""
+    return lambda m: str(m.next_step_counts[step])
+
+
+def _pipeline_in(currency: str) -> Callable[[Measures], str]:
+    """A figures-table cell: the pipeline in ``currency``, or a dash."""
+    return lambda m: _fmt(m.pipeline.get(currency), "{:,.0f}")
+
+
 def _figures(*columns: Measures) -> list[list[str]]:
     """The figures table: one row per figure, one column per set of meetings.
 
@@ -146,11 +156,9 @@ def _figures(*columns: Measures) -> list[list[str]]:
         row("Promoters / detractors", lambda m: f"{m.promoters} / {m.detractors}"),
         row("Average rating (1-5)", lambda m: _fmt(m.avg_rating)),
     ]
-    rows += [row(STEP_LABELS[s], lambda m, s=s: str(m.next_step_counts[s])) for s in COUNTED_STEPS]
+    rows += [row(STEP_LABELS[s], _step_count(s)) for s in COUNTED_STEPS]
     currencies = sorted({c for m in columns for c in m.pipeline})
-    rows += [
-        row(f"Pipeline {c}", lambda m, c=c: _fmt(m.pipeline.get(c), "{:,.0f}")) for c in currencies
-    ]
+    rows += [row(f"Pipeline {c}", _pipeline_in(c)) for c in currencies]
     return rows
 
 

@@ -169,19 +169,24 @@ class Measures:
     def distribution(self) -> list[int]:
         """How many answered 0, 1, ... 10."""
         counts = [0] * 11
-        for answer in self.recommends:
-            counts[answer.recommend] += 1
+        for value in self.recommend_values:
+            counts[value] += 1
         return counts
+
+    @property
+    def recommend_values(self) -> list[int]:
+        """The 0-10 answers behind the NPS (``recommends`` holds only answers that gave one)."""
+        return [a.recommend for a in self.recommends if a.recommend is not None]
 
     @property
     def promoters(self) -> int:
         """Answers of 9 or 10."""
-        return sum(1 for a in self.recommends if a.recommend >= 9)
+        return sum(1 for value in self.recommend_values if value >= 9)
 
     @property
     def detractors(self) -> int:
         """Answers of 0 to 6."""
-        return sum(1 for a in self.recommends if a.recommend <= 6)
+        return sum(1 for value in self.recommend_values if value <= 6)
 
     @property
     def nps(self) -> float | None:
@@ -200,7 +205,7 @@ class Measures:
         """The mean 1-5 rating, or None without ratings."""
         if not self.ratings:
             return None
-        return sum(a.rating for a in self.ratings) / len(self.ratings)
+        return sum(a.rating for a in self.ratings if a.rating is not None) / len(self.ratings)
 
     @property
     def next_step_counts(self) -> dict[str, int]:
@@ -234,8 +239,12 @@ class Measures:
             "unanswered": list,
             "answered": lambda: self.recommend_ids,
             "nps": lambda: self.recommend_ids,
-            "promoters": lambda: [a.id for a in self.recommends if a.recommend >= 9],
-            "detractors": lambda: [a.id for a in self.recommends if a.recommend <= 6],
+            "promoters": lambda: [
+                a.id for a in self.recommends if a.recommend is not None and a.recommend >= 9
+            ],
+            "detractors": lambda: [
+                a.id for a in self.recommends if a.recommend is not None and a.recommend <= 6
+            ],
             "rating": lambda: self.rating_ids,
             "why": lambda: [a.id for a in self.why],
         }
@@ -387,10 +396,15 @@ def _published(event: Event, people: dict[int, Person]) -> tuple[list[PlannedMee
     return meetings, answers
 
 
-def _answers(rows: Iterable[Row[Any]], people: dict[int, Person]) -> Iterator[Answer]:
+def _answers(rows: Iterable[Row[*tuple[Any, ...]]], people: dict[int, Person]) -> Iterator[Answer]:
     """``ANSWER_COLUMNS`` rows as answers naming both people."""
     for row in rows:
-        yield Answer(*row, attendee=people[row.attendee_id], other=people[row.other_id])
+        (id_, round_, asker, about, held, rating, recommend, why, step, value, currency) = row
+        yield Answer(
+            id_, round_, asker, about, held, rating, recommend, why, step, value, currency,
+            attendee=people[asker],
+            other=people[about],
+        )  # fmt: skip
 
 
 def _measure(sides: Iterable[Side], answers: Answers, people: dict[int, Person]) -> Measures:
@@ -401,9 +415,9 @@ def _measure(sides: Iterable[Side], answers: Answers, people: dict[int, Person])
         theirs = answers.get((meeting.round, asked, subject))
         ours = answers.get((meeting.round, subject, asked))
         # Plain conditions, no per-side lists: this loop runs for every meeting of the event.
-        ours_met = ours is not None and ours.held == "yes"
-        theirs_met = theirs is not None and theirs.held == "yes"
-        held = ours_met or theirs_met
+        ours_met = ours if ours is not None and ours.held == "yes" else None
+        theirs_met = theirs if theirs is not None and theirs.held == "yes" else None
+        held = ours_met is not None or theirs_met is not None
         if meeting.id not in seen:
             seen.add(meeting.id)
             m.scheduled += 1
@@ -423,20 +437,20 @@ def _measure(sides: Iterable[Side], answers: Answers, people: dict[int, Person])
         other = people[asked]
         m.regions[other.region] += 1
         m.kinds[other.kind] += 1
-        if theirs_met:
-            if theirs.recommend is not None:
-                m.recommends.append(theirs)
-            if theirs.rating is not None:
-                m.ratings.append(theirs)
-            if theirs.why.strip():
-                m.why.append(theirs)
-        if ours_met:
-            if ours.next_step in m.next_steps:
-                m.next_steps[ours.next_step].append(ours.id)
-            if ours.pipeline_value and ours.currency:
-                currency = ours.currency.upper()
-                m.pipeline[currency] = m.pipeline.get(currency, 0.0) + ours.pipeline_value
-                m.pipeline_ids.setdefault(currency, []).append(ours.id)
+        if theirs_met is not None:
+            if theirs_met.recommend is not None:
+                m.recommends.append(theirs_met)
+            if theirs_met.rating is not None:
+                m.ratings.append(theirs_met)
+            if theirs_met.why.strip():
+                m.why.append(theirs_met)
+        if ours_met is not None:
+            if ours_met.next_step in m.next_steps:
+                m.next_steps[ours_met.next_step].append(ours_met.id)
+            if ours_met.pipeline_value and ours_met.currency:
+                currency = ours_met.currency.upper()
+                m.pipeline[currency] = m.pipeline.get(currency, 0.0) + ours_met.pipeline_value
+                m.pipeline_ids.setdefault(currency, []).append(ours_met.id)
     return m
 
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.extensions import db
+from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, MeetingRequest, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from solver.baselines import round_robin
@@ -36,6 +36,8 @@ from solver.validate import Report, validate
 
 ACTIVE = ("queued", "running")
 QUEUE = "mingle"
+# Named, not imported: the entry point makes an app, and services never import the app.
+RQ_ENTRY_POINT = "app.worker.run_build_job"
 
 
 @dataclass
@@ -226,7 +228,7 @@ def end_if_dead(job: SolveJob) -> bool:
     ended = db.session.execute(query.execution_options(synchronize_session=False))
     db.session.commit()
     db.session.refresh(job)
-    if ended.rowcount:
+    if rowcount(ended):
         current_app.logger.warning("schedule build %s marked failed: %s", job.id, why)
     return job.status not in ACTIVE
 
@@ -315,7 +317,7 @@ def start_build(
         rq_id = f"mingle-build-{uuid.uuid4().hex}"
         try:
             queue.enqueue(
-                run_build_job,
+                RQ_ENTRY_POINT,
                 job.id,
                 job_id=rq_id,
                 job_timeout=int(job.time_limit * 3 + 300),
@@ -344,17 +346,6 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
         run_build(job_id)
 
 
-def run_build_job(job_id: int) -> None:
-    """RQ entry point: run the build inside the worker's app (``flask worker``) or a new one."""
-    if has_app_context():
-        run_build(job_id)
-        return
-    from app import create_app
-
-    with create_app().app_context():
-        run_build(job_id)
-
-
 def claim_job(job_id: int) -> bool:
     """Move a queued job to running; False when it is not queued (failed, taken, done)."""
     now = utcnow()
@@ -365,7 +356,7 @@ def claim_job(job_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return claimed.rowcount == 1
+    return rowcount(claimed) == 1
 
 
 def run_build(job_id: int) -> SolveJob:
@@ -385,7 +376,7 @@ def run_build(job_id: int) -> SolveJob:
             db.session.rollback()
             current_app.logger.exception("schedule build %s failed", job_id)
             _finish(job_id, "running", status="failed", error=CRASHED)
-    job = db.session.get(SolveJob, job_id)
+    job = db.session.get_one(SolveJob, job_id)
     db.session.refresh(job)
     return job
 
@@ -428,7 +419,7 @@ def _finish(job_id: int, was: str, **values: object) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return ended.rowcount == 1
+    return rowcount(ended) == 1
 
 
 def _build(job: SolveJob) -> None:

@@ -159,7 +159,7 @@ def links_sent_at(event: Event) -> dict[int, datetime]:
     for contact in contacts:
         url = sponsor_url(contact)
         for address, body, sent_at in sent:  # a handful of contacts: no index needed
-            if address == contact.email and url in body:
+            if address == contact.email and url in body and sent_at is not None:
                 found[contact.id] = sent_at
     return found
 

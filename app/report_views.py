@@ -1,0 +1,100 @@
+"""Report pages that two audiences render: a sponsor's own and the organiser's preview of it.
+
+Neither the sponsor nor the organiser blueprint owns this module, so neither imports the
+other; each passes the URLs of its own routes for downloads, traces and the back link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, abort, render_template, request, url_for
+
+from app.models import Event
+from app.services.reports import (
+    SMALL_SAMPLE,
+    STEP_LABELS,
+    Measures,
+    SponsorReport,
+    figure_answers,
+)
+
+PAGE_SHAPE = re.compile(r"[0-9]{1,6}")  # ?page= of the answers behind a figure
+PAGE_KEEPS = ("rep", "company")  # the other arguments those pages read
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(body: str | bytes, mimetype: str, name: str) -> Response:
+    """``body`` as an attachment named ``name``."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def render_report(data: SponsorReport, links: Mapping[str, str]) -> str:
+    """The sponsor report page; ``links`` name its csv, xlsx, pdf and answers URLs.
+
+    ``FIGURE`` in the answers URL stands for the figure; an optional ``note`` is shown on top.
+    """
+
+    def trace_url(figure: str, rep: int | None = None) -> str:
+        url = links["answers"].replace("FIGURE", figure)
+        if rep is None:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}rep={rep}"
+
+    return render_template(
+        "sponsor/report.html",
+        report=data,
+        small_sample=SMALL_SAMPLE,
+        step_labels=STEP_LABELS,
+        downloads=links,
+        trace_url=trace_url,
+        preview_note=links.get("note"),
+    )
+
+
+def render_figure(
+    event: Event, measures: Measures, figure: str, title: str, back_url: str, base_template: str
+) -> str:
+    """The answers (or meetings) behind ``figure`` of ``measures``, else 404.
+
+    Shared by the sponsor's page (``base.html``) and the organiser's event report and preview
+    (their layout, which alone gets ``event``, for its event menu).
+    """
+    number = request.args.get("page", "1")
+    page = int(number) if PAGE_SHAPE.fullmatch(number) else 0
+    rows = figure_answers(event, measures, figure, title, page) if page else None
+    if rows is None:
+        abort(404)
+    # Only the arguments these pages know are carried over: anything else could clash with
+    # the route's own (token, slug) or steer url_for (_external, _anchor).
+    kept: dict[str, Any] = {name: request.args[name] for name in PAGE_KEEPS if name in request.args}
+
+    def page_url(n: int) -> str:
+        """This page's URL, its ``rep`` or ``company`` kept, at page ``n``."""
+        return url_for(request.endpoint or "", **(request.view_args or {}), **kept, page=n)
+
+    return render_template(
+        "reports/answers.html",
+        base_template=base_template,
+        back_url=back_url,
+        event=event if base_template != "base.html" else None,
+        page_url=page_url,
+        **rows.context(),
+    )
+
+
+def render_answers(data: SponsorReport, figure: str, back_url: str, base_template: str) -> str:
+    """The answers (or meetings) behind one figure of ``data``, ``?rep=<id>`` for one rep's."""
+    measures = data.measures
+    if request.args.get("rep"):
+        rep = next((r for r in data.reps if str(r.attendee.id) == request.args["rep"]), None)
+        if rep is None:
+            abort(404)
+        measures = rep.measures
+    return render_figure(data.event, measures, figure, data.company, back_url, base_template)
