@@ -687,8 +687,16 @@ def solve(
         return SolveResult(status, seconds=elapsed(), bound=best_bound, reasons=reasons)
     meetings = search.meetings()
     check = validate(instance, meetings, scorer)
-    if not check.ok:  # never hand out a schedule that breaks a rule
-        raise AssertionError(f"solver produced an invalid schedule: {check.violations[:3]}")
+    if not check.ok:  # never hand out a schedule that breaks a rule: say so, as replan does
+        return SolveResult(
+            "unknown",
+            bound=best_bound,
+            seconds=elapsed(),
+            reasons=[
+                "internal error: the schedule found breaks a rule",
+                *(v.message for v in check.violations[:5]),
+            ],
+        )
     objective = check.objective
     result = SolveResult(
         status,
