@@ -3,23 +3,26 @@
 A plain CP-SAT model over every (pair, round) does not scale (400 attendees already mean
 640,000 booleans), so the solve is decomposed:
 
-1. **Candidates.** Each attendee keeps their best-scoring allowed partners (top k); must-meet
-   and pinned pairs are always kept. The bound (solver/bound.py) still prices every pair.
+1. **Candidates** (solver/candidates.py). Each attendee keeps their best-scoring allowed
+   partners (top k); must-meet and pinned pairs are always kept. The bound (solver/bound.py)
+   still prices every pair.
 2. **Bound.** The LP relaxation of degree-constrained pair selection, corrected over all pairs.
 3. **Construction.** Pairs in order of the LP's value, then score, are placed in a round both
    people are free (round = edge colour); when no common free round exists an alternating
    (Kempe) path of two rounds is swapped to free one. Must-meet pairs go first, then people
-   short of their minimum are topped up.
-4. **Large-neighbourhood search.** Repeatedly free every meeting of a cluster of attendees
-   (neighbours in the candidate graph) in some rounds and let CP-SAT re-solve that part exactly,
-   all hard rules as constraints, seeded with the current meetings as a hint. Missing minimums
+   short of their minimum are topped up (``Search.construct``, solver/search.py).
+4. **Large-neighbourhood search** (``lns.improve``, solver/lns.py, shared with the re-plan).
+   Repeatedly free every meeting of a cluster of attendees (neighbours in the candidate graph)
+   in some rounds and let CP-SAT re-solve that part exactly, every hard rule of
+   solver/rules.py as a constraint, seeded with the current meetings as a hint. Missing minimums
    and must-meets are penalised heavily, so the search first repairs, then improves.
    Neighbourhood size adapts so each sub-solve proves optimality in a fraction of a second.
    When the whole instance fits one neighbourhood, CP-SAT solves it outright and its proof
    closes the gap.
 
 Infeasibility is a result with reasons, never an exception (see ``precheck`` and
-``explain_infeasible``).
+``explain_infeasible``, whose core is found with the same rules, switched); so is a schedule
+that fails the final independent check ("unknown", with the violations as reasons).
 """
 
 from __future__ import annotations

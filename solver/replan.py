@@ -34,8 +34,8 @@ solved over the rounds ``from_round``..end only, in one or two phases:
    The greedy fill (short people first, then by score) is the hint. Up to ``EXACT_FILL``
    variables (10% no-shows at 400 attendees: about 4,000) it is one CP-SAT model, typically
    proved optimal in one to two seconds; larger fills (many no-shows, early rounds) are
-   improved by the solver's own large-neighbourhood search (``Search.resolve`` of
-   solver/model.py, kept meetings pinned) until 60% of the time is spent. A fill proved
+   improved by the solver's own large-neighbourhood search (``lns.improve`` of solver/lns.py,
+   kept meetings pinned) until 60% of the time is spent. A fill proved
    optimal that leaves nobody short is the lexicographic optimum: every schedule breaking no
    kept meeting lies in its search space, and every schedule breaking one loses in (2).
 2. **Repair** (only when the fill cannot satisfy a minimum or a must-meet: a freed partner has

@@ -272,9 +272,9 @@ def fill_by_search(
 ) -> Outcome:
     """The fill of a large event: the solver's own neighbourhood search, kept meetings pinned.
 
-    ``Search`` (solver/model.py) starts from the greedy fill and re-solves clusters of the
-    attendees who have free slots exactly, as in ``solve``; rounds before ``from_round`` hold
-    no free slot, so only later rounds change.
+    ``Search`` (solver/search.py) starts from the greedy fill and ``lns.improve`` re-solves
+    clusters of the attendees who have free slots exactly, as in ``solve``; rounds before
+    ``from_round`` hold no free slot, so only later rounds change.
     """
     cand = Candidates.empty(plan.n)
     for (u, v, _), w in zip(keys, weights, strict=True):

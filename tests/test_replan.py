@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -326,7 +327,8 @@ def test_two_minimums_competing_for_one_partner_are_proved_infeasible() -> None:
 
 def test_organiser_pins_of_later_rounds_stay_unless_someone_is_absent() -> None:
     inst = six()
-    inst.pinned = schedule(inst, [(3, 1, "a@x.io", "d@x.io"), (2, 2, "b@x.io", "y@x.io")])
+    pins = schedule(inst, [(3, 1, "a@x.io", "d@x.io"), (2, 2, "b@x.io", "y@x.io")])
+    inst = replace(inst, pinned=pins)
     current = schedule(inst, SIX)
     absent = by_email(inst, "y@x.io")
     result = replan(inst, current, absent, from_round=2)
@@ -467,8 +469,8 @@ def test_replan_is_valid_keeps_the_past_and_is_lexicographically_best(case) -> N
     # Keeping every kept meeting (those of current from from_round on without absent people):
     # when replan broke none, its score is the best possible; when it broke some, it had to.
     kept = [m for m in current if m.round >= from_round and not {m.a, m.b} & absent]
-    frozen = adjusted_instance(inst, current, absent, from_round)
-    frozen.pinned = frozen.pinned + [m for m in kept if m not in frozen.pinned]
+    base = adjusted_instance(inst, current, absent, from_round)
+    frozen = replace(base, pinned=base.pinned + [m for m in kept if m not in base.pinned])
     best = solve(frozen, time_limit=5)
     if result.disturbed == 0:
         assert best.status == "optimal"
@@ -480,7 +482,7 @@ def test_replan_is_valid_keeps_the_past_and_is_lexicographically_best(case) -> N
     still = [m for m in kept if (m.round, *m.pair) in after]
     for m in kept:
         if (m.round, *m.pair) not in after:
-            frozen.pinned = adjusted.pinned + still + [m]
+            frozen = replace(adjusted, pinned=adjusted.pinned + still + [m])
             assert solve(frozen, time_limit=5).status in NO_SCHEDULE
 
 
