@@ -196,9 +196,9 @@ def _explain(instance: Instance, outcome: Outcome, from_round: int) -> list[str]
     """Plain-words reasons for the minimums and must-meets that cannot hold any more."""
     people = instance.attendees
     reasons = [
-        f"{people[i].email} would have {d} meetings, fewer than the {lo} required: too few "
+        f"{people[i].email} would have {d} meetings, fewer than the {required} required: too few "
         f"allowed partners are free in their remaining rounds from round {from_round} on"
-        for i, d, lo in outcome.short[:20]
+        for i, d, required in outcome.short[:20]
     ]
     reasons += [
         f"{people[a].email} must meet {people[b].email} but no round from {from_round} on "

@@ -48,7 +48,7 @@ class Plan:
         self.tables = event.tables
         self.rounds = list(range(max(1, start), event.rounds + 1))
         self.scorer = scorer
-        self.avail = scorer.available  # [i, r - 1]
+        self.available = scorer.available  # [i, r - 1]
         self.fixed: list[Meeting] = list(adjusted.pinned)  # never move
         self.kept: list[Meeting] = []  # from current, may move only in the repair
         self.unusable = 0  # later meetings of present people in current that break a rule
@@ -67,8 +67,8 @@ class Plan:
             a, b = m.pair
             ok = (
                 m.round in self.rounds
-                and self.avail[a, m.round - 1]
-                and self.avail[b, m.round - 1]
+                and self.available[a, m.round - 1]
+                and self.available[b, m.round - 1]
                 and scorer.may_meet(a, b)
                 and (a, m.round) not in busy
                 and (b, m.round) not in busy
@@ -126,7 +126,7 @@ class Outcome:
 
     @property
     def shortfall(self) -> int:
-        return sum(lo - d for _, d, lo in self.short) + len(self.missing)
+        return sum(required - d for _, d, required in self.short) + len(self.missing)
 
 
 def solve_phase(
@@ -180,7 +180,9 @@ def assess(plan: Plan, fixed: list[Meeting], chosen: set[Key], proved: bool) -> 
     for u, v, _ in chosen:
         degree.update((u, v))
         met.add((u, v))
-    short = [(i, degree[i], lo) for i, lo in enumerate(plan.minimum) if degree[i] < lo]
+    short = [
+        (i, degree[i], required) for i, required in enumerate(plan.minimum) if degree[i] < required
+    ]
     missing = sorted(plan.must - met)
     return Outcome(chosen, proved, short, missing)
 
@@ -188,7 +190,7 @@ def assess(plan: Plan, fixed: list[Meeting], chosen: set[Key], proved: bool) -> 
 def greedy_fill(plan: Plan, taken: list[Meeting], keys: list[Key], weights: list[int]) -> set[Key]:
     """A quick fill for the hint: pairs helping someone short first, then by score."""
     busy, degree, per_round, met = plan.occupancy(taken)
-    need = [lo - degree[i] for i, lo in enumerate(plan.minimum)]
+    need = [required - degree[i] for i, required in enumerate(plan.minimum)]
     must = plan.must - met
     order = sorted(
         range(len(keys)),
@@ -223,7 +225,7 @@ def fill_keys(plan: Plan, taken: list[Meeting]) -> tuple[list[Key], bool]:
     """
     scorer = plan.scorer
     busy, degree, _, met = plan.occupancy(taken)
-    needy = {i for i, lo in enumerate(plan.minimum) if degree[i] < lo}
+    needy = {i for i, required in enumerate(plan.minimum) if degree[i] < required}
     must_of: dict[int, set[int]] = {}
     for a, b in plan.must - met:
         must_of.setdefault(a, set()).add(b)
@@ -232,7 +234,7 @@ def fill_keys(plan: Plan, taken: list[Meeting]) -> tuple[list[Key], bool]:
     complete = True
     for r in plan.rounds:
         free = np.array(
-            [i for i in range(plan.n) if plan.avail[i, r - 1] and (i, r) not in busy], dtype=int
+            [i for i in range(plan.n) if plan.available[i, r - 1] and (i, r) not in busy], dtype=int
         )
         if len(free) < 2:
             continue
@@ -300,13 +302,13 @@ def repair_graph(
     """
     scorer, n = plan.scorer, plan.n
     later = [r - 1 for r in plan.rounds]
-    active = plan.avail[:, later].any(axis=1) if later else np.zeros(n, dtype=bool)
+    active = plan.available[:, later].any(axis=1) if later else np.zeros(n, dtype=bool)
     pairs: set[tuple[int, int]] = {(u, v) for u, v, _ in state} | {m.pair for m in plan.kept}
     complete = n <= exact_repair
     if complete:
         short = list(range(n))
     else:
-        slots = plan.avail.sum(axis=1).astype(float)
+        slots = plan.available.sum(axis=1).astype(float)
         _, _, _, met = plan.occupancy(plan.fixed)
         count = candidate_count(n, len(plan.rounds))
         cand = candidate_pairs(scorer, count, slots, plan.must - met)
@@ -338,8 +340,8 @@ def keys_around(
             seen.add(pair)
             for r in plan.rounds:
                 if (
-                    plan.avail[u, r - 1]
-                    and plan.avail[v, r - 1]
+                    plan.available[u, r - 1]
+                    and plan.available[v, r - 1]
                     and (u, r) not in busy
                     and (v, r) not in busy
                 ):

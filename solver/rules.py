@@ -184,5 +184,5 @@ def minimums(instance: Instance) -> list[int]:
 
 def shortfall(minimum: list[int], degree: Any, missing_must: int) -> int:
     """Missing minimum meetings plus missing must-meet pairs: 0 when all hard rules hold."""
-    short = sum(max(0, lo - degree[i]) for i, lo in enumerate(minimum))
+    short = sum(max(0, least - degree[i]) for i, least in enumerate(minimum))
     return short + missing_must
