@@ -440,12 +440,6 @@ def repair(
 def number_tables(plan: Plan, chosen: set[Key]) -> list[Meeting]:
     """The whole schedule: fixed and kept meetings at their tables, new ones at free tables."""
     kept = {meeting_key(m): m for m in plan.kept}
-    out = list(plan.fixed) + [kept[k] for k in chosen if k in kept and kept[k].table]
-    seats = {(m.round, m.table) for m in out}
-    for u, v, r in sorted(k for k in chosen if k not in kept or not kept[k].table):
-        table = 1
-        while (r, table) in seats:
-            table += 1
-        seats.add((r, table))
-        out.append(Meeting(r, table, u, v))
-    return sorted(out, key=lambda m: (m.round, m.table))
+    seated = list(plan.fixed) + [kept[k] for k in chosen if k in kept and kept[k].table]
+    unseated = sorted(k for k in chosen if k not in kept or not kept[k].table)
+    return sorted(rules.seat(seated, unseated), key=lambda m: (m.round, m.table))

@@ -25,7 +25,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from solver.schema import Attendee, Instance
+from solver.schema import Attendee, Instance, Meeting
 
 HARD, SOFT, SWITCHED = "hard", "soft", "switched"
 
@@ -164,6 +164,23 @@ def maximize_score(choices: Choices, gains: list[int], penalty: int) -> None:
 
 
 # -- rules on a whole schedule, outside CP-SAT -------------------------------------------------
+
+
+def seat(seated: Iterable[Meeting], unseated: Iterable[tuple[int, int, int]]) -> list[Meeting]:
+    """Number the tables: seated meetings keep theirs, the others (``(a, b, round)``, in the
+    order given) each take the lowest table of their round nobody sits at yet.
+
+    One numbering for the solve and the re-plan, so a table printed on an agenda means the same.
+    """
+    out = list(seated)
+    taken = {(m.round, m.table) for m in out}
+    for a, b, r in unseated:
+        table = 1
+        while (r, table) in taken:
+            table += 1
+        taken.add((r, table))
+        out.append(Meeting(r, table, a, b))
+    return out
 
 
 def must_pairs(instance: Instance) -> set[Pair]:

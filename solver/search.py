@@ -314,17 +314,8 @@ class Search:
     def meetings(self) -> list[Meeting]:
         """The schedule with tables numbered per round (pinned meetings keep their table)."""
         s, cand = self.state, self.candidates
-        pinned_tables = {(p.round - 1, *p.pair): p.table for p in self.instance.pinned}
-        taken = {(r, t) for (r, *_), t in pinned_tables.items()}
-        next_table = [1] * s.rounds
-        out = []
-        for pair, r in sorted(s.met.items(), key=lambda item: (item[1], cand.first[item[0]])):
-            a, b = cand.first[pair], cand.second[pair]
-            table = pinned_tables.get((r, a, b))
-            if table is None:
-                while (r, next_table[r]) in taken:
-                    next_table[r] += 1
-                table = next_table[r]
-                taken.add((r, table))
-            out.append(Meeting(r + 1, table, a, b))
-        return out
+        pinned = {(p.round, *p.pair): p.table for p in self.instance.pinned}
+        placed = sorted((r + 1, cand.first[pair], cand.second[pair]) for pair, r in s.met.items())
+        seated = [Meeting(r, pinned[(r, a, b)], a, b) for r, a, b in placed if (r, a, b) in pinned]
+        unseated = [(a, b, r) for r, a, b in placed if (r, a, b) not in pinned]
+        return sorted(rules.seat(seated, unseated), key=lambda m: (m.round, m.a))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver import rules
+from solver.schema import Meeting
 from tests.solver_factories import instance, person
 
 
@@ -110,3 +111,14 @@ def test_must_pairs_minimums_and_shortfall():
     assert rules.must_pairs(inst) == {(0, 1)}
     assert rules.minimums(inst) == [2, 1, 1]
     assert rules.shortfall([2, 1, 1], [1, 1, 0], missing_must=1) == 3
+
+
+def test_seat_keeps_tables_and_gives_new_meetings_the_lowest_free_one():
+    pinned = [Meeting(1, 2, 0, 1)]
+    seated = rules.seat(pinned, [(2, 3, 1), (4, 5, 1), (2, 4, 2)])
+    assert seated == [
+        Meeting(1, 2, 0, 1),
+        Meeting(1, 1, 2, 3),
+        Meeting(1, 3, 4, 5),
+        Meeting(2, 1, 2, 4),
+    ]
