@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from solver.io import Problem, parse_attendees, parse_pair_scores, parse_schedule, write_schedule
@@ -48,7 +49,7 @@ def load_instance(args: argparse.Namespace) -> Instance:
         scores, problems = parse_pair_scores(Path(args.scores).read_bytes(), instance.index)
         if problems:
             _fail(problems, args.scores)
-        instance.pair_scores = scores
+        instance = replace(instance, pair_scores=scores)
     return instance
 
 

@@ -23,9 +23,9 @@ import random
 
 import numpy as np
 
+from solver.rules import must_pairs
 from solver.schema import Instance, Meeting
 from solver.score import Scorer
-from solver.validate import must_pairs
 
 PARTNERS_KEPT = 30  # best allowed partners kept per attendee by greedy
 

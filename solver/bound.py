@@ -56,8 +56,8 @@ def upper_bound(
     v: np.ndarray,
     w: np.ndarray,
     forced_mask: np.ndarray,
-    lo: np.ndarray,
-    cap: np.ndarray,
+    minimum: np.ndarray,
+    maximum: np.ndarray,
     capacity: int,
     simple_bound: float,
     time_limit: float = 60.0,
@@ -73,7 +73,7 @@ def upper_bound(
     Args:
         u, v, w: the LP's first columns (pairs u < v) and their scores; few are enough.
         forced_mask: candidate pairs that must be selected (must-meet, pinned).
-        lo, cap: per-attendee minimum and maximum number of meetings.
+        minimum, maximum: per-attendee least and most meetings.
         capacity: K, the total number of meetings that fit.
         simple_bound: an already valid bound to fall back on.
     """
@@ -82,7 +82,7 @@ def upper_bound(
     if len(u) == 0:
         return BoundResult(simple_bound, simple_bound, {}, 0.0, [])
     lp = pywraplp.Solver.CreateSolver("GLOP")
-    degree_rows = [lp.Constraint(float(lo[i]), float(cap[i]), "") for i in range(n)]
+    degree_rows = [lp.Constraint(float(minimum[i]), float(maximum[i]), "") for i in range(n)]
     total_row = lp.Constraint(0.0, float(capacity), "")
     objective = lp.Objective()
     objective.SetMaximization()
@@ -125,7 +125,9 @@ def upper_bound(
         # negative one on a binding lower side, exactly the prices p of the module docstring.
         p = np.array([row.dual_value() for row in degree_rows])
         z = max(0.0, total_row.dual_value())
-        value, entering = _price(scorer, p, z, lo, cap, capacity, forced, known, limit=4 * n)
+        value, entering = _price(
+            scorer, p, z, minimum, maximum, capacity, forced, known, limit=4 * n
+        )
         best = min(best, value)
         if not entering or best <= lp_value + 1e-6:
             break
@@ -139,15 +141,15 @@ def _price(
     scorer: Scorer,
     p: np.ndarray,
     z: float,
-    lo: np.ndarray,
-    cap: np.ndarray,
+    minimum: np.ndarray,
+    maximum: np.ndarray,
     capacity: int,
     forced: list[tuple[int, int]],
     known: set[tuple[int, int]],
     limit: int,
 ) -> tuple[float, list[tuple[int, int, float]]]:
     """UB(p, z) over every allowed pair, and the best-priced pairs not yet in the LP."""
-    total = float(np.maximum(p * cap, p * lo).sum()) + capacity * z
+    total = float(np.maximum(p * maximum, p * minimum).sum()) + capacity * z
     pool: list[tuple[float, int, int, float]] = []
     for rows in scorer.row_blocks(384):
         scores = scorer.block(rows)

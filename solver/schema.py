@@ -83,9 +83,13 @@ class Meeting:
         return (self.a, self.b) if self.a < self.b else (self.b, self.a)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Instance:
-    """Everything the solver needs: attendees, rules, scoring and fixed meetings."""
+    """Everything the solver needs: attendees, rules, scoring and fixed meetings.
+
+    Frozen: a changed event is a new instance (``dataclasses.replace``), so a Scorer or a
+    search built on one never sees it change underneath.
+    """
 
     attendees: list[Attendee]
     rules: Rules
@@ -97,8 +101,10 @@ class Instance:
     # Meetings that must stay exactly where they are (pinned by the organiser, or past rounds).
     pinned: list[Meeting] = field(default_factory=list)
 
+    index: dict[str, int] = field(init=False, repr=False, compare=False)  # e-mail -> position
+
     def __post_init__(self) -> None:
-        self.index = {a.email: i for i, a in enumerate(self.attendees)}
+        object.__setattr__(self, "index", {a.email: i for i, a in enumerate(self.attendees)})
 
 
 @dataclass

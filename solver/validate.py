@@ -7,7 +7,7 @@ Python sets, so a bug in the solver's vectorised model cannot hide itself. Every
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,7 +127,10 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
 
 
 def must_pairs(instance: Instance) -> set[tuple[int, int]]:
-    """Every unordered pair that a must_meet request names, either side asking."""
+    """Every unordered pair that a must_meet request names, either side asking.
+
+    The models have their own (solver/rules.py): the checker shares no code with what it checks.
+    """
     pairs: set[tuple[int, int]] = set()
     for i, person in enumerate(instance.attendees):
         for email in person.must_meet:
@@ -135,12 +138,3 @@ def must_pairs(instance: Instance) -> set[tuple[int, int]]:
             if j is not None and j != i:
                 pairs.add((min(i, j), max(i, j)))
     return pairs
-
-
-def degrees(meetings: list[Meeting]) -> dict[int, int]:
-    """Meetings per attendee."""
-    out: defaultdict[int, int] = defaultdict(int)
-    for m in meetings:
-        out[m.a] += 1
-        out[m.b] += 1
-    return dict(out)

@@ -59,14 +59,16 @@ def instance(
     pinned: list[tuple[int, int, str, str]] | None = None,
 ) -> Instance:
     """An instance; pair scores and pinned meetings are given by e-mail."""
-    inst = Instance(people, Rules(rounds, tables, min_meetings, tier_minimums or {}))
+    index = {p.email: i for i, p in enumerate(people)}
+    scores = None
     if pair_scores is not None:
-        inst.pair_scores = {
-            tuple(sorted((inst.index[a], inst.index[b]))): s for (a, b), s in pair_scores.items()
-        }
-    for r, t, a, b in pinned or []:
-        inst.pinned.append(Meeting(r, t, inst.index[a], inst.index[b]))
-    return inst
+        scores = {tuple(sorted((index[a], index[b]))): s for (a, b), s in pair_scores.items()}
+    return Instance(
+        people,
+        Rules(rounds, tables, min_meetings, tier_minimums or {}),
+        pair_scores=scores,
+        pinned=[Meeting(r, t, index[a], index[b]) for r, t, a, b in pinned or []],
+    )
 
 
 Factory = Callable[..., Instance]

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 from typing import Any
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import solver.replan
 from solver.model import solve
-from solver.replan import ReplanResult, adjusted_instance, replan
+from solver.replan import EXACT_FILL, EXACT_REPAIR, ReplanResult, adjusted_instance, replan
 from solver.schema import Attendee, Instance, Meeting, Rules
 from solver.synthetic import generate_event
 from solver.validate import validate
@@ -249,14 +248,11 @@ def test_minimums_are_capped_by_the_meetings_held_and_the_rounds_left() -> None:
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact repair", "searched repair"])
-def test_a_checked_in_pair_is_the_last_to_be_broken(
-    exact: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_checked_in_pair_is_the_last_to_be_broken(exact: bool) -> None:
     """a (gold: one meeting guaranteed) loses x; only b and d may meet a, both are busy.
 
     Large events repair by searching clusters; forcing that path here gives the same answer."""
-    if not exact:
-        monkeypatch.setattr(solver.replan, "EXACT_REPAIR", 0)
+    exact_repair = EXACT_REPAIR if exact else 0
     people = [
         person("a@x.io", company="k", tier="gold"),
         person("x@x.io"),
@@ -278,7 +274,7 @@ def test_a_checked_in_pair_is_the_last_to_be_broken(
     )
     absent = by_email(inst, "x@x.io")
 
-    everyone = replan(inst, current, absent, from_round=1)
+    everyone = replan(inst, current, absent, from_round=1, exact_repair=exact_repair)
     check(inst, current, everyone, absent, 1)
     assert everyone.status == ("optimal" if exact else "feasible")
     assert everyone.stats["phases"] == 2
@@ -289,7 +285,7 @@ def test_a_checked_in_pair_is_the_last_to_be_broken(
     assert everyone.disturbed == 1
 
     present = by_email(inst, "a@x.io", "b@x.io", "c@x.io")  # d and e have not checked in
-    result = replan(inst, current, absent, from_round=1, present=present)
+    result = replan(inst, current, absent, from_round=1, present=present, exact_repair=exact_repair)
     check(inst, current, result, absent, 1, present)
     after = lines(inst, result.meetings)
     assert (1, 2, "b@x.io", "c@x.io") in after
@@ -331,7 +327,8 @@ def test_two_minimums_competing_for_one_partner_are_proved_infeasible() -> None:
 
 def test_organiser_pins_of_later_rounds_stay_unless_someone_is_absent() -> None:
     inst = six()
-    inst.pinned = schedule(inst, [(3, 1, "a@x.io", "d@x.io"), (2, 2, "b@x.io", "y@x.io")])
+    pins = schedule(inst, [(3, 1, "a@x.io", "d@x.io"), (2, 2, "b@x.io", "y@x.io")])
+    inst = replace(inst, pinned=pins)
     current = schedule(inst, SIX)
     absent = by_email(inst, "y@x.io")
     result = replan(inst, current, absent, from_round=2)
@@ -364,12 +361,8 @@ def test_bad_arguments_are_refused() -> None:
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["one model", "searched fill"])
-def test_ten_percent_no_shows_at_a_120_person_event(
-    exact: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ten_percent_no_shows_at_a_120_person_event(exact: bool) -> None:
     """Large fills are improved by the solver's neighbourhood search; both ways hold up."""
-    if not exact:
-        monkeypatch.setattr(solver.replan, "EXACT_FILL", 0)
     rounds = 6
     inst = Instance(generate_event(120, rounds, seed=3), Rules(rounds, 40, 3))
     solved = solve(inst, time_limit=4, seed=0)
@@ -377,7 +370,14 @@ def test_ten_percent_no_shows_at_a_120_person_event(
     current = solved.meetings
     absent = set(random.Random(3).sample(range(120), 12))
     began = time.perf_counter()
-    result = replan(inst, current, absent, from_round=3, time_limit=4 if exact else 2)
+    result = replan(
+        inst,
+        current,
+        absent,
+        from_round=3,
+        time_limit=4 if exact else 2,
+        exact_fill=EXACT_FILL if exact else 0,
+    )
     took = time.perf_counter() - began
     check(inst, current, result, absent, 3)
     assert took < 5
@@ -469,8 +469,8 @@ def test_replan_is_valid_keeps_the_past_and_is_lexicographically_best(case) -> N
     # Keeping every kept meeting (those of current from from_round on without absent people):
     # when replan broke none, its score is the best possible; when it broke some, it had to.
     kept = [m for m in current if m.round >= from_round and not {m.a, m.b} & absent]
-    frozen = adjusted_instance(inst, current, absent, from_round)
-    frozen.pinned = frozen.pinned + [m for m in kept if m not in frozen.pinned]
+    base = adjusted_instance(inst, current, absent, from_round)
+    frozen = replace(base, pinned=base.pinned + [m for m in kept if m not in base.pinned])
     best = solve(frozen, time_limit=5)
     if result.disturbed == 0:
         assert best.status == "optimal"
@@ -482,7 +482,7 @@ def test_replan_is_valid_keeps_the_past_and_is_lexicographically_best(case) -> N
     still = [m for m in kept if (m.round, *m.pair) in after]
     for m in kept:
         if (m.round, *m.pair) not in after:
-            frozen.pinned = adjusted.pinned + still + [m]
+            frozen = replace(adjusted, pinned=adjusted.pinned + still + [m])
             assert solve(frozen, time_limit=5).status in NO_SCHEDULE
 
 
@@ -496,11 +496,9 @@ def test_the_search_paths_of_large_events_hold_the_same_promises(case) -> None:
     solved = solve(inst, time_limit=5, seed=0)
     assume(solved.status in ("optimal", "feasible"))
     current = solved.meetings
-    with (
-        mock.patch.object(solver.replan, "EXACT_FILL", 0),
-        mock.patch.object(solver.replan, "EXACT_REPAIR", 0),
-    ):
-        result = replan(inst, current, absent, from_round, present, time_limit=2)
+    result = replan(
+        inst, current, absent, from_round, present, time_limit=2, exact_fill=0, exact_repair=0
+    )
     if result.ok:
         check(inst, current, result, absent, from_round, present)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,7 @@ from tests.solver_factories import instance, person
 def score(a, b, **weights) -> float:
     inst = instance([a, b], rounds=1, tables=1)
     if weights:
-        inst.weights = ScoreWeights(**weights)
+        inst = replace(inst, weights=ScoreWeights(**weights))
     return Scorer(inst).pair(0, 1)
 
 
@@ -102,8 +104,7 @@ def test_a_requested_pair_gets_its_bonus_in_every_view_of_the_score():
     people = [person(offers="erp"), person(seeks="erp"), person()]
     inst = instance(people, rounds=1, tables=1)
     plain = Scorer(inst)
-    inst.pair_bonus = {(2, 0): 10.0}
-    boosted = Scorer(inst)
+    boosted = Scorer(replace(inst, pair_bonus={(2, 0): 10.0}))
     assert boosted.pair(0, 2) == plain.pair(0, 2) + 10
     assert boosted.block(np.arange(3))[2, 0] == plain.block(np.arange(3))[2, 0] + 10
     assert boosted.pair(0, 1) == plain.pair(0, 1)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import solver.model
 from solver.model import solve
+from solver.schema import Violation
+from solver.validate import Report
 from tests.solver_factories import instance, person
 
 
@@ -90,3 +93,15 @@ def test_conflicting_pins_are_reported_not_crashed_on():
     assert "a@a.io has two pinned meetings in round 1" in text
     assert "pinned to meet twice" in text
     assert "at table 9, outside" in text
+
+
+def test_a_schedule_failing_the_check_is_a_result_not_a_crash(monkeypatch):
+    """Should the search ever break a rule, the caller gets "unknown" with reasons, no trace."""
+    broken = Report([Violation("tables", "round 1 has 3 meetings for 2 tables")])
+    monkeypatch.setattr(solver.model, "validate", lambda *args: broken)
+    people = [person("a@x.io"), person("b@y.io")]
+    result = solve(instance(people, rounds=2, tables=2), time_limit=5, seed=0)
+    assert result.status == "unknown"
+    assert result.meetings == []
+    assert "internal error" in result.reasons[0]
+    assert "round 1 has 3 meetings for 2 tables" in result.reasons

@@ -9,7 +9,7 @@ the published version exactly as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
@@ -166,7 +166,8 @@ def _replan(
 ) -> ReplanReport:
     ei = event_instance(event)
     current = [ei.solver_meeting(m) for m in published.meetings]
-    ei.instance.pinned = [ei.solver_meeting(m) for m in published.meetings if m.pinned]
+    pinned = [ei.solver_meeting(m) for m in published.meetings if m.pinned]
+    ei.instance = replace(ei.instance, pinned=pinned)
     absent_ids = sorted(a.id for a in ei.attendees if a.checked_in_at is None)
     absent = {ei.position[i] for i in absent_ids}
     present = set(range(len(ei.attendees))) - absent

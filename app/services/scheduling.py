@@ -98,7 +98,7 @@ def apply_requests(event: Event, ei: EventInstance) -> None:
     ).all()
     if not rows:
         return
-    people = ei.instance.attendees
+    people = list(ei.instance.attendees)
     avoid: dict[int, set[str]] = {}
     must: set[tuple[int, int]] = set()
     for attendee_id, other_id, kind in rows:
@@ -111,8 +111,9 @@ def apply_requests(event: Event, ei: EventInstance) -> None:
             must.add((min(i, j), max(i, j)))
     for i, emails in avoid.items():  # e-mails are unchanged, so the instance's index holds
         people[i] = replace(people[i], avoid=people[i].avoid | emails)
+    ei.instance = replace(ei.instance, attendees=people)  # the solver's Instance is frozen
     if must:
-        ei.instance.pair_bonus = must_bonuses(ei.instance, must)
+        ei.instance = replace(ei.instance, pair_bonus=must_bonuses(ei.instance, must))
 
 
 def must_bonuses(instance: Instance, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], float]:
@@ -431,7 +432,8 @@ def _build(job: SolveJob) -> None:
         return
     latest = event.latest_version()
     if job.keep_pinned and latest is not None:
-        ei.instance.pinned = [ei.solver_meeting(m) for m in latest.meetings if m.pinned]
+        pinned = [ei.solver_meeting(m) for m in latest.meetings if m.pinned]
+        ei.instance = replace(ei.instance, pinned=pinned)
     last_write = [0.0]
 
     def progress(p: Progress) -> None:
