@@ -302,7 +302,7 @@ def repair_graph(
     """
     scorer, n = plan.scorer, plan.n
     later = [r - 1 for r in plan.rounds]
-    active = plan.available[:, later].any(axis=1) if later else np.zeros(n, dtype=bool)
+    active = np.asarray(plan.available[:, later].any(axis=1)) if later else np.zeros(n, bool)
     pairs: set[tuple[int, int]] = {(u, v) for u, v, _ in state} | {m.pair for m in plan.kept}
     complete = n <= exact_repair
     if complete:

@@ -174,7 +174,7 @@ class Search:
     def _alternating_path(self, start: int, x: int, y: int, avoid: int, limit: int):
         """Meetings (pair, vertex, round) of the x/y path from ``start``; None if unusable."""
         s = self.state
-        path = []
+        path: list[tuple[int, int, int]] = []
         node, r = start, x
         while True:
             other = s.partner[node][r]
@@ -282,7 +282,7 @@ class Search:
                     variable[(pair, r)] = choices.add(pair, u, v, r)
         # Every rule of the whole problem, restricted to the freed part; minimums and
         # must-meets soft so the search can repair a schedule that does not hold them yet.
-        must = [pair for pair in choices.by_pair if cand.must[pair]]
+        must = [pair for pair in choices.by_pair if isinstance(pair, int) and cand.must[pair]]
         rules.one_meeting_per_round(choices)
         rules.pair_meets_once(choices, exempt=must)
         rules.must_meet(choices, must, rules.SOFT)

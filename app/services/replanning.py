@@ -166,8 +166,8 @@ def _replan(
 ) -> ReplanReport:
     ei = event_instance(event)
     current = [ei.solver_meeting(m) for m in published.meetings]
-    pinned = [ei.solver_meeting(m) for m in published.meetings if m.pinned]
-    ei.instance = replace(ei.instance, pinned=pinned)
+    kept = [ei.solver_meeting(m) for m in published.meetings if m.pinned]
+    ei.instance = replace(ei.instance, pinned=kept)
     absent_ids = sorted(a.id for a in ei.attendees if a.checked_in_at is None)
     absent = {ei.position[i] for i in absent_ids}
     present = set(range(len(ei.attendees))) - absent

@@ -432,8 +432,8 @@ def _build(job: SolveJob) -> None:
         return
     latest = event.latest_version()
     if job.keep_pinned and latest is not None:
-        pinned = [ei.solver_meeting(m) for m in latest.meetings if m.pinned]
-        ei.instance = replace(ei.instance, pinned=pinned)
+        kept = [ei.solver_meeting(m) for m in latest.meetings if m.pinned]
+        ei.instance = replace(ei.instance, pinned=kept)
     last_write = [0.0]
 
     def progress(p: Progress) -> None:
