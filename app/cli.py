@@ -26,17 +26,22 @@ from app.extensions import db
 from app.models import Attendee, Event, Organiser, SolveJob
 from app.models.common import utcnow
 from app.models.event import valid_timezone
-from app.services import printing, scheduling
 from app.services.accounts import AccountError, create_organiser, find_organiser, set_password
-from app.services.demo import (
+from app.services.attendees.importing import (
+    ImportPreview,
+    ImportRefused,
+    apply_import,
+    preview_import,
+)
+from app.services.events.demo import (
     DEMO_EVENT,
     create_demo_event,
     demo_organiser,
     finish_past_demo,
 )
-from app.services.events import EventRefused, create_event, default_start
-from app.services.importing import ImportPreview, ImportRefused, apply_import, preview_import
-from app.services.printing_data import (
+from app.services.events.editing import EventRefused, create_event, default_start
+from app.services.printing import render as printing
+from app.services.printing.data import (
     NothingPublished,
     agenda_data,
     badge_data,
@@ -44,6 +49,7 @@ from app.services.printing_data import (
     record_badges_printed,
     table_sign_data,
 )
+from app.services.scheduling import builds as scheduling
 
 events_cli = AppGroup("events", help="Create events.")
 attendees_cli = AppGroup("attendees", help="Import attendees.")

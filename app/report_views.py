@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, abort, render_template, request, url_for
 
 from app.models import Event
-from app.services.reports import (
+from app.services.reports.figures import (
     SMALL_SAMPLE,
     STEP_LABELS,
     Measures,

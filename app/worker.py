@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import has_app_context
 
 from app import create_app
-from app.services.scheduling import run_build
+from app.services.scheduling.builds import run_build
 
 
 def run_build_job(job_id: int) -> None:

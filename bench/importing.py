@@ -16,8 +16,8 @@ from pathlib import Path
 
 from app.extensions import db
 from app.models import Event
-from app.services.events import create_event
-from app.services.importing import apply_import, preview_import
+from app.services.attendees.importing import apply_import, preview_import
+from app.services.events.editing import create_event
 from bench.appdb import migrate_quietly, sqlite_app
 from solver.synthetic import generate_event, write_attendees_csv
 

@@ -47,9 +47,9 @@ from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db
 from app.models import Attendee
-from app.services.events import create_event
-from app.services.importing import apply_import, preview_import
-from app.services.scheduling import create_build_job, publish, run_build
+from app.services.attendees.importing import apply_import, preview_import
+from app.services.events.editing import create_event
+from app.services.scheduling.builds import create_build_job, publish, run_build
 from bench.appdb import migrate_quietly
 from solver.synthetic import generate_event, write_attendees_csv
 

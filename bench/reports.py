@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, ScheduleVersion
-from app.services.demo import add_demo_sponsor_contacts, demo_organiser, simulate_followups
-from app.services.events import create_event
-from app.services.importing import apply_import, preview_import
-from app.services.reports import SPONSOR_KINDS
-from app.services.scheduling import add_meetings, event_instance
+from app.services.attendees.importing import apply_import, preview_import
+from app.services.events.demo import add_demo_sponsor_contacts, demo_organiser, simulate_followups
+from app.services.events.editing import create_event
+from app.services.reports.figures import SPONSOR_KINDS
+from app.services.scheduling.builds import add_meetings, event_instance
 from bench.appdb import migrate_quietly, sqlite_app
 from solver.baselines import round_robin
 from solver.score import Scorer

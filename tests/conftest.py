@@ -24,7 +24,7 @@ from app.config import normalise_database_url
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion
 from app.services.accounts import create_organiser
-from app.services.events import create_event
+from app.services.events.editing import create_event
 
 # When set, database tests run on this PostgreSQL server (each test in a schema of its own)
 # instead of a temporary SQLite file; .ci/run sets it for its second pass.

@@ -8,13 +8,13 @@ import pytest
 
 from app.extensions import db
 from app.models import Attendee, MeetingRequest
-from app.services.agenda import (
+from app.services.attendees.agenda import (
     NO_REASON,
     build_agenda,
     explain_match,
     meeting_uid,
 )
-from app.services.clock import to_utc
+from app.services.events.clock import to_utc
 from tests.attendee_helpers import (
     Forum,
     ics_time,

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import FollowUp
 from app.models.common import utcnow
 from app.models.followup import HELD, NEXT_STEPS
-from app.services.clock import to_utc
-from app.services.followups import (
+from app.services.events.clock import to_utc
+from app.services.followups.answers import (
     HELD_LABELS,
     NEXT_STEP_LABELS,
     FollowUpRefused,

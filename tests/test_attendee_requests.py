@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, MeetingRequest
-from app.services import requests as requests_service
-from app.services import scheduling
-from app.services.requests import RequestRefused, recommendations, set_request
-from app.services.stats import schedule_stats
+from app.services.attendees import requests as requests_service
+from app.services.attendees.requests import RequestRefused, recommendations, set_request
+from app.services.scheduling import builds as scheduling
+from app.services.scheduling.stats import schedule_stats
 from solver.score import Scorer
 from tests.attendee_helpers import Forum, local_start, make_forum, page_text
 from tests.conftest import post_form

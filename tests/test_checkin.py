@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Attendee, Event, Organiser
-from app.services.checkin import check_in, counts, token_from_scan, undo_check_in
-from app.services.mailing import agenda_url
+from app.services.attendees.checkin import check_in, counts, token_from_scan, undo_check_in
+from app.services.messages.mailing import agenda_url
 from tests.conftest import csrf_token, post_form
 
 Door = tuple[Event, list[Attendee], FlaskClient]

@@ -13,10 +13,10 @@ from app.extensions import db
 from app.models import Event, FollowUp, Organiser, SponsorContact
 from app.models.common import utcnow
 from app.models.followup import HELD, NEXT_STEPS
-from app.services import scheduling
 from app.services.accounts import authenticate, find_organiser
-from app.services.demo import DEMO_EMAIL, DEMO_EVENT, simulate_followups
-from app.services.reports import SPONSOR_KINDS, event_report, sponsor_companies
+from app.services.events.demo import DEMO_EMAIL, DEMO_EVENT, simulate_followups
+from app.services.reports.figures import SPONSOR_KINDS, event_report, sponsor_companies
+from app.services.scheduling import builds as scheduling
 
 FAST = ["--attendees", "20", "--rounds", "5", "--time-limit", "2"]
 

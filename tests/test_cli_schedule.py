@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, SolveJob
-from app.services import scheduling
+from app.services.scheduling import builds as scheduling
 
 SOLVER_KEYS = {"objective", "bound", "gap", "meetings", "seconds", "version", "status"}
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty

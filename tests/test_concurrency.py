@@ -21,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion, SolveJob
 from app.models.common import utcnow
-from app.services import adjusting, scheduling
-from app.services.attendees import remove_attendee
+from app.services.attendees.editing import remove_attendee
+from app.services.scheduling import builds as scheduling
+from app.services.scheduling import edits as adjusting
 from tests.conftest import post_form
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
@@ -476,8 +477,8 @@ def test_a_worker_killed_mid_build_frees_the_event_once_its_heartbeat_stops(
     import sys
     from pathlib import Path
 
-    from app.services.events import create_event
-    from app.services.importing import apply_import, preview_import
+    from app.services.attendees.importing import apply_import, preview_import
+    from app.services.events.editing import create_event
     from solver.synthetic import generate_event, write_attendees_csv
 
     # 200 synthetic attendees: the solver is still improving when the worker is killed.

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from app.services.mailing import agenda_url
+from app.services.messages.mailing import agenda_url
 from tests.test_checkin import Door, door  # noqa: F401  (the fixture)
 
 DOOR_TOKEN = re.compile(r'data-csrf="([^"]+)"')

@@ -12,9 +12,9 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import FollowUp
-from app.services.report_exports import EVENT_ROWS_HEADER, event_csv, event_rows, event_xlsx
-from app.services.report_pdf import render_event_report
-from app.services.reports import event_report
+from app.services.reports.exports import EVENT_ROWS_HEADER, event_csv, event_rows, event_xlsx
+from app.services.reports.figures import event_report
+from app.services.reports.pdf import render_event_report
 from tests.report_helpers import answer, build
 
 

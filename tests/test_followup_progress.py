@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
-from app.services.followup_progress import followup_progress
+from app.services.followups.progress import followup_progress
 
 
 @pytest.fixture

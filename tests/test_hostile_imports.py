@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee
-from app.services.importing import preview_import
+from app.services.attendees.importing import preview_import
 from bench import hostile
 from solver import sheets
 from solver.io import parse_attendees
@@ -343,7 +343,7 @@ def test_control_characters_in_cells_are_cleaned_and_stored(
 def test_the_attendee_form_refuses_a_company_longer_than_its_column(
     login_as, make_organiser, make_event
 ) -> None:
-    from app.services.attendees import save_attendee
+    from app.services.attendees.editing import save_attendee
 
     event = make_event(make_organiser())
     record = {"email": "a@b.co", "name": "Ann", "company": "C" * 201, "kind": "partner"}

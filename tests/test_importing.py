@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendee, Meeting
-from app.services.importing import (
+from app.services.attendees.importing import (
     ImportRefused,
     UploadExpired,
     apply_import,

@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import Attendee, Event, OutboxMessage
-from app.services.mailing import agenda_url
+from app.services.messages.mailing import agenda_url
 from tests.conftest import post_form
 from tests.smtp_server import smtp_server
 

@@ -10,8 +10,8 @@ from flask import Flask
 from app.config import smtp_settings
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage
-from app.services.agenda import explain_match
-from app.services.mailing import agenda_url, compose_agenda_link, reissue_link, send_links
+from app.services.attendees.agenda import explain_match
+from app.services.messages.mailing import agenda_url, compose_agenda_link, reissue_link, send_links
 from tests.smtp_server import (
     MAIL_FROM,
     Mailbox,

@@ -25,9 +25,9 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 from app.models import Meeting, SolveJob
-from app.services.followups import record_followup
-from app.services.mailing import send_links
-from app.services.sponsors import add_sponsor_contact
+from app.services.followups.answers import record_followup
+from app.services.messages.mailing import send_links
+from app.services.messages.sponsors import add_sponsor_contact
 from tests.attendee_helpers import local_start, make_forum
 
 # Values that broke or could break a parser: digits of other scripts, a number no database

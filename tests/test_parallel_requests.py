@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, ScheduleVersion, SolveJob
-from app.services import scheduling
+from app.services.scheduling import builds as scheduling
 from tests.conftest import DEFAULT_PASSWORD
 from tests.test_concurrency import build_now, swap_triple
 
@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS, THREADS = 3, 4
 READY_SECONDS = 30
-CONFLICT = (  # what the second editor reads (app/services/adjusting.py)
+CONFLICT = (  # what the second editor reads (app/services/scheduling/edits.py)
     "Someone else changed this schedule a moment ago; here is the current version, "
     "please try again."
 )

@@ -27,8 +27,14 @@ from reportlab.lib.units import mm
 
 from app.extensions import db
 from app.models import Attendee, Event, ScheduleVersion
-from app.services import printing
-from app.services.printing import (
+from app.services.printing import render as printing
+from app.services.printing.data import (
+    NothingPublished,
+    agenda_data,
+    badge_data,
+    table_sign_data,
+)
+from app.services.printing.render import (
     BOLD,
     LAYOUTS,
     MAX_PRINTED,
@@ -40,12 +46,6 @@ from app.services.printing import (
     render_badges,
     render_table_signs,
     width,
-)
-from app.services.printing_data import (
-    NothingPublished,
-    agenda_data,
-    badge_data,
-    table_sign_data,
 )
 
 NAMES = [

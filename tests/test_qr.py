@@ -10,7 +10,7 @@ import pytest
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-from app.services.qr import qr_matrix
+from app.services.printing.qr import qr_matrix
 
 ALPHABET = string.ascii_letters + string.digits + "-_/.:?=&%"
 

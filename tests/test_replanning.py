@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Attendee, Event, OutboxMessage, ScheduleVersion
 from app.models.common import utcnow
-from app.services import replanning, scheduling
-from app.services.replanning import (
+from app.services.scheduling import builds as scheduling
+from app.services.scheduling import replanning
+from app.services.scheduling.replanning import (
     ReplanRefused,
     next_round,
     replan_event,

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from app.services import reports
-from app.services.reports import collector_paused
+from app.services.reports import figures as reports
+from app.services.reports.figures import collector_paused
 
 
 @pytest.fixture(autouse=True)

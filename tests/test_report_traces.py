@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FollowUp
-from app.services import report_exports, reports
+from app.services.reports import exports as report_exports
+from app.services.reports import figures as reports
 from tests.report_helpers import add_bosses, build
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.reports import event_report, sponsor_report
+from app.services.reports.figures import event_report, sponsor_report
 from tests.report_helpers import build
 
 

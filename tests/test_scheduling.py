@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.models import SolveJob
 from app.models.common import utcnow
-from app.services import adjusting, exporting, scheduling
+from app.services.scheduling import builds as scheduling
+from app.services.scheduling import edits as adjusting
+from app.services.scheduling import exports as exporting
 
 
 def wait(job: SolveJob, seconds: float = 60) -> SolveJob:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import OutboxMessage, SponsorContact
-from app.services.sponsors import (
+from app.services.messages.sponsors import (
     SPONSOR_LINK,
     add_sponsor_contact,
     reissue_sponsor_link,

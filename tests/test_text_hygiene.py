@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp
-from app.services.followups import record_followup
-from app.services.sponsors import SponsorRefused, add_sponsor_contact
+from app.services.followups.answers import record_followup
+from app.services.messages.sponsors import SponsorRefused, add_sponsor_contact
 from solver.io import parse_attendees
 from solver.text import FORMULA_START, clean_text, email_problem, safe_cell
 from tests.attendee_helpers import Forum, local_start, make_forum

@@ -32,8 +32,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee, Meeting
 from app.params import whole
-from app.services.agenda import agenda_ics, build_agenda
-from app.services.followups import (
+from app.services.attendees.agenda import agenda_ics, build_agenda
+from app.services.attendees.requests import RequestRefused, recommendations, set_request
+from app.services.followups.answers import (
     CURRENCIES,
     HELD_LABELS,
     NEXT_STEP_LABELS,
@@ -45,7 +46,6 @@ from app.services.followups import (
     other_side,
     record_followup,
 )
-from app.services.requests import RequestRefused, recommendations, set_request
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
 

@@ -17,7 +17,7 @@ from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 
 from app.access import event_attendee, organiser_event
-from app.services.checkin import (
+from app.services.attendees.checkin import (
     attendee_by_scan,
     check_in,
     counts,

@@ -34,7 +34,7 @@ from wtforms.validators import (
 from app.models import Attendee, Event
 from app.models.attendee import EXTRA_FIELDS
 from app.params import whole
-from app.services.importing import KNOWN_COLUMNS
+from app.services.attendees.importing import KNOWN_COLUMNS
 from solver.schema import GOALS, KINDS, TIERS
 from solver.text import clean_text
 

@@ -15,9 +15,8 @@ from app.access import organiser_event
 from app.models import Event
 from app.organiser.routes import bp
 from app.report_views import XLSX, download, render_answers, render_figure, render_report
-from app.services.report_exports import event_csv, event_xlsx, report_csv, report_xlsx
-from app.services.report_pdf import render_event_report, render_sponsor_report
-from app.services.reports import (
+from app.services.reports.exports import event_csv, event_xlsx, report_csv, report_xlsx
+from app.services.reports.figures import (
     SMALL_SAMPLE,
     STEP_LABELS,
     SponsorReport,
@@ -25,6 +24,7 @@ from app.services.reports import (
     sponsor_companies,
     sponsor_report,
 )
+from app.services.reports.pdf import render_event_report, render_sponsor_report
 
 GROUPS = {
     "sponsors": "Sponsor meetings",

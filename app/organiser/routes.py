@@ -47,7 +47,6 @@ from app.organiser.forms import (
 )
 from app.params import whole
 from app.security import retry_later
-from app.services import printing
 from app.services.accounts import (
     MIN_PASSWORD_LENGTH,
     AccountError,
@@ -56,23 +55,20 @@ from app.services.accounts import (
     change_password,
     end_sessions,
 )
-from app.services.adjusting import (
-    EditConflict,
-    EditRefused,
-    Seen,
-    add_meeting,
-    remove_meeting,
-    set_pinned,
-    swap_attendees,
-)
-from app.services.attendees import (
+from app.services.attendees.editing import (
     removal_plan,
     remove_attendee,
     save_attendee,
     search_attendees,
 )
-from app.services.clock import from_utc
-from app.services.events import (
+from app.services.attendees.importing import (
+    ImportRefused,
+    UploadExpired,
+    commit_import,
+    stage_import,
+)
+from app.services.events.clock import from_utc
+from app.services.events.editing import (
     EventRefused,
     create_event,
     default_start,
@@ -80,11 +76,10 @@ from app.services.events import (
     organiser_events,
     update_event,
 )
-from app.services.exporting import schedule_csv, schedule_xlsx
-from app.services.followup_progress import followup_progress
-from app.services.followups import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
-from app.services.importing import ImportRefused, UploadExpired, commit_import, stage_import
-from app.services.mailing import (
+from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
+from app.services.followups.paper import find_attendees, paper_rows, save_paper_answers
+from app.services.followups.progress import followup_progress
+from app.services.messages.mailing import (
     links_csv,
     links_plan,
     message_status,
@@ -92,34 +87,7 @@ from app.services.mailing import (
     reissue_link,
     send_links,
 )
-from app.services.paper import find_attendees, paper_rows, save_paper_answers
-from app.services.printing_data import (
-    NothingPublished,
-    agenda_data,
-    badge_data,
-    event_attendees,
-    record_badges_printed,
-    table_sign_data,
-)
-from app.services.replanning import (
-    ReplanRefused,
-    ReplanReport,
-    next_round,
-    replan_event,
-    replan_plan,
-    version_changes,
-)
-from app.services.reports import sponsor_companies
-from app.services.review import schedule_review
-from app.services.scheduling import (
-    BuildError,
-    BuildRunning,
-    active_job,
-    job_status,
-    publish,
-    start_build,
-)
-from app.services.sponsors import (
+from app.services.messages.sponsors import (
     SponsorRefused,
     add_sponsor_contact,
     links_sent_at,
@@ -130,6 +98,43 @@ from app.services.sponsors import (
     sponsor_contacts,
     sponsor_url,
 )
+from app.services.printing import render as printing
+from app.services.printing.data import (
+    NothingPublished,
+    agenda_data,
+    badge_data,
+    event_attendees,
+    record_badges_printed,
+    table_sign_data,
+)
+from app.services.reports.figures import sponsor_companies
+from app.services.scheduling.builds import (
+    BuildError,
+    BuildRunning,
+    active_job,
+    job_status,
+    publish,
+    start_build,
+)
+from app.services.scheduling.edits import (
+    EditConflict,
+    EditRefused,
+    Seen,
+    add_meeting,
+    remove_meeting,
+    set_pinned,
+    swap_attendees,
+)
+from app.services.scheduling.exports import schedule_csv, schedule_xlsx
+from app.services.scheduling.replanning import (
+    ReplanRefused,
+    ReplanReport,
+    next_round,
+    replan_event,
+    replan_plan,
+    version_changes,
+)
+from app.services.scheduling.review import schedule_review
 from solver.text import clean_text
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import SponsorContact
 from app.report_views import XLSX, download, render_answers, render_report
-from app.services.report_exports import report_csv, report_xlsx
-from app.services.report_pdf import render_sponsor_report
-from app.services.reports import sponsor_report
+from app.services.reports.exports import report_csv, report_xlsx
+from app.services.reports.figures import sponsor_report
+from app.services.reports.pdf import render_sponsor_report
 
 bp = Blueprint("sponsor", __name__, url_prefix="/s")
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, FollowUp, Meeting, MeetingRequest, ScheduleVersion
-from app.services.events import create_event
+from app.services.events.editing import create_event
 from tests.attendee_helpers import ics_time, parse_ics, unescape_ics
 from tests.browser.conftest import LiveServer, screenshot
 

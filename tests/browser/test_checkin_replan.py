@@ -12,9 +12,9 @@ from playwright.sync_api import Page, expect
 from app.extensions import db
 from app.models import Attendee, Event, Organiser, ScheduleVersion, SolveJob
 from app.models.common import utcnow
-from app.services.events import create_event
-from app.services.importing import apply_import, preview_import
-from app.services.scheduling import check_version, publish, start_build
+from app.services.attendees.importing import apply_import, preview_import
+from app.services.events.editing import create_event
+from app.services.scheduling.builds import check_version, publish, start_build
 from tests.browser.conftest import LiveServer, attendees_csv, log_in, screenshot
 
 pytestmark = pytest.mark.browser

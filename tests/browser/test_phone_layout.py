@@ -12,11 +12,11 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Event, FollowUp, Organiser, SolveJob
-from app.services.events import create_event
-from app.services.importing import apply_import, preview_import
-from app.services.mailing import compose_agenda_link
-from app.services.scheduling import publish, start_build
-from app.services.sponsors import add_sponsor_contact
+from app.services.attendees.importing import apply_import, preview_import
+from app.services.events.editing import create_event
+from app.services.messages.mailing import compose_agenda_link
+from app.services.messages.sponsors import add_sponsor_contact
+from app.services.scheduling.builds import publish, start_build
 from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer, attendees_csv, log_in
 
 pytestmark = pytest.mark.browser

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, MeetingRequest, Organiser
-from app.services.events import create_event
+from app.services.events.editing import create_event
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,

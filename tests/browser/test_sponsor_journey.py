@@ -20,8 +20,8 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import Event, FollowUp, Organiser
-from app.services.events import create_event
-from app.services.sponsors import add_sponsor_contact
+from app.services.events.editing import create_event
+from app.services.messages.sponsors import add_sponsor_contact
 from tests.browser.conftest import PHONE, Account, LiveServer, log_in, screenshot
 from tests.browser.test_phone_layout import _overflow
 from tests.conftest import add_version, attendee_factory

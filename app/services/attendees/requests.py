@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Attendee, MeetingRequest
 from app.models.request import REQUEST_KINDS
-from app.services.agenda import explain_match, requests_open
-from app.services.scheduling import event_instance
+from app.services.attendees.agenda import explain_match, requests_open
+from app.services.scheduling.builds import event_instance
 from solver.score import Scorer
 
 RECOMMENDATIONS = 15  # matches shown to each attendee

@@ -1,7 +1,7 @@
 """Printed material as pure render functions: badges, agendas with follow-up forms, table signs.
 
 Each ``render_*`` takes plain data classes and returns PDF bytes. Nothing here reads the database
-or a request (``app/services/printing_data.py`` builds the inputs from the published schedule),
+or a request (``app/services/printing/data.py`` builds the inputs from the published schedule),
 so the CLI and the views only write or send the bytes, in the spirit of pretix's badge exporter.
 Sheet layouts are in millimetres, as label sheets are sold. Text is set in the bundled DejaVu
 Sans (static/fonts/), embedded in every file, so accented, Polish and Vietnamese names print;
@@ -29,12 +29,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from app.services.qr import qr_matrix
+from app.services.printing.qr import qr_matrix
 from solver.text import clean_text
 
 # Page streams binary (Flate only): ASCII85 on top made files a quarter larger and took a tenth
-# of the time of 2,000 badges. A process-wide reportlab setting: the report PDFs (report_pdf.py,
-# which imports this module's fonts) are written the same way.
+# of the time of 2,000 badges. A process-wide reportlab setting: the report PDFs
+# (app/services/reports/pdf.py, which imports this module's fonts) are written the same way.
 rl_config.useA85 = 0
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
 from app.params import whole
-from app.services.followups import (
+from app.services.followups.answers import (
     FollowUpState,
     find_followup,
     followup_state,

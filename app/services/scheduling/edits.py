@@ -19,7 +19,7 @@ from sqlalchemy.exc import InvalidRequestError
 
 from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.services.scheduling import (
+from app.services.scheduling.builds import (
     CONFLICT,
     check_version,
     event_instance,

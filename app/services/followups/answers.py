@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
 from app.models.followup import HELD, NEXT_STEPS
-from app.services.clock import from_utc, local_now, utc_now
+from app.services.events.clock import from_utc, local_now, utc_now
 from solver.text import clean_text
 
 HELD_LABELS = {

@@ -1,19 +1,19 @@
 """The answers behind the sponsor and event reports, as CSV and XLSX for spreadsheets.
 
-One row per follow-up answer, written by exporting.py's ``csv_text``/``xlsx_bytes``, which pass
-every cell through ``safe_cell`` so that free text (a comment starting with "=") is shown,
-never run as a formula. CSV is UTF-8 with a BOM so spreadsheets keep accents.
+One row per follow-up answer, written by ``csv_text``/``xlsx_bytes``
+(app/services/scheduling/exports.py), which pass every cell through ``safe_cell`` so that free text
+(a comment starting with "=") is shown, never run as a formula. CSV is UTF-8 with a BOM so
+spreadsheets keep accents.
 """
 
 from __future__ import annotations
 
 from app.models import Event
-from app.services.exporting import csv_text, xlsx_bytes
 
 # _people and _published are private to reports.py; they are the one definition of "the
 # published meetings and their answers", so the event rows use them rather than a second query
 # that could drift.
-from app.services.reports import (
+from app.services.reports.figures import (
     SPONSOR_KINDS,
     Answer,
     SponsorReport,
@@ -21,6 +21,7 @@ from app.services.reports import (
     _published,
     collector_paused,
 )
+from app.services.scheduling.exports import csv_text, xlsx_bytes
 
 ROWS_HEADER = (
     "answer_id",

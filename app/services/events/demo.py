@@ -21,12 +21,12 @@ from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, Organiser, SponsorContact
 from app.models.common import utcnow
 from app.services.accounts import create_organiser, find_organiser, set_password
-from app.services.clock import to_utc
-from app.services.events import create_event, default_start
-from app.services.followups import guess_currency, validate_answers
-from app.services.importing import ImportResult, apply_import, preview_import
-from app.services.reports import SPONSOR_KINDS
-from app.services.sponsors import new_sponsor_contact
+from app.services.attendees.importing import ImportResult, apply_import, preview_import
+from app.services.events.clock import to_utc
+from app.services.events.editing import create_event, default_start
+from app.services.followups.answers import guess_currency, validate_answers
+from app.services.messages.sponsors import new_sponsor_contact
+from app.services.reports.figures import SPONSOR_KINDS
 from solver.synthetic import generate_event, write_attendees_csv
 
 DEMO_EMAIL = "demo@mingle.test"

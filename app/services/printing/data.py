@@ -16,10 +16,10 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
 from app.models.common import utcnow
-from app.services.agenda import Agenda, build_agenda
-from app.services.followups import guess_currency
-from app.services.mailing import agenda_url
-from app.services.printing import (
+from app.services.attendees.agenda import Agenda, build_agenda
+from app.services.followups.answers import guess_currency
+from app.services.messages.mailing import agenda_url
+from app.services.printing.render import (
     AgendaData,
     AgendaSlot,
     BadgeData,

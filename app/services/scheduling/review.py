@@ -9,8 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.params import whole
-from app.services.scheduling import EventInstance, event_instance
-from app.services.stats import ScheduleStats, schedule_stats
+from app.services.scheduling.builds import EventInstance, event_instance
+from app.services.scheduling.stats import ScheduleStats, schedule_stats
 from solver.score import Scorer
 
 GRID_LIMIT = 600  # meetings shown at once before the grid asks for one round at a time

@@ -14,7 +14,8 @@ the last agenda e-mail stored for them that did not fail. Someone never written 
 last e-mail failed, counts as changed, so "send to the changed ones" is also the retry after an
 SMTP outage. A message kept in the outbox without SMTP counts as handed over.
 
-``store_and_send`` and ``deliver`` also carry the sponsor report links (app/services/sponsors.py).
+``store_and_send`` and ``deliver`` also carry the sponsor report links
+(app/services/messages/sponsors.py).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage
 from app.models.common import utcnow
-from app.services.agenda import explain_match
-from app.services.exporting import csv_text
+from app.services.attendees.agenda import explain_match
+from app.services.scheduling.exports import csv_text
 
 AGENDA_LINK = "agenda_link"  # OutboxMessage.kind of these e-mails
 COMMIT_EVERY = 100  # sent messages recorded per commit, so a crash loses little

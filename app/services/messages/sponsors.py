@@ -1,7 +1,7 @@
 """Sponsor contacts: who may read which vendor company's report, managed by the organiser.
 
 Their links go out by e-mail through the attendee mail machinery (``store_and_send`` in
-app/services/mailing.py): each e-mail is an ``OutboxMessage`` of kind ``sponsor_link``.
+app/services/messages/mailing.py): each e-mail is an ``OutboxMessage`` of kind ``sponsor_link``.
 A contact "has their current link" when an e-mail holding it was accepted by an SMTP server;
 a re-issued link, a failed e-mail or no e-mail at all counts as not sent. Without
 ``SMTP_HOST`` nothing is composed: the sponsors page shows the links to copy instead.
@@ -18,8 +18,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee, Event, OutboxMessage, SponsorContact
 from app.models.common import text_limit
-from app.services.mailing import SendReport, store_and_send
-from app.services.reports import SPONSOR_KINDS
+from app.services.messages.mailing import SendReport, store_and_send
+from app.services.reports.figures import SPONSOR_KINDS
 from solver.text import clean_text, email_problem, too_long
 
 SPONSOR_LINK = "sponsor_link"  # OutboxMessage.kind of these e-mails

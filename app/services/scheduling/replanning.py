@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.services.clock import local_now
-from app.services.scheduling import (
+from app.services.events.clock import local_now
+from app.services.scheduling.builds import (
     add_meetings,
     check_version,
     event_instance,

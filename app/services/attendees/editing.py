@@ -12,7 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
 from app.models.attendee import solver_attendee
-from app.services.importing import (
+from app.services.attendees.importing import (
     MeetingImpact,
     delete_meetings,
     event_attendees,

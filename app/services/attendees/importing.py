@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.models.attendee import EXTRA_FIELDS, LIST_FIELDS, solver_attendee
 from app.models.common import text_limit
-from app.services.scheduling import lock_event
+from app.services.scheduling.builds import lock_event
 from solver import schema
 from solver.io import OPTIONAL, REQUIRED, AttendeeRow, Problem, format_rounds, parse_attendees
 from solver.text import too_long

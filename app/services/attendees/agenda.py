@@ -1,7 +1,7 @@
 """An attendee's personal agenda: their meetings of the published schedule, why, and when.
 
 Times are shown in the event's local time (``Event.round_times()``); the calendar file and the
-page's "now / next" script use the same instants in UTC (see app/services/clock.py).
+page's "now / next" script use the same instants in UTC (see app/services/events/clock.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, MeetingRequest
-from app.services.clock import local_now, to_utc, utc_now
-from app.services.followups import FollowUpState, followup_state, other_side
+from app.services.events.clock import local_now, to_utc, utc_now
+from app.services.followups.answers import FollowUpState, followup_state, other_side
 from solver.io import parse_rounds
 
 # What an attendee's goal says when the other person serves it, in the second person.

@@ -1,0 +1,1 @@
+"""Events: creating and changing them, their local clock, and the demo event."""

@@ -1,0 +1,1 @@
+"""Messages: the e-mail outbox and the links sent to attendees and sponsor contacts."""

@@ -1,0 +1,1 @@
+"""Reports: the sponsor and event figures, their answers, exports and PDFs."""
