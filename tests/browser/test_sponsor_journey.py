@@ -1,7 +1,7 @@
 """Sponsor reports in the browser: the organiser hands out a link, a sponsor reads it on a phone.
 
 The event is the hand-built one of ``tests/report_helpers.build`` (its figures are asserted in
-``tests/test_reports.py``), put in the live server's database: Acme sends two vendor reps,
+``tests/reports/test_reports.py``), put in the live server's database: Acme sends two vendor reps,
 Globex one. Assertions use the pages' element ids and the known numbers, not their layout.
 """
 
@@ -29,7 +29,7 @@ from tests.report_helpers import Cast, build
 
 pytestmark = pytest.mark.browser
 
-# Acme's figures (tests/test_reports.py): 5 meetings, 4 held, 1 no-show; 4 partners asked,
+# Acme's figures (tests/reports/test_reports.py): 5 meetings, 4 held, 1 no-show; 4 partners asked,
 # 3 answered (10, 6, 8: one promoter, one detractor); ratings 5, 3, 4.
 ACME = {
     "scheduled": "5",
@@ -208,7 +208,7 @@ def test_event_report_and_sponsors_page_fit_a_phone(seeded: Seeded, phone: Page)
 
     phone.goto(f"/organiser/events/{seeded.slug}/report")
     expect(phone.get_by_role("heading", name="Event report")).to_be_visible()
-    # Columns: sponsor meetings, partner-to-partner, all meetings (tests/test_reports.py).
+    # Columns: sponsor meetings, partner-to-partner, all meetings (tests/reports/test_reports.py).
     rows = {
         "Scheduled": ("7", "1", "8"),
         "Held": ("6", "1", "7"),

@@ -5,7 +5,7 @@ A QR encoder tries the eight mask patterns and keeps the one with the lowest pen
 10 ms a code, which was most of the time of printing 2,000 badges. Here qrcode builds the
 symbol once with mask 0; the other seven differ only in the data modules (an XOR) and in the
 format information, so all eight are derived as one numpy array and scored with qrcode's four
-penalty rules at once. The result equals qrcode's own (tests/test_qr.py compares them).
+penalty rules at once. The result equals qrcode's own (tests/printing/test_qr.py compares them).
 """
 
 from __future__ import annotations

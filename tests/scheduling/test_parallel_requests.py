@@ -34,11 +34,11 @@ from app.extensions import db
 from app.models import Event, ScheduleVersion, SolveJob
 from app.services.scheduling import builds as scheduling
 from tests.conftest import DEFAULT_PASSWORD
-from tests.test_concurrency import build_now, swap_triple
+from tests.scheduling.test_concurrency import build_now, swap_triple
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKERS, THREADS = 3, 4
 READY_SECONDS = 30
 CONFLICT = (  # what the second editor reads (app/services/scheduling/edits.py)

@@ -15,7 +15,7 @@ from app.services.scheduling.stats import schedule_stats
 from solver.score import Scorer
 from tests.attendee_helpers import Forum, local_start, make_forum, page_text
 from tests.conftest import post_form
-from tests.test_scheduling import build
+from tests.scheduling.test_scheduling import build
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from app.services.messages.mailing import agenda_url
-from tests.test_checkin import Door, door  # noqa: F401  (the fixture)
+from tests.attendees.test_checkin import Door, door  # noqa: F401  (the fixture)
 
 DOOR_TOKEN = re.compile(r'data-csrf="([^"]+)"')
 JSON = {"Accept": "application/json"}

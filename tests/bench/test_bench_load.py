@@ -18,7 +18,7 @@ import bench.__main__ as bench_main
 from bench import load
 from bench.load import LoadRun, Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

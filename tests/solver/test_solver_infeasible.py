@@ -6,7 +6,7 @@ import solver.model
 from solver.model import solve
 from solver.schema import Violation
 from solver.validate import Report
-from tests.solver_factories import instance, person
+from tests.solver.solver_factories import instance, person
 
 
 def reasons(inst) -> str:

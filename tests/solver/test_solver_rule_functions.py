@@ -6,7 +6,7 @@ from ortools.sat.python import cp_model
 
 from solver import rules
 from solver.schema import Meeting
-from tests.solver_factories import instance, person
+from tests.solver.solver_factories import instance, person
 
 
 def three_people(rounds: int = 1) -> rules.Choices:

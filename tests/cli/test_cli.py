@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event
 from app.services.accounts import find_organiser
-from tests.test_importing import ANN, BOB, HEADER, count_attendees, csv_bytes
+from tests.attendees.test_importing import ANN, BOB, HEADER, count_attendees, csv_bytes
 
 # flask create-organiser
 

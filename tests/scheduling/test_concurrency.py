@@ -2,7 +2,7 @@
 
 Each parallel test runs its calls in threads, each with its own app context and so its own
 database session and connection, released together by a barrier: the same race as several
-gunicorn workers (tests/test_parallel_requests.py runs it over HTTP on PostgreSQL).
+gunicorn workers (tests/scheduling/test_parallel_requests.py runs it over HTTP on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -494,7 +494,7 @@ def test_a_worker_killed_mid_build_frees_the_event_once_its_heartbeat_stops(
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x", "REDIS_URL": ""}
     env["UPLOAD_FOLDER"] = str(tmp_path)
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "schedule", "build", event.slug]
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     worker = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

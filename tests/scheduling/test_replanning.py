@@ -21,8 +21,8 @@ from app.services.scheduling.replanning import (
     version_changes,
 )
 from tests.conftest import post_form
+from tests.scheduling.test_scheduling import build
 from tests.smtp_server import smtp_server
-from tests.test_scheduling import build
 
 Line = tuple[int, int, int, int]  # (round, table, attendee id, attendee id), smaller id first
 

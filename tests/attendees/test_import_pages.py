@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from tests.attendees.test_importing import ANN, BOB, CID, HEADER, count_attendees, csv_bytes
 from tests.conftest import post_form
-from tests.test_importing import ANN, BOB, CID, HEADER, count_attendees, csv_bytes
 
 
 def upload(client, slug: str, data: bytes, filename: str = "people.csv"):

@@ -8,7 +8,7 @@ from solver.model import solve
 from solver.schema import Instance, SolveResult
 from solver.score import Scorer
 from solver.validate import validate
-from tests.solver_factories import instance, person
+from tests.solver.solver_factories import instance, person
 
 
 def solved(inst: Instance, seconds: float = 10) -> SolveResult:

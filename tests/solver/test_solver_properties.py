@@ -11,7 +11,7 @@ from solver.model import solve
 from solver.schema import Instance
 from solver.score import Scorer
 from solver.validate import must_pairs, validate
-from tests.solver_factories import instance, person
+from tests.solver.solver_factories import instance, person
 
 TAGS = ["erp", "crm", "security", "cloud"]
 REGIONS = ["EMEA", "NA", "APAC"]

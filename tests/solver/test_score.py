@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from solver.schema import ScoreWeights
 from solver.score import Scorer
-from tests.solver_factories import instance, person
+from tests.solver.solver_factories import instance, person
 
 
 def score(a, b, **weights) -> float:

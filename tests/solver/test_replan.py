@@ -17,7 +17,7 @@ from solver.replan import EXACT_FILL, EXACT_REPAIR, ReplanResult, adjusted_insta
 from solver.schema import Attendee, Instance, Meeting, Rules
 from solver.synthetic import generate_event
 from solver.validate import validate
-from tests.solver_factories import instance, person
+from tests.solver.solver_factories import instance, person
 
 # -- helpers ------------------------------------------------------------------------------------
 

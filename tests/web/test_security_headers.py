@@ -29,7 +29,7 @@ STRICT_CSP = [
     "frame-ancestors 'none'",
 ]
 META_REFERRER = re.compile(r'<meta name="referrer" content="([^"]*)"')
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 @pytest.fixture

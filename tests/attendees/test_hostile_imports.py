@@ -32,8 +32,8 @@ from bench import hostile
 from solver import sheets
 from solver.io import parse_attendees
 from solver.sheets import check_archive
+from tests.attendees.test_importing import count_attendees, csv_bytes
 from tests.conftest import post_form
-from tests.test_importing import count_attendees, csv_bytes
 
 MIB = 1024 * 1024
 ROWS = 200  # MAX_IMPORT_ROWS for the web and CLI tests: the over-limit file is streamed
@@ -434,7 +434,7 @@ def test_fuzzed_files_give_rows_or_problems_never_an_exception_and_little_memory
         capture_output=True,
         text=True,
         timeout=600,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]

@@ -17,7 +17,7 @@ from sqlalchemy.orm.state import InstanceState
 
 from app import gc_guard
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = 40
 
 # Serve the sponsor pages of every sponsor contact, REQUESTS rounds, in one process.

@@ -18,7 +18,7 @@ import bench.__main__
 import bench.load_client
 import solver.__main__
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # The Flask CLI: flask --app wsgi ...
 
