@@ -1,10 +1,12 @@
-"""Shared fixtures: an app on a fresh, migrated database per test (SQLite, or PostgreSQL)."""
+"""Shared fixtures: an app on a migrated database per test (SQLite, or PostgreSQL), copied from
+one the migration chain built once per session."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -16,7 +18,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
@@ -26,10 +28,10 @@ from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion
 from app.services.accounts import create_organiser
 from app.services.events.editing import create_event
 
-# When set, database tests run on this PostgreSQL server (each test in a schema of its own)
+# When set, database tests run on this PostgreSQL server (each test in a database of its own)
 # instead of a temporary SQLite file; .ci/run sets it for its second pass.
 POSTGRES_URL_VAR = "MINGLE_TEST_DATABASE_URL"
-DATABASE_FIXTURES = {"app", "database_url"}
+DATABASE_FIXTURES = {"app", "database_url", "empty_database_url"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,32 +51,100 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_postgres)
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """URL of an empty database that only this test uses, removed afterwards."""
+def _postgres_server() -> Engine | None:
+    """An AUTOCOMMIT engine on the PostgreSQL server (CREATE DATABASE needs it), or None."""
     server_url = os.environ.get(POSTGRES_URL_VAR)
     if not server_url:
-        yield f"sqlite:///{tmp_path / 'mingle.sqlite3'}"
-        return
+        return None
+    return create_engine(normalise_database_url(server_url), isolation_level="AUTOCOMMIT")
 
-    server_url = normalise_database_url(server_url)
-    schema = f"mingle_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # search_path makes the schema this test's whole database, alembic_version included.
-    url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+
+def _database_on(server: Engine, name: str) -> str:
+    """The URL of database ``name`` on ``server``, password included."""
+    return server.url.set(database=name).render_as_string(hide_password=False)
+
+
+def _new_database(server: Engine, template: str | None = None) -> str:
+    """Create a database of a name of its own, empty or a copy of ``template``; its name."""
+    name = f"mingle_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    return name
+
+
+def _drop_database(server: Engine, name: str) -> None:
+    """Drop a test database, closing what a killed worker or server left connected to it."""
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _migrate(url: str) -> None:
+    """Run the whole migration chain on the database at ``url``, then let go of it."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database the migration chain built once per session: a SQLite file or a PG database.
+
+    Each test's database is a copy of it, so the chain runs once, not once per test; the
+    migration tests themselves ask for ``empty_database_url`` and run the chain for real.
+    """
+    server = _postgres_server()
+    if server is None:
+        path = tmp_path_factory.mktemp("template") / "mingle.sqlite3"
+        _migrate(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = _new_database(server)
     try:
-        yield url.render_as_string(hide_password=False)
+        _migrate(_database_on(server, name))
+        yield name
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        _drop_database(server, name)
+        server.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database that only this test uses, removed afterwards."""
+    server = _postgres_server()
+    if server is None:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = _new_database(server)
+    try:
+        yield _database_on(server, name)
+    finally:
+        _drop_database(server, name)
+        server.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a migrated database that only this test uses: a copy of the session's template."""
+    server = _postgres_server()
+    if server is None:
+        path = tmp_path / "mingle.sqlite3"
+        shutil.copyfile(migrated_template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = _new_database(server, template=migrated_template)
+    try:
+        yield _database_on(server, name)
+    finally:
+        _drop_database(server, name)
+        server.dispose()
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """A Mingle app whose database was built by running the migration chain."""
+    """A Mingle app on this test's migrated database."""
     app = create_app(
         {
             "TESTING": True,
@@ -83,8 +153,6 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         }
     )
-    with app.app_context():
-        flask_migrate.upgrade()
     yield app
     with app.app_context():
         db.session.remove()

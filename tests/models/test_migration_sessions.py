@@ -16,10 +16,10 @@ BEFORE = "da9390edf30b"  # sponsor contacts: the revision before this one
 
 
 def test_existing_organisers_get_a_session_version_and_no_lockout(
-    database_url: str, tmp_path: Path
+    empty_database_url: str, tmp_path: Path
 ) -> None:
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": database_url}
+        {"TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": empty_database_url}
     )
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)

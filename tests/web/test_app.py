@@ -193,10 +193,10 @@ def test_migrations_leave_no_pending_model_changes(runner: FlaskCliRunner) -> No
     assert result.exit_code == 0, result.output
 
 
-def test_db_upgrade_command_builds_a_fresh_database(database_url: str) -> None:
+def test_db_upgrade_command_builds_a_fresh_database(empty_database_url: str) -> None:
     """`flask --app wsgi db upgrade` from the repo root builds an empty database."""
     env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
-    env.update(DATABASE_URL=database_url, SECRET_KEY="test-secret-key")
+    env.update(DATABASE_URL=empty_database_url, SECRET_KEY="test-secret-key")
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
         cwd=PROJECT_ROOT,
@@ -206,7 +206,7 @@ def test_db_upgrade_command_builds_a_fresh_database(database_url: str) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    engine = create_engine(normalise_database_url(database_url))
+    engine = create_engine(normalise_database_url(empty_database_url))
     try:
         assert inspect(engine).has_table("alembic_version")
     finally:
@@ -229,7 +229,6 @@ def test_postgres_database_url_from_environment_serves_healthz(
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     with app.app_context():
-        assert (
-            db.session.execute(text("SELECT current_schema()")).scalar().startswith("mingle_test_")
-        )
+        database = db.session.execute(text("SELECT current_database()")).scalar()
+        assert database.startswith("mingle_test_")
         db.engine.dispose()
