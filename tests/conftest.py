@@ -7,6 +7,7 @@ import itertools
 import os
 import re
 import shutil
+import signal
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -18,6 +19,9 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import Queue
 from sqlalchemy import Engine, create_engine, text
 from werkzeug.security import generate_password_hash
 
@@ -27,10 +31,12 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion
 from app.services.accounts import create_organiser
 from app.services.events.editing import create_event
+from app.services.scheduling import builds
 
 # When set, database tests run on this PostgreSQL server (each test in a database of its own)
 # instead of a temporary SQLite file; .ci/run sets it for its second pass.
 POSTGRES_URL_VAR = "MINGLE_TEST_DATABASE_URL"
+REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
 DATABASE_FIXTURES = {"app", "database_url", "empty_database_url"}
 
 
@@ -157,6 +163,25 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def redis_queue(app: Flask) -> Iterator[Queue]:
+    """The app's build queue on a real, emptied Redis database; RQ's signal handlers undone."""
+    connection = Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except RedisConnectionError:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    app.config["REDIS_URL"] = REDIS_URL
+    queue = Queue(builds.QUEUE, connection=connection)
+    queue.empty()
+    # An RQ worker run in the test installs its own SIGINT/SIGTERM handlers.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield queue
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+    queue.empty()
 
 
 @pytest.fixture

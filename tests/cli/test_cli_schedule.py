@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -16,7 +14,6 @@ from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
 
 SOLVER_KEYS = {"objective", "bound", "gap", "meetings", "seconds", "version", "status"}
-REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
 
 
 @pytest.fixture
@@ -146,28 +143,6 @@ def test_worker_needs_redis_url(runner: FlaskCliRunner, app: Flask) -> None:
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
     assert "REDIS_URL is not set" in result.output
-
-
-@pytest.fixture
-def redis_queue(app: Flask) -> Iterator[object]:
-    """The app's build queue on a real, emptied Redis database; RQ's signal handlers undone."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from rq import Queue
-
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    app.config["REDIS_URL"] = REDIS_URL
-    queue = Queue(scheduling.QUEUE, connection=connection)
-    queue.empty()
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield queue
-    for number, handler in handlers.items():
-        signal.signal(number, handler)
-    queue.empty()
 
 
 @pytest.mark.redis

@@ -26,8 +26,6 @@ from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
 from tests.conftest import post_form
 
-REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
-
 
 def build_now(event: Event, publish: bool = False) -> ScheduleVersion:
     """A real build, run in this thread; published when asked."""
@@ -259,25 +257,6 @@ def test_done_never_carries_failure_text(owner_client, event: Event) -> None:
     db.session.commit()
     status = owner_client.get(f"/organiser/events/{event.slug}/jobs/{job.id}.json").get_json()
     assert status["status"] == "done" and status["error"] is None
-
-
-@pytest.fixture
-def redis_queue(app: Flask):
-    """The app's build queue on a real, emptied Redis database (db 15)."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from rq import Queue
-
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    app.config["REDIS_URL"] = REDIS_URL
-    queue = Queue(scheduling.QUEUE, connection=connection)
-    queue.empty()
-    yield queue
-    queue.empty()
 
 
 @pytest.mark.redis

@@ -16,9 +16,8 @@ from app import create_app
 from app.extensions import db
 from app.models.common import utcnow
 from app.services.accounts import AccountError, create_organiser, find_organiser
-from tests.conftest import DEFAULT_PASSWORD, csrf_token
+from tests.conftest import DEFAULT_PASSWORD, REDIS_URL, csrf_token
 
-REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may use
 LOCK_AFTER = 5  # failed log-ins in a row that lock an account (accounts.LOCK_AFTER)
 
 
