@@ -32,8 +32,8 @@ from bench import hostile
 from solver import sheets
 from solver.io import parse_attendees
 from solver.sheets import check_archive
+from tests.attendees.import_helpers import confirm, stage, upload
 from tests.attendees.test_importing import count_attendees, csv_bytes
-from tests.conftest import post_form
 
 MIB = 1024 * 1024
 ROWS = 200  # MAX_IMPORT_ROWS for the web and CLI tests: the over-limit file is streamed
@@ -130,15 +130,6 @@ LABELS = list(CASES)
 def hostile_file(label: str) -> bytes:
     """The bytes of one hostile file, made once per test session."""
     return CASES[label][1]()
-
-
-def upload(client, slug: str, data: bytes, filename: str):
-    return post_form(
-        client,
-        f"/organiser/events/{slug}/import",
-        {"file": (io.BytesIO(data), filename)},
-        content_type="multipart/form-data",
-    )
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -311,14 +302,13 @@ def test_confirming_a_file_that_became_too_long_is_a_listed_problem_on_the_datab
     event = make_event(organiser)
     client = login_as(organiser)
     good = csv_bytes("email,name,company,kind,region", "a@b.co,Ann,Acme,partner,EMEA")
-    page = upload(client, event.slug, good, "people.csv").get_data(as_text=True)
-    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    token = stage(client, event, good).token
     (staged,) = Path(app.config["UPLOAD_FOLDER"]).glob("*.bin")
     long_name = "N" * 250
     staged.write_bytes(
         csv_bytes("email,name,company,kind,region", f"a@b.co,{long_name},{'C' * 300},partner,X")
     )
-    response = post_form(client, f"/organiser/events/{event.slug}/import/confirm", {"token": token})
+    response = confirm(client, event, token)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "2 problems: nothing was imported" in html
     assert "is 300 characters long; at most 200 are allowed" in html
@@ -333,9 +323,7 @@ def test_control_characters_in_cells_are_cleaned_and_stored(
     event = make_event(organiser)
     client = login_as(organiser)
     data = csv_bytes("e\x1bmail,name,company,kind,region", "a@b.co,A\x0bnn\x7f,Ac\x1bme,partner,X")
-    page = upload(client, event.slug, data, "people.csv").get_data(as_text=True)
-    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
-    post_form(client, f"/organiser/events/{event.slug}/import/confirm", {"token": token})
+    confirm(client, event, stage(client, event, data).token)
     stored = db.session.scalar(select(Attendee).where(Attendee.event_id == event.id))
     assert (stored.name, stored.company) == ("Ann", "Acme")
 

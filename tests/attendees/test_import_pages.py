@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from flask import Flask
 
+from tests.attendees.import_helpers import confirm, stage, upload
 from tests.attendees.test_importing import ANN, BOB, CID, HEADER, count_attendees, csv_bytes
-from tests.conftest import post_form
-
-
-def upload(client, slug: str, data: bytes, filename: str = "people.csv"):
-    url = f"/organiser/events/{slug}/import"
-    return post_form(
-        client, url, {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
-    )
 
 
 def test_web_upload_preview_then_confirm(app: Flask, login_as, make_organiser, make_event) -> None:
@@ -26,18 +18,17 @@ def test_web_upload_preview_then_confirm(app: Flask, login_as, make_organiser, m
     assert "Check the file" in client.get(f"/organiser/events/{event.slug}/import").get_data(
         as_text=True
     )
-    page = upload(client, event.slug, csv_bytes(HEADER, ANN, BOB, CID)).get_data(as_text=True)
+    page, token = stage(client, event, csv_bytes(HEADER, ANN, BOB, CID))
     assert "Import 3 attendees" in page and count_attendees(event) == 0
-    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
     staged = list(Path(app.config["UPLOAD_FOLDER"]).glob("*.bin"))
     assert len(staged) == 1
-    response = post_form(client, f"/organiser/events/{event.slug}/import/confirm", {"token": token})
+    response = confirm(client, event, token)
     assert response.headers["Location"] == f"/organiser/events/{event.slug}/attendees"
     assert count_attendees(event) == 3
     assert not staged[0].exists()
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Imported: 3 created, 0 updated, 0 unchanged." in html
-    again = post_form(client, f"/organiser/events/{event.slug}/import/confirm", {"token": token})
+    again = confirm(client, event, token)
     assert again.headers["Location"] == f"/organiser/events/{event.slug}/import"
 
 
