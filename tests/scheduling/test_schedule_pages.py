@@ -7,9 +7,10 @@ import io
 import time
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ScheduleVersion
+from app.models import Meeting, ScheduleVersion
 from tests.conftest import post_form
 
 
@@ -29,6 +30,19 @@ def build_via_web(client, event, keep_pinned="0"):
             return status
         time.sleep(0.2)
     raise AssertionError("build did not finish")
+
+
+def schedule_state(event) -> tuple[int, list[tuple[int, int, int, int, bool]]]:
+    """What the organiser sees of a schedule: how many versions, the latest one's meetings."""
+    db.session.expire_all()
+    versions = db.session.scalars(
+        select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
+    ).all()
+    latest = max(versions, key=lambda version: version.number)
+    meetings = sorted(
+        (m.round, m.table, m.attendee_a_id, m.attendee_b_id, m.pinned) for m in latest.meetings
+    )
+    return len(versions), meetings
 
 
 @pytest.fixture
@@ -68,6 +82,8 @@ def test_failed_build_shows_the_reason(owner_client, event):
         as_text=True
     )
     assert "previous schedule is unchanged" in page and "hold only" in page
+    db.session.expire_all()
+    assert event.latest_version() is None  # no half-built version was stored
 
 
 def test_pin_remove_swap_and_publish_from_the_page(owner_client, event):
@@ -87,9 +103,11 @@ def test_pin_remove_swap_and_publish_from_the_page(owner_client, event):
         for x in (m.attendee_a_id, m.attendee_b_id):
             counts[x] = counts.get(x, 0) + 1
     tight = next(m for m in version.meetings if counts[m.attendee_a_id] == 2)
+    before = schedule_state(event)
     refused = post_form(owner_client, f"{base}/meetings/{tight.id}/remove", follow_redirects=True)
     assert "Not changed:" in refused.get_data(as_text=True)
     assert "fewer than the 2 required" in refused.get_data(as_text=True)
+    assert schedule_state(event) == before
 
     # one attendee's view offers swaps and shows reasons
     someone = tight.attendee_a
@@ -124,36 +142,44 @@ def test_exports_download_csv_and_xlsx(owner_client, event):
 
 
 def test_meetings_of_another_event_are_404(owner_client, event, make_event, make_attendee):
+    """Another event's meeting or attendee in an edit: Not Found, and neither schedule moves."""
     build_via_web(owner_client, event)
     other = make_event(event.organiser, name="Other")
     a, b = make_attendee(other), make_attendee(other)
-    from app.models import Meeting
-
     version = ScheduleVersion(event_id=other.id, number=1)
     version.meetings = [Meeting(round=1, table=1, attendee_a_id=a.id, attendee_b_id=b.id)]
     db.session.add(version)
     db.session.commit()
     foreign = version.meetings[0].id
+    before = schedule_state(event), schedule_state(other)
     response = post_form(
         owner_client, f"/organiser/events/{event.slug}/schedule/meetings/{foreign}/remove"
     )
     assert response.status_code == 404
+    assert "Not Found" in response.get_data(as_text=True)
     swap = post_form(
         owner_client,
         f"/organiser/events/{event.slug}/schedule/swap",
         {"round": 1, "x": a.id, "y": event.attendees[0].id},
     )
     assert swap.status_code == 404
+    assert "Not Found" in swap.get_data(as_text=True)
+    assert (schedule_state(event), schedule_state(other)) == before
     assert owner_client.get(f"/organiser/events/{event.slug}/jobs/99999").status_code == 404
 
 
 def test_edits_without_a_round_are_refused(owner_client, event):
+    """A forged edit form without a round: Bad Request, and the schedule stays as it was."""
     build_via_web(owner_client, event)
     meeting = event.latest_version().meetings[0]
     a, b = meeting.attendee_a_id, meeting.attendee_b_id
     base = f"/organiser/events/{event.slug}/schedule"
+    before = schedule_state(event)
     for url, data in (
         (f"{base}/meetings/add", {"a": a, "b": b}),
         (f"{base}/swap", {"x": a, "y": b, "round": "first"}),
     ):
-        assert post_form(owner_client, url, data).status_code == 400, url
+        response = post_form(owner_client, url, data)
+        assert response.status_code == 400, url
+        assert "Bad Request" in response.get_data(as_text=True), url
+        assert schedule_state(event) == before, url
