@@ -29,8 +29,8 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,26 @@ SPECS = (
 QUICK = {120: 5.0, 400: 8.0, 2000: 30.0, 10000: 120.0}  # --quick time limits, seconds
 SLACK = 1.1  # the solver may overrun its time limit by 10% (plus 5 s) and still meet its target
 NAMES = {"solver": "solver (CP-SAT)", "greedy": "greedy by score", "round_robin": "round robin"}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The sizes and targets of every benchmark: the real ones, or a test's small ones."""
+
+    specs: tuple[Spec, ...] = SPECS
+    hostile_files: Mapping[str, tuple[str, Callable[[], bytes]]] = field(
+        default_factory=lambda: hostile.FILES
+    )
+    hostile_seconds: float = hostile.TARGET_SECONDS
+    badges: int = printing.ATTENDEES
+    badge_seconds: float = printing.TARGET_SECONDS
+    replan_attendees: int = replan.ATTENDEES
+    replan_tables: int = replan.TABLES
+    replan_quick_seconds: float = replan.QUICK_SOLVE_SECONDS  # solve time with --quick
+    replan_seconds: float = replan.TARGET_SECONDS
+    report_sizes: tuple[int, ...] = reports.SIZES
+    report_repeats: int = reports.REPEATS
+    report_page_seconds: float = reports.PAGE_SECONDS
 
 
 @dataclass
@@ -276,19 +296,19 @@ def bench_import(seed: int) -> list[ImportRun]:
     return runs
 
 
-def bench_hostile() -> list[HostileRun]:
+def bench_hostile(setup: Setup) -> list[HostileRun]:
     """Parse each hostile attendee file in a child process and print its table."""
     print(
-        f"\n== hostile attendee files: {len(hostile.FILES)} files made on the spot, each parsed "
-        "by parse_attendees in a fresh child process (time to refusal, VmHWM above baseline)",
+        f"\n== hostile attendee files: {len(setup.hostile_files)} files made on the spot, each "
+        "parsed by parse_attendees in a fresh child process (time to refusal, VmHWM above "
+        "baseline)",
         flush=True,
     )
-    runs = hostile.bench_hostile()
+    runs = hostile.bench_hostile(setup.hostile_files, setup.hostile_seconds)
     _print_runs(
         runs,
         hostile.HEADER,
-        f"  target (refused, < {hostile.TARGET_SECONDS:g} s and < {hostile.TARGET_MIB:g} MB "
-        "each): ",
+        f"  target (refused, < {setup.hostile_seconds:g} s and < {hostile.TARGET_MIB:g} MB each): ",
     )
     return runs
 
@@ -310,18 +330,18 @@ def bench_load(seed: int) -> list[LoadRun]:
     return runs
 
 
-def bench_badges(seed: int) -> list[BadgeRun]:
+def bench_badges(seed: int, setup: Setup) -> list[BadgeRun]:
     """Time rendering the badges of a synthetic event on every layout; returns the runs."""
     print(
-        f"\n== badges: {printing.ATTENDEES:,} synthetic attendees' badges (seed {seed}), each "
+        f"\n== badges: {setup.badges:,} synthetic attendees' badges (seed {seed}), each "
         "with its own QR code, rendered to one PDF per sheet layout",
         flush=True,
     )
-    runs = printing.bench_badges(printing.ATTENDEES, seed)
+    runs = printing.bench_badges(setup.badges, seed, setup.badge_seconds)
     _print_runs(
         runs,
         printing.HEADER,
-        f"  target (< {printing.TARGET_SECONDS:g} s each): ",
+        f"  target (< {setup.badge_seconds:g} s each): ",
     )
     print("\n== badges: one A6 badge whose name is 200 to 20,000 characters long", flush=True)
     long_names = printing.bench_long_names()
@@ -334,39 +354,49 @@ def bench_badges(seed: int) -> list[BadgeRun]:
     return runs
 
 
-def bench_replan(seed: int, quick: bool, workers: int) -> list[ReplanRun]:
+def bench_replan(seed: int, quick: bool, workers: int, setup: Setup) -> list[ReplanRun]:
     """Solve the 400-attendee event, re-plan it around 10% no-shows; returns the run."""
-    solve_seconds = replan.QUICK_SOLVE_SECONDS if quick else replan.SOLVE_SECONDS
+    solve_seconds = setup.replan_quick_seconds if quick else replan.SOLVE_SECONDS
     print(
-        f"\n== no-show re-planning: {replan.ATTENDEES} attendees, {replan.ROUNDS} rounds, "
-        f"{replan.TABLES} tables, solved for {solve_seconds:g} s, then "
+        f"\n== no-show re-planning: {setup.replan_attendees} attendees, {replan.ROUNDS} rounds, "
+        f"{setup.replan_tables} tables, solved for {solve_seconds:g} s, then "
         f"{replan.NO_SHOWS:.0%} no-shows (seed {seed}) and rounds {replan.FROM_ROUND}.."
         f"{replan.ROUNDS} re-planned",
         flush=True,
     )
-    runs = [replan.bench_replan(seed, solve_seconds, workers, replan.ATTENDEES)]
+    run = replan.bench_replan(
+        seed,
+        solve_seconds,
+        workers,
+        setup.replan_attendees,
+        setup.replan_tables,
+        setup.replan_seconds,
+    )
+    runs = [run]
     _print_runs(
         runs,
         replan.HEADER,
-        f"  target (valid, < {replan.TARGET_SECONDS:g} s): ",
+        f"  target (valid, < {setup.replan_seconds:g} s): ",
     )
     return runs
 
 
-def bench_reports(seed: int) -> list[ReportRun]:
+def bench_reports(seed: int, setup: Setup) -> list[ReportRun]:
     """Time the sponsor and event reports of big answered events; returns the runs."""
-    sizes = " and ".join(f"{n:,}" for n in reports.SIZES)
+    sizes = " and ".join(f"{n:,}" for n in setup.report_sizes)
     print(
         f"\n== reports: events of {sizes} attendees (synthetic, seed {seed}), {reports.ROUNDS} "
         "rounds, every follow-up answered as in the demo; the largest sponsor's report and the "
-        f"event report, page, CSV and PDF, best of {reports.REPEATS} whole requests",
+        f"event report, page, CSV and PDF, best of {setup.report_repeats} whole requests",
         flush=True,
     )
-    runs = reports.bench_reports(reports.SIZES, seed)
+    runs = reports.bench_reports(
+        setup.report_sizes, seed, setup.report_repeats, setup.report_page_seconds
+    )
     _print_runs(
         runs,
         reports.HEADER,
-        f"  target (page < {reports.PAGE_SECONDS:g} s, downloads < "
+        f"  target (page < {setup.report_page_seconds:g} s, downloads < "
         f"{reports.DOWNLOAD_SECONDS:g} s): ",
     )
     return runs
@@ -387,23 +417,25 @@ def _load_average() -> str:
         return "unknown"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
     """Parse flags, run the chosen sizes, print and write the results; returns the exit code."""
+    setup = setup or Setup()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     extras = ("import", "hostile", "load", "badges", "replan", "reports")
-    known = ",".join([*extras, *(str(s.attendees) for s in SPECS)])
+    known = ",".join([*extras, *(str(s.attendees) for s in setup.specs)])
     parser.add_argument(
         "--sizes",
         default=known,
         help=(
             f"comma-separated subset of {known} (import: the {importing.ROWS:,}-row CSV import; "
-            f"hostile: {len(hostile.FILES)} hostile attendee files refused; "
+            f"hostile: {len(setup.hostile_files)} hostile attendee files refused; "
             f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL; "
-            f"badges: {printing.ATTENDEES:,} badges on each sheet layout; "
+            f"badges: {setup.badges:,} badges on each sheet layout; "
             # argparse %-formats help text, so the percent sign is doubled.
-            f"replan: {replan.ATTENDEES} attendees re-planned around {replan.NO_SHOWS * 100:.0f}%% "
+            f"replan: {setup.replan_attendees} attendees re-planned around "
+            f"{replan.NO_SHOWS * 100:.0f}%% "
             "no-shows; reports: the sponsor and event reports of "
-            f"{' and '.join(f'{n:,}' for n in reports.SIZES)} answered attendees)"
+            f"{' and '.join(f'{n:,}' for n in setup.report_sizes)} answered attendees)"
         ),
     )
     parser.add_argument("--quick", action="store_true", help="short time limits, for a smoke run")
@@ -412,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(Path(__file__).with_name("results.md")))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    by_size = {s.attendees: s for s in SPECS}
+    by_size = {s.attendees: s for s in setup.specs}
     names = [x.strip() for x in args.sizes.split(",") if x.strip()]
     with_import = "import" in names
     with_hostile = "hostile" in names
@@ -438,11 +470,11 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     imports = bench_import(args.seed) if with_import else []
-    hostiles = bench_hostile() if with_hostile else []
+    hostiles = bench_hostile(setup) if with_hostile else []
     loads = bench_load(args.seed) if with_load else []
-    badge_runs = bench_badges(args.seed) if with_badges else []
-    replans = bench_replan(args.seed, args.quick, args.workers) if with_replan else []
-    report_runs = bench_reports(args.seed) if with_reports else []
+    badge_runs = bench_badges(args.seed, setup) if with_badges else []
+    replans = bench_replan(args.seed, args.quick, args.workers, setup) if with_replan else []
+    report_runs = bench_reports(args.seed, setup) if with_reports else []
     rows: list[Row] = []
     for n in wanted:
         spec = by_size[n]
@@ -491,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
             "(behind the web upload and `flask attendees import`) in a fresh child process at "
             f"the default row limit of {hostile.ROW_LIMIT:,}. Refusal s: from the file's bytes "
             "to the problem; peak MiB: the child's VmHWM above its own baseline after a warm-up "
-            f"parse. Target (issue 11): refused in < {hostile.TARGET_SECONDS:g} s and "
+            f"parse. Target (issue 11): refused in < {setup.hostile_seconds:g} s and "
             f"< {hostile.TARGET_MIB:g} MB, with a message."
         )
         sections.append(f"## Hostile attendee files\n\n{table}\n\n{hostile_note}\n")
@@ -502,22 +534,22 @@ def main(argv: list[str] | None = None) -> int:
         table = _markdown([r.cells() for r in badge_runs], printing.HEADER)
         badge_note = (
             f"{measured}. Seconds of `render_badges` (behind `flask badges` and the organiser's "
-            f"download) from {printing.ATTENDEES:,} synthetic attendees' badge data to the PDF "
+            f"download) from {setup.badges:,} synthetic attendees' badge data to the PDF "
             "bytes, every QR code encoded afresh, fonts embedded; target < "
-            f"{printing.TARGET_SECONDS:g} s per layout."
+            f"{setup.badge_seconds:g} s per layout."
         )
         sections.append(f"## Badges\n\n{table}\n\n{badge_note}\n")
     if replans:
         table = _markdown([r.cells() for r in replans], replan.HEADER)
-        note = _replan_note(measured, args.workers)
+        note = _replan_note(measured, args.workers, setup)
         sections.append(f"## No-show re-planning\n\n{table}\n\n{note}\n")
     if report_runs:
         table = _markdown([r.cells() for r in report_runs], reports.HEADER)
         note = (
             f"{measured}. Seconds per whole request through the Flask test client (database "
             "queries, figures, template or PDF/CSV rendering), best of "
-            f"{reports.REPEATS}, on a SQLite database holding the event: a round-robin schedule "
-            f"of {reports.ROUNDS} rounds and the demo's made-up answers (about 85% of the "
+            f"{setup.report_repeats}, on a SQLite database holding the event: a round-robin "
+            f"schedule of {reports.ROUNDS} rounds and the demo's made-up answers (about 85% of the "
             "attendees answer). The sponsor is the company with the most people; the event "
             "report covers every meeting. Answers in it: the answer rows behind the report."
         )
@@ -552,10 +584,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _replan_note(measured: str, workers: int) -> str:
+def _replan_note(measured: str, workers: int, setup: Setup) -> str:
     """What the re-planning table's figures mean and how they were measured."""
     return (
-        f"{measured}. The solver benchmark's {replan.ATTENDEES}-attendee event, solved, then "
+        f"{measured}. The solver benchmark's {setup.replan_attendees}-attendee event, solved, then "
         f"{replan.NO_SHOWS:.0%} of the attendees drawn as no-shows and everyone else checked "
         f"in; `solver.replan.replan` re-plans rounds {replan.FROM_ROUND}..{replan.ROUNDS} "
         f"(default 8 s time limit, {workers} workers). Re-plan s: the call alone, scores, model, "
@@ -567,7 +599,7 @@ def _replan_note(measured: str, workers: int) -> str:
         "changed (the ones to notify). Objectives: total score of the solved "
         "schedule, of it with the no-shows' meetings simply deleted, and of the re-plan. The "
         "bench re-checks every figure and rule itself. Goal (issue 5): < "
-        f"{replan.TARGET_SECONDS:g} s."
+        f"{setup.replan_seconds:g} s."
     )
 
 

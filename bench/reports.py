@@ -55,7 +55,7 @@ HEADER = [
 
 @dataclass
 class ReportRun:
-    """One report's timings at one event size (best of REPEATS, whole requests)."""
+    """One report's timings at one event size (best of a few whole requests)."""
 
     attendees: int
     label: str  # "sponsor (Company)" or "event"
@@ -64,12 +64,13 @@ class ReportRun:
     csv: float = 0.0
     pdf: float = 0.0
     error: str = ""
+    page_seconds: float = PAGE_SECONDS
 
     @property
     def ratio(self) -> float:
         """The worst of page / page target and downloads / download target: below 1 meets."""
         return max(
-            self.page / PAGE_SECONDS, self.csv / DOWNLOAD_SECONDS, self.pdf / DOWNLOAD_SECONDS
+            self.page / self.page_seconds, self.csv / DOWNLOAD_SECONDS, self.pdf / DOWNLOAD_SECONDS
         )
 
     def misses(self) -> list[str]:
@@ -80,7 +81,7 @@ class ReportRun:
             return []
         return [
             f"{self.label} at {self.attendees:,}: page {self.page:.2f} s, CSV {self.csv:.2f} s, "
-            f"PDF {self.pdf:.2f} s (targets {PAGE_SECONDS:g} s / {DOWNLOAD_SECONDS:g} s)"
+            f"PDF {self.pdf:.2f} s (targets {self.page_seconds:g} s / {DOWNLOAD_SECONDS:g} s)"
         ]
 
     def cells(self) -> list[str]:
@@ -93,18 +94,23 @@ class ReportRun:
             f"{self.page:.2f}" if done else "-",
             f"{self.csv:.2f}" if done else "-",
             f"{self.pdf:.2f}" if done else "-",
-            f"page < {PAGE_SECONDS:g} s, downloads < {DOWNLOAD_SECONDS:g} s",
+            f"page < {self.page_seconds:g} s, downloads < {DOWNLOAD_SECONDS:g} s",
             f"{self.ratio:.2f}" if done else "-",
             "no" if self.misses() else "yes",
         ]
 
 
-def bench_reports(sizes: tuple[int, ...] = SIZES, seed: int = 0) -> list[ReportRun]:
+def bench_reports(
+    sizes: tuple[int, ...] = SIZES,
+    seed: int = 0,
+    repeats: int = REPEATS,
+    page_seconds: float = PAGE_SECONDS,
+) -> list[ReportRun]:
     """Build each size's event with its answers and time both reports; returns the runs."""
-    return [run for n in sizes for run in _bench_size(n, seed)]
+    return [run for n in sizes for run in _bench_size(n, seed, repeats, page_seconds)]
 
 
-def _bench_size(attendees: int, seed: int) -> list[ReportRun]:
+def _bench_size(attendees: int, seed: int, repeats: int, page_seconds: float) -> list[ReportRun]:
     with tempfile.TemporaryDirectory(prefix="mingle-bench-reports-") as folder:
         app = sqlite_app(Path(folder))
         with app.app_context():
@@ -120,16 +126,25 @@ def _bench_size(attendees: int, seed: int) -> list[ReportRun]:
             session["_fresh"] = True
         runs = [
             _time_report(
-                ReportRun(attendees, f"sponsor ({company})", sponsor_answers),
+                ReportRun(
+                    attendees, f"sponsor ({company})", sponsor_answers, page_seconds=page_seconds
+                ),
                 sponsor,
                 f"/s/{token}",
                 (f"/s/{token}/report.csv", f"/s/{token}/report.pdf"),
+                repeats,
             ),
             _time_report(
-                ReportRun(attendees, "event (all sponsors, P2P, overall)", event_answers),
+                ReportRun(
+                    attendees,
+                    "event (all sponsors, P2P, overall)",
+                    event_answers,
+                    page_seconds=page_seconds,
+                ),
                 organiser,
                 f"/organiser/events/{slug}/report",
                 (f"/organiser/events/{slug}/report.csv", f"/organiser/events/{slug}/report.pdf"),
+                repeats,
             ),
         ]
         with app.app_context():
@@ -196,19 +211,19 @@ def _answer_counts(slug: str, company: str) -> tuple[int, int]:
 
 
 def _time_report(
-    run: ReportRun, client: FlaskClient, page: str, downloads: tuple[str, str]
+    run: ReportRun, client: FlaskClient, page: str, downloads: tuple[str, str], repeats: int
 ) -> ReportRun:
-    """Time the page and its two downloads, best of REPEATS each; errors end the run."""
+    """Time the page and its two downloads, best of ``repeats`` each; errors end the run."""
     try:
-        run.page = _best(client, page)
-        run.csv = _best(client, downloads[0])
-        run.pdf = _best(client, downloads[1])
+        run.page = _best(client, page, repeats)
+        run.csv = _best(client, downloads[0], repeats)
+        run.pdf = _best(client, downloads[1], repeats)
     except RuntimeError as exc:
         run.error = str(exc)
     return run
 
 
-def _best(client: FlaskClient, url: str, repeats: int = REPEATS) -> float:
+def _best(client: FlaskClient, url: str, repeats: int) -> float:
     """The fastest of ``repeats`` whole requests for ``url``, in seconds."""
     times = []
     for _ in range(repeats):

@@ -39,10 +39,10 @@ def run_bench(
     bound: float,
     *flags: str,
 ) -> tuple[int, str]:
-    monkeypatch.setattr(bench_main, "SPECS", (SPEC,))
     monkeypatch.setattr(bench_main, "measure", fake_measure(meetings, bound))
     out = tmp_path / "results.md"
-    code = bench_main.main(["--sizes", "120", "--out", str(out), *flags])
+    setup = bench_main.Setup(specs=(SPEC,))
+    code = bench_main.main(["--sizes", "120", "--out", str(out), *flags], setup)
     return code, out.read_text()
 
 

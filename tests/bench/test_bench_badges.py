@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,10 +13,11 @@ from bench import printing
 BADGES = 24  # the real benchmark renders 2,000; the mechanics are the same
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) -> tuple[int, str]:
-    monkeypatch.setattr(printing, "ATTENDEES", BADGES)
+def run_main(tmp_path: Path, *flags: str, **sizes: Any) -> tuple[int, str]:
+    """``python -m bench --sizes badges`` on BADGES badges (and the given target)."""
     out = tmp_path / "results.md"
-    code = bench_main.main(["--sizes", "badges", "--out", str(out), *flags])
+    setup = bench_main.Setup(badges=BADGES, **sizes)
+    code = bench_main.main(["--sizes", "badges", "--out", str(out), *flags], setup)
     return code, out.read_text()
 
 
@@ -27,22 +29,17 @@ def test_every_layout_is_rendered_and_timed() -> None:
     assert all(r.size_bytes > 10_000 for r in runs)
 
 
-def test_only_the_badges_run_with_sizes_badges(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    code, markdown = run_main(monkeypatch, tmp_path)
+def test_only_the_badges_run_with_sizes_badges(tmp_path: Path) -> None:
+    code, markdown = run_main(tmp_path)
     assert code == 0
     assert "## Badges" in markdown and "## Solver" not in markdown
     assert f"| {BADGES} | a4-2x4 | 3 |" in markdown and "| < 30 s | yes |" in markdown
 
 
-def test_a_slow_render_misses_its_target_only_strictly_fatal(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(printing, "TARGET_SECONDS", 1e-9)
-    code, markdown = run_main(monkeypatch, tmp_path)
+def test_a_slow_render_misses_its_target_only_strictly_fatal(tmp_path: Path) -> None:
+    code, markdown = run_main(tmp_path, badge_seconds=1e-9)
     assert code == 0 and "| no |" in markdown
-    assert run_main(monkeypatch, tmp_path, "--strict")[0] == 1
+    assert run_main(tmp_path, "--strict", badge_seconds=1e-9)[0] == 1
 
 
 def test_a_failing_render_fails_the_benchmark(
@@ -52,6 +49,6 @@ def test_a_failing_render_fails_the_benchmark(
         raise RuntimeError("font missing")
 
     monkeypatch.setattr(printing, "render_badges", broken)
-    code, markdown = run_main(monkeypatch, tmp_path)
+    code, markdown = run_main(tmp_path)
     assert code == 1
     assert "a6: RuntimeError: font missing" in markdown

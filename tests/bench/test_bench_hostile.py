@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,17 +13,18 @@ from bench import hostile
 SMALL = ("XXE", "not a zip", "duplicate headers", '20 KB of ",')
 
 
-def run_main(tmp_path: Path, *flags: str) -> tuple[int, str]:
+def run_main(tmp_path: Path, *flags: str, **sizes: Any) -> tuple[int, str]:
+    """``python -m bench --sizes hostile`` with the given files and target."""
     out = tmp_path / "results.md"
-    code = bench_main.main(["--sizes", "hostile", "--out", str(out), *flags])
+    setup = bench_main.Setup(**sizes)
+    code = bench_main.main(["--sizes", "hostile", "--out", str(out), *flags], setup)
     return code, out.read_text()
 
 
 def test_sizes_hostile_prints_a_row_per_file_and_meets_the_targets(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(hostile, "FILES", {k: hostile.FILES[k] for k in SMALL})
-    code, markdown = run_main(tmp_path)
+    code, markdown = run_main(tmp_path, hostile_files={k: hostile.FILES[k] for k in SMALL})
     assert code == 0
     assert "## Hostile attendee files" in markdown and "## Solver" not in markdown
     assert "| " + " | ".join(hostile.HEADER) + " |" in markdown
@@ -32,20 +34,14 @@ def test_sizes_hostile_prints_a_row_per_file_and_meets_the_targets(
     assert "target (refused, < 2 s and < 100 MB each): met" in capsys.readouterr().out
 
 
-def test_a_file_the_parser_accepts_fails_the_benchmark(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_file_the_parser_accepts_fails_the_benchmark(tmp_path: Path) -> None:
     fine = ("fine.csv", lambda: b"email,name,company,kind,region\na@b.co,A,C,partner,X\n")
-    monkeypatch.setattr(hostile, "FILES", {"a fine file": fine})
-    code, markdown = run_main(tmp_path)
+    code, markdown = run_main(tmp_path, hostile_files={"a fine file": fine})
     assert code == 1 and "a fine file: accepted: 1 row(s), no problem" in markdown
 
 
-def test_a_slow_refusal_misses_its_target_only_strictly_fatal(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(hostile, "FILES", {"XXE": hostile.FILES["XXE"]})
-    monkeypatch.setattr(hostile, "TARGET_SECONDS", 1e-9)
-    code, markdown = run_main(tmp_path)
+def test_a_slow_refusal_misses_its_target_only_strictly_fatal(tmp_path: Path) -> None:
+    slow = {"hostile_files": {"XXE": hostile.FILES["XXE"]}, "hostile_seconds": 1e-9}
+    code, markdown = run_main(tmp_path, **slow)
     assert code == 0 and "| no |" in markdown
-    assert run_main(tmp_path, "--strict")[0] == 1
+    assert run_main(tmp_path, "--strict", **slow)[0] == 1

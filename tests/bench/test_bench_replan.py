@@ -15,17 +15,21 @@ from solver.schema import Instance, Meeting
 ATTENDEES = 60  # the real benchmark has 400; the mechanics are the same
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) -> tuple[int, str]:
-    monkeypatch.setattr(bench, "ATTENDEES", ATTENDEES)
-    monkeypatch.setattr(bench, "TABLES", ATTENDEES // 2)
-    monkeypatch.setattr(bench, "QUICK_SOLVE_SECONDS", 2.0)
+def run_main(tmp_path: Path, *flags: str, **sizes: Any) -> tuple[int, str]:
+    """``python -m bench --sizes replan --quick`` on ATTENDEES people (and the given target)."""
     out = tmp_path / "results.md"
-    code = bench_main.main(["--sizes", "replan", "--quick", "--out", str(out), *flags])
+    setup = bench_main.Setup(
+        replan_attendees=ATTENDEES,
+        replan_tables=ATTENDEES // 2,
+        replan_quick_seconds=2.0,
+        **sizes,
+    )
+    code = bench_main.main(["--sizes", "replan", "--quick", "--out", str(out), *flags], setup)
     return code, out.read_text()
 
 
 def test_the_re_plan_is_timed_checked_and_reported() -> None:
-    run = bench.bench_replan(seed=1, solve_seconds=2.0, attendees=ATTENDEES)
+    run = bench.bench_replan(seed=1, solve_seconds=2.0, attendees=ATTENDEES, tables=ATTENDEES // 2)
     assert run.failure == "" and run.violations == []
     assert run.status in ("optimal", "feasible")
     assert run.absent == 6 and 0 < run.seconds < bench.TARGET_SECONDS
@@ -35,23 +39,18 @@ def test_the_re_plan_is_timed_checked_and_reported() -> None:
     assert run.cells()[-1] == "yes"
 
 
-def test_only_the_re_plan_runs_with_sizes_replan(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    code, markdown = run_main(monkeypatch, tmp_path)
+def test_only_the_re_plan_runs_with_sizes_replan(tmp_path: Path) -> None:
+    code, markdown = run_main(tmp_path)
     assert code == 0
     assert "## No-show re-planning" in markdown and "## Solver" not in markdown
     assert f"| {ATTENDEES} / 8 / 30 | 6 (10%) | rounds 3-8 |" in markdown
     assert "| valid, < 10 s | yes |" in markdown
 
 
-def test_a_slow_re_plan_misses_its_target_only_strictly_fatal(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(bench, "TARGET_SECONDS", 1e-9)
-    code, markdown = run_main(monkeypatch, tmp_path)
+def test_a_slow_re_plan_misses_its_target_only_strictly_fatal(tmp_path: Path) -> None:
+    code, markdown = run_main(tmp_path, replan_seconds=1e-9)
     assert code == 0 and "| no |" in markdown
-    assert run_main(monkeypatch, tmp_path, "--strict")[0] == 1
+    assert run_main(tmp_path, "--strict", replan_seconds=1e-9)[0] == 1
 
 
 def test_a_re_plan_breaking_a_rule_fails_the_benchmark(
@@ -68,7 +67,7 @@ def test_a_re_plan_breaking_a_rule_fails_the_benchmark(
         return result
 
     monkeypatch.setattr(bench, "replan", sloppy)
-    code, markdown = run_main(monkeypatch, tmp_path)
+    code, markdown = run_main(tmp_path)
     assert code == 1
     assert "| no |" in markdown
 
@@ -80,6 +79,6 @@ def test_a_failing_re_plan_fails_the_benchmark(
         raise RuntimeError("solver crashed")
 
     monkeypatch.setattr(bench, "replan", broken)
-    code, markdown = run_main(monkeypatch, tmp_path)
+    code, markdown = run_main(tmp_path)
     assert code == 1
     assert "RuntimeError: solver crashed" in markdown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,11 +14,11 @@ from bench import reports
 SIZE = 150  # the real benchmark reads 2,000 and 10,000 attendees; the mechanics are the same
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) -> tuple[int, str]:
-    monkeypatch.setattr(reports, "SIZES", (SIZE,))
-    monkeypatch.setattr(reports, "REPEATS", 1)
+def run_main(tmp_path: Path, *flags: str, **sizes: Any) -> tuple[int, str]:
+    """``python -m bench --sizes reports`` on one SIZE event, one request each."""
     out = tmp_path / "results.md"
-    code = bench_main.main(["--sizes", "reports", "--out", str(out), *flags])
+    setup = bench_main.Setup(report_sizes=(SIZE,), report_repeats=1, **sizes)
+    code = bench_main.main(["--sizes", "reports", "--out", str(out), *flags], setup)
     return code, out.read_text()
 
 
@@ -32,22 +33,17 @@ def test_both_reports_are_timed_with_the_answers_behind_them() -> None:
         assert run.cells()[-1] == "yes"
 
 
-def test_only_the_reports_run_with_sizes_reports(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    code, markdown = run_main(monkeypatch, tmp_path)
+def test_only_the_reports_run_with_sizes_reports(tmp_path: Path) -> None:
+    code, markdown = run_main(tmp_path)
     assert code == 0
     assert "## Reports" in markdown and "## Solver" not in markdown
     assert f"| {SIZE} | sponsor (" in markdown and f"| {SIZE} | event (" in markdown
 
 
-def test_a_slow_report_misses_its_target_only_strictly_fatal(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(reports, "PAGE_SECONDS", 1e-9)
-    code, markdown = run_main(monkeypatch, tmp_path)
+def test_a_slow_report_misses_its_target_only_strictly_fatal(tmp_path: Path) -> None:
+    code, markdown = run_main(tmp_path, report_page_seconds=1e-9)
     assert code == 0 and "| no |" in markdown
-    assert run_main(monkeypatch, tmp_path, "--strict")[0] == 1
+    assert run_main(tmp_path, "--strict", report_page_seconds=1e-9)[0] == 1
 
 
 def test_a_failing_report_fails_the_benchmark(
@@ -59,6 +55,6 @@ def test_a_failing_report_fails_the_benchmark(
         raise RuntimeError("font missing")
 
     monkeypatch.setattr(sponsor_routes, "render_sponsor_report", broken)
-    code, markdown = run_main(monkeypatch, tmp_path)
+    code, markdown = run_main(tmp_path)
     assert code == 1
     assert "/report.pdf answered 500" in markdown
