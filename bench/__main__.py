@@ -61,6 +61,8 @@ class Setup:
     """The sizes and targets of every benchmark: the real ones, or a test's small ones."""
 
     specs: tuple[Spec, ...] = SPECS
+    import_rows: int = importing.ROWS
+    import_seconds: float = importing.TARGET_SECONDS
     hostile_files: Mapping[str, tuple[str, Callable[[], bytes]]] = field(
         default_factory=lambda: hostile.FILES
     )
@@ -280,18 +282,18 @@ def bench_size(spec: Spec, limit: float, seed: int, workers: int) -> list[Row]:
     return rows
 
 
-def bench_import(seed: int) -> list[ImportRun]:
+def bench_import(seed: int, setup: Setup) -> list[ImportRun]:
     """Time the import of a synthetic attendees file and print its table; returns the runs."""
     print(
-        f"\n== attendee import: a {importing.ROWS:,}-row CSV (synthetic, seed {seed}) previewed "
+        f"\n== attendee import: a {setup.import_rows:,}-row CSV (synthetic, seed {seed}) previewed "
         "and applied on a temporary SQLite database: new, every name changed, unchanged",
         flush=True,
     )
-    runs = importing.bench_import(importing.ROWS, seed)
+    runs = importing.bench_import(setup.import_rows, seed, setup.import_seconds)
     _print_runs(
         runs,
         importing.HEADER,
-        f"  target (< {importing.TARGET_SECONDS:g} s each): ",
+        f"  target (< {setup.import_seconds:g} s each): ",
     )
     return runs
 
@@ -427,7 +429,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
         "--sizes",
         default=known,
         help=(
-            f"comma-separated subset of {known} (import: the {importing.ROWS:,}-row CSV import; "
+            f"comma-separated subset of {known} (import: the {setup.import_rows:,}-row CSV import; "
             f"hostile: {len(setup.hostile_files)} hostile attendee files refused; "
             f"load: {load.ATTENDEES} agenda readers at once against gunicorn on PostgreSQL; "
             f"badges: {setup.badges:,} badges on each sheet layout; "
@@ -469,7 +471,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
         parser.error(f"unknown size {unknown or args.sizes!r}; choose from {known}")
 
     started = time.time()
-    imports = bench_import(args.seed) if with_import else []
+    imports = bench_import(args.seed, setup) if with_import else []
     hostiles = bench_hostile(setup) if with_hostile else []
     loads = bench_load(args.seed) if with_load else []
     badge_runs = bench_badges(args.seed, setup) if with_badges else []
@@ -512,7 +514,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
             f"{measured}. Seconds from the file's bytes to the committed transaction, through "
             "the service behind the web upload and `flask attendees import` (`preview_import`, "
             f"then `apply_import`), on a fresh SQLite database; target < "
-            f"{importing.TARGET_SECONDS:g} s per import of {importing.ROWS:,} rows."
+            f"{setup.import_seconds:g} s per import of {setup.import_rows:,} rows."
         )
         table = _markdown([r.cells() for r in imports], importing.HEADER)
         sections.append(f"## Attendee import\n\n{table}\n\n{import_note}\n")
