@@ -49,8 +49,10 @@ def click_paths(group: click.Group, ctx: click.Context) -> Iterator[tuple[str, .
 
 def flask_paths() -> list[tuple[str, ...]]:
     """Paths of every command ``flask --app wsgi`` offers: Flask's, Flask-Migrate's, Mingle's."""
-    ctx = click.Context(flask_cli, info_name="flask", obj=ScriptInfo(app_import_path="wsgi"))
-    return [(), *click_paths(flask_cli, ctx)]
+    # Closing the context pops the app context that loading ``wsgi`` pushed; left pushed, it
+    # would be the current app of every later test's CLI command.
+    with click.Context(flask_cli, info_name="flask", obj=ScriptInfo(app_import_path="wsgi")) as ctx:
+        return [(), *click_paths(flask_cli, ctx)]
 
 
 def test_the_flask_cli_lists_mingles_commands(help_env: dict[str, str]) -> None:
