@@ -108,14 +108,7 @@ from app.services.printing.data import (
     table_sign_data,
 )
 from app.services.reports.figures import sponsor_companies
-from app.services.scheduling.builds import (
-    BuildError,
-    BuildRunning,
-    active_job,
-    job_status,
-    publish,
-    start_build,
-)
+from app.services.scheduling.builds import publish, start_build
 from app.services.scheduling.edits import (
     EditConflict,
     EditRefused,
@@ -126,6 +119,7 @@ from app.services.scheduling.edits import (
     swap_attendees,
 )
 from app.services.scheduling.exports import schedule_csv, schedule_xlsx
+from app.services.scheduling.jobs import BuildError, BuildRunning, active_job, job_status
 from app.services.scheduling.replanning import (
     ReplanRefused,
     ReplanReport,
