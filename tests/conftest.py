@@ -81,6 +81,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            # Builds finish before start_build returns; tests of threads and RQ say otherwise.
+            "BUILD_RUNNER": "inline",
         }
     )
     with app.app_context():

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
+from app.services.scheduling import jobs
 
 SOLVER_KEYS = {"objective", "bound", "gap", "meetings", "seconds", "version", "status"}
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
@@ -113,7 +114,7 @@ def test_a_crashed_build_exits_1_and_leaves_no_version(
     result = runner.invoke(args=["schedule", "build", event.slug])
     assert result.exit_code == 1
     # The organiser-facing text is plain; the exception itself goes to the log.
-    assert f"The build crashed: {scheduling.CRASHED}" in result.stderr
+    assert f"The build crashed: {jobs.CRASHED}" in result.stderr
     assert last_json(result.stdout)["status"] == "error"
     assert jobs_of(event)[0].status == "failed" and event.latest_version() is None
 
@@ -161,6 +162,7 @@ def redis_queue(app: Flask) -> Iterator[object]:
     except RedisConnectionError:
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     app.config["REDIS_URL"] = REDIS_URL
+    app.config["BUILD_RUNNER"] = "rq"
     queue = Queue(scheduling.QUEUE, connection=connection)
     queue.empty()
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Event, ScheduleVersion, SolveJob
 from app.services.scheduling import builds as scheduling
+from app.services.scheduling import jobs
 from tests.conftest import DEFAULT_PASSWORD
 from tests.test_concurrency import build_now, swap_triple
 
@@ -216,7 +217,7 @@ def wait_done(browser: Browser, slug: str, job_id: int) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         status = json.loads(browser.get(f"/organiser/events/{slug}/jobs/{job_id}.json"))
-        if status["status"] not in scheduling.ACTIVE:
+        if status["status"] not in jobs.ACTIVE:
             return status
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} did not finish")

@@ -16,6 +16,13 @@ from app.models.common import utcnow
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
 from app.services.scheduling import exports as exporting
+from app.services.scheduling import jobs
+
+
+@pytest.fixture
+def in_threads(app):
+    """Builds run in a thread of this process, as in the web app without Redis."""
+    app.config["BUILD_RUNNER"] = "thread"
 
 
 def wait(job: SolveJob, seconds: float = 60) -> SolveJob:
@@ -24,19 +31,20 @@ def wait(job: SolveJob, seconds: float = 60) -> SolveJob:
     while time.monotonic() < deadline:
         db.session.expire_all()
         job = db.session.get(SolveJob, job.id)
-        if job.status not in scheduling.ACTIVE:
+        if job.status not in jobs.ACTIVE:
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job.id} still {job.status} after {seconds} s")
 
 
 def build(event, **kw):
-    job = wait(scheduling.start_build(event, time_limit=3, **kw))
+    """A build run inline (the tests' BUILD_RUNNER): finished when start_build returns."""
+    job = scheduling.start_build(event, time_limit=3, **kw)
     assert job.status == "done", job.error
     return job
 
 
-def test_build_in_background_stores_a_valid_version_with_its_figures(event):
+def test_build_in_background_stores_a_valid_version_with_its_figures(event, in_threads):
     job = scheduling.start_build(event, time_limit=3)
     assert job.status in ("queued", "running", "done")
     job = wait(job)
@@ -48,13 +56,13 @@ def test_build_in_background_stores_a_valid_version_with_its_figures(event):
     assert version.objective <= version.bound + 1e-6
     assert version.baseline_objective is not None
     assert all(m.reasons for m in version.meetings if m.score > 0)
-    status = scheduling.job_status(job)
+    status = jobs.job_status(job)
     assert status["status"] == "done" and status["percent"] == 100 and status["version"] == 1
 
 
-def test_a_second_build_cannot_start_while_one_runs(event):
+def test_a_second_build_cannot_start_while_one_runs(event, in_threads):
     job = scheduling.start_build(event, time_limit=3)
-    with pytest.raises(scheduling.BuildError, match="already running"):
+    with pytest.raises(jobs.BuildError, match="already running"):
         scheduling.start_build(event, time_limit=3)
     wait(job)
 
@@ -64,7 +72,7 @@ def test_infeasible_build_fails_with_the_reason_and_keeps_the_previous_version(e
     event.min_meetings = 3
     event.tables = 2  # 14 people x 3 meetings need 21 meetings; 2 tables x 3 rounds hold 6
     db.session.commit()
-    job = wait(scheduling.start_build(event, time_limit=3))
+    job = scheduling.start_build(event, time_limit=3)
     assert job.status == "failed"
     assert "tables" in job.error and "hold only 6" in job.error
     assert event.latest_version().id == first.id
@@ -78,7 +86,7 @@ def test_a_crashing_build_fails_cleanly_and_changes_nothing(event):
     broken = event.attendees[0]
     broken.available_rounds = "three-ish"  # corrupt data the solver adapter cannot read
     db.session.commit()
-    job = wait(scheduling.start_build(event, time_limit=3))
+    job = scheduling.start_build(event, time_limit=3)
     assert job.status == "failed" and "three-ish" in job.error
     db.session.expire_all()
     assert event.latest_version().id == first.id
@@ -91,7 +99,7 @@ def test_a_killed_build_is_reported_failed_and_a_new_one_can_start(event):
     dead.started_at = utcnow() - timedelta(minutes=10)
     db.session.add(dead)
     db.session.commit()
-    assert scheduling.active_job(event) is None
+    assert jobs.active_job(event) is None
     assert "stopped without finishing" in db.session.get(SolveJob, dead.id).error
     build(event)
 
@@ -118,6 +126,7 @@ def test_builds_run_on_rq_workers_when_redis_is_configured(app, event):
     from rq import Queue, SimpleWorker
 
     app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    app.config["BUILD_RUNNER"] = None  # as in production: REDIS_URL alone sends builds to RQ
     redis = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(scheduling.QUEUE, connection=redis)
     queue.empty()
