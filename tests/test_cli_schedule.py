@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
+from solver.schema import Progress
 
 SOLVER_KEYS = {"objective", "bound", "gap", "meetings", "seconds", "version", "status"}
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
@@ -62,6 +63,7 @@ def test_build_prints_the_solver_json_last_and_records_the_job(
     assert "candidates    objective" in result.stderr  # a progress line
     (job,) = jobs_of(event)
     assert (job.status, job.time_limit, job.version.number) == ("done", 2.0, 1)
+    assert summary["status"] == job.solver_status  # the solver's word, stored, not guessed
     assert summary["meetings"] == len(job.version.meetings) >= 12
     assert summary["objective"] == pytest.approx(job.version.objective, abs=1e-3)
     assert scheduling.check_version(job.version).ok
@@ -101,6 +103,7 @@ def test_build_exits_2_with_the_reason_when_the_rules_cannot_hold(
     assert (summary["status"], summary["version"], summary["meetings"]) == ("infeasible", None, 0)
     (job,) = jobs_of(event)
     assert job.status == "failed" and "hold only 2" in job.error
+    assert job.solver_status == "infeasible"
     assert event.latest_version() is None
 
 
@@ -117,6 +120,28 @@ def test_a_crashed_build_exits_1_and_leaves_no_version(
     assert f"The build crashed: {jobs.CRASHED}" in result.stderr
     assert last_json(result.stdout)["status"] == "error"
     assert jobs_of(event)[0].status == "failed" and event.latest_version() is None
+    assert jobs_of(event)[0].solver_status is None
+
+
+def test_progress_lines_are_the_solver_reports_the_job_recorded(
+    runner: FlaskCliRunner, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each report written on the job row is printed once, from the solver's callback."""
+    recorded: list[Progress] = []
+    record = jobs.record_progress
+
+    def spy(job_id: int, progress: Progress) -> bool:
+        recorded.append(progress)
+        return record(job_id, progress)
+
+    monkeypatch.setattr(scheduling, "record_progress", spy)
+    result = runner.invoke(args=["schedule", "build", event.slug, "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if " objective " in line]
+    assert recorded and len(lines) == len(recorded)
+    assert lines[-1].split()[2] == "saving"  # the solver is done; the version is being stored
+    for line, report in zip(lines, recorded, strict=True):
+        assert f"bound {report.bound:,.2f}" in line and f"gap {report.gap:.2%}" in line
 
 
 def test_build_of_an_unknown_event_exits_1(runner: FlaskCliRunner, app_ctx: None) -> None:

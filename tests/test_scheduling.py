@@ -17,6 +17,7 @@ from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
 from app.services.scheduling import exports as exporting
 from app.services.scheduling import jobs
+from solver.schema import Progress
 
 
 @pytest.fixture
@@ -107,6 +108,51 @@ def test_a_killed_build_is_reported_failed_and_a_new_one_can_start(event):
 def test_progress_is_recorded_while_solving(event):
     job = build(event)
     assert job.elapsed > 0 and job.bound is not None and job.gap is not None
+
+
+# -- the job's states --------------------------------------------------------------------------
+
+
+def test_a_finished_build_stores_the_solver_status(event):
+    job = build(event)
+    assert job.solver_status in ("optimal", "feasible")
+    assert (job.solver_status == "optimal") == (job.version.gap == 0)
+
+
+def test_an_infeasible_build_stores_the_solver_status(event):
+    event.min_meetings = 3
+    event.tables = 2
+    db.session.commit()
+    job = scheduling.start_build(event, time_limit=3)
+    assert (job.status, job.solver_status, job.phase) == ("failed", "infeasible", "infeasible")
+
+
+def test_only_the_listed_moves_are_made(event):
+    job = build(event)
+    with pytest.raises(ValueError, match="a done build cannot become failed"):
+        jobs.fail_job(job.id, "done", "too late")  # done is final: no move leaves it
+    queued = jobs.create_build_job(event, time_limit=2)
+    report = Progress(seconds=1.0, time_limit=2.0, objective=5.0, bound=10.0, phase="search")
+    assert not jobs.record_progress(queued.id, report)  # not running: nothing written
+    db.session.refresh(queued)
+    assert (queued.status, queued.elapsed, queued.objective) == ("queued", 0.0, None)
+    assert jobs.claim_job(queued.id) and not jobs.claim_job(queued.id)
+    assert jobs.record_progress(queued.id, report)
+    db.session.refresh(queued)
+    assert (queued.status, queued.phase, queued.gap) == ("running", "search", 0.5)
+    assert jobs.fail_job(queued.id, "running", "stopped by the test")
+    db.session.refresh(queued)
+    assert (queued.status, queued.error) == ("failed", "stopped by the test")
+    assert queued.finished_at is not None and queued.version_id is None
+
+
+def test_the_runner_follows_the_settings(app, app_ctx):
+    app.config["BUILD_RUNNER"] = None
+    assert scheduling.build_runner() == "thread"
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    assert scheduling.build_runner() == "rq"
+    app.config["BUILD_RUNNER"] = "inline"
+    assert scheduling.build_runner() == "inline"
 
 
 def test_reoptimise_keeps_pinned_meetings(event):
