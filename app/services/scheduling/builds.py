@@ -245,6 +245,7 @@ def _enqueue(job: SolveJob) -> None:
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:
+    """The thread runner's body: a thread has no app context, so it gets its own session."""
     with app.app_context():
         run_build(job_id)
 
@@ -279,6 +280,7 @@ def run_build(job_id: int, on_progress: Callable[[Progress], None] | None = None
 
 
 def _build(job: SolveJob, on_progress: Callable[[Progress], None] | None) -> None:
+    """Solve the claimed job's event and end the job: done with a new version, or failed."""
     event = job.event
     try:
         ei = event_instance(event)

@@ -110,7 +110,7 @@ def claim_job(job_id: int) -> bool:
 
 def job_phase(progress: Progress) -> str:
     """The step a running job shows for a solver report: "saving" once the solver is done."""
-    return "saving" if progress.phase == "done" else progress.phase  # done once stored
+    return "saving" if progress.phase == "done" else progress.phase  # "done": version stored
 
 
 def record_progress(job_id: int, progress: Progress) -> bool:
@@ -150,14 +150,14 @@ def finish_job(job_id: int, version: ScheduleVersion, result: SolveResult) -> bo
 
 
 def fail_job(
-    job_id: int, was: str, reason: str, *unless: ColumnElement[bool], **figures: object
+    job_id: int, was: str, reason: str, *only_if: ColumnElement[bool], **figures: object
 ) -> bool:
     """Mark a job that is still ``was`` failed with ``reason``, the message the organiser reads.
 
-    ``unless``: conditions the job must also meet (a dead job's heartbeat still stale);
+    ``only_if``: conditions the job must also meet (a dead job's heartbeat still stale);
     ``figures``: more columns to store (the solver's status and phase of an infeasible search).
     """
-    return _move(job_id, was, "failed", *unless, error=reason, finished_at=utcnow(), **figures)
+    return _move(job_id, was, "failed", *only_if, error=reason, finished_at=utcnow(), **figures)
 
 
 def _move(
@@ -199,11 +199,11 @@ def end_if_dead(job: SolveJob) -> bool:
     why = job_death(job)
     if why is None:
         return False
-    unless: tuple[ColumnElement[bool], ...] = ()
+    only_if: tuple[ColumnElement[bool], ...] = ()
     if job.status == "running":  # unless it beat since it was judged
         stale = utcnow() - DEAD_AFTER
-        unless = (or_(SolveJob.heartbeat_at.is_(None), SolveJob.heartbeat_at < stale),)
-    ended = fail_job(job.id, job.status, why, *unless)
+        only_if = (or_(SolveJob.heartbeat_at.is_(None), SolveJob.heartbeat_at < stale),)
+    ended = fail_job(job.id, job.status, why, *only_if)
     db.session.refresh(job)
     if ended:
         current_app.logger.warning("schedule build %s marked failed: %s", job.id, why)
