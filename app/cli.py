@@ -50,6 +50,7 @@ from app.services.printing.data import (
     table_sign_data,
 )
 from app.services.scheduling import builds as scheduling
+from app.services.scheduling.versions import publish
 
 events_cli = AppGroup("events", help="Create events.")
 attendees_cli = AppGroup("attendees", help="Import attendees.")
@@ -444,7 +445,7 @@ def demo_command(
         _echo_outcome(job)
         sys.exit(_failure_code(job))
     assert job.version is not None  # a done job holds the version it built
-    scheduling.publish(job.version)
+    publish(job.version)
     base = current_app.config["PUBLIC_URL"]
     summary = _build_summary(job)
     click.echo(

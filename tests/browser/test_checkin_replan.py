@@ -14,7 +14,8 @@ from app.models import Attendee, Event, Organiser, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
-from app.services.scheduling.builds import check_version, publish, start_build
+from app.services.scheduling.builds import start_build
+from app.services.scheduling.versions import check_version, publish
 from tests.browser.conftest import LiveServer, attendees_csv, log_in, screenshot
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,8 @@ from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
 from app.services.messages.mailing import compose_agenda_link
 from app.services.messages.sponsors import add_sponsor_contact
-from app.services.scheduling.builds import publish, start_build
+from app.services.scheduling.builds import start_build
+from app.services.scheduling.versions import publish
 from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer, attendees_csv, log_in
 
 pytestmark = pytest.mark.browser
