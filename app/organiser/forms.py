@@ -32,11 +32,17 @@ from wtforms.validators import (
 )
 
 from app.models import Attendee, Event
-from app.models.attendee import EXTRA_FIELDS
 from app.params import whole
 from app.services.attendees.importing import KNOWN_COLUMNS
-from solver.schema import GOALS, KINDS, TIERS
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import (
+    GOALS,
+    KINDS,
+    LIST_COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    TIERS,
+    clean_text,
+)
 
 
 def _clean_line(value: object) -> object:
@@ -327,21 +333,8 @@ class AttendeeForm(MingleForm):
         """The attendee as column -> text, the shape of one row of an import file."""
         record = {
             name: (getattr(self, name).data or "").strip()
-            for name in (
-                "email",
-                "name",
-                "company",
-                "kind",
-                "region",
-                "offers",
-                "seeks",
-                "target_regions",
-                "available_rounds",
-                "must_meet",
-                "avoid",
-                "tier",
-                *EXTRA_FIELDS,
-            )
+            for name in (*REQUIRED, *OPTIONAL)
+            if name != "goals"  # checkboxes, joined below
         }
         for column in ("must_meet", "avoid"):  # people paste lists one per line
             record[column] = ";".join(record[column].replace(",", ";").split())
@@ -354,12 +347,12 @@ class AttendeeForm(MingleForm):
 
     def fill_from(self, attendee: Attendee) -> None:
         """Show an existing attendee."""
-        for name in ("email", "name", "company", "kind", "region", "available_rounds"):
-            getattr(self, name).data = getattr(attendee, name)
-        for name in ("offers", "seeks", "target_regions", "must_meet", "avoid"):
-            getattr(self, name).data = "; ".join(getattr(attendee, name) or [])
-        self.goals.data = list(attendee.goals or [])
-        self.tier.data = attendee.tier or ""
-        for name in EXTRA_FIELDS:
-            getattr(self, name).data = getattr(attendee, name) or ""
+        for name in (*REQUIRED, *OPTIONAL):
+            value = getattr(attendee, name)
+            if name == "goals":
+                self.goals.data = list(value or [])
+            elif name in LIST_COLUMNS:
+                getattr(self, name).data = "; ".join(value or [])
+            else:
+                getattr(self, name).data = value or ""
         self.custom.data = "\n".join(f"{k}: {v}" for k, v in (attendee.custom or {}).items())

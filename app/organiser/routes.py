@@ -108,14 +108,7 @@ from app.services.printing.data import (
     table_sign_data,
 )
 from app.services.reports.figures import sponsor_companies
-from app.services.scheduling.builds import (
-    BuildError,
-    BuildRunning,
-    active_job,
-    job_status,
-    publish,
-    start_build,
-)
+from app.services.scheduling.builds import BuildRunning, active_job, job_status, start_build
 from app.services.scheduling.edits import (
     EditConflict,
     EditRefused,
@@ -135,7 +128,8 @@ from app.services.scheduling.replanning import (
     version_changes,
 )
 from app.services.scheduling.review import schedule_review
-from solver.text import clean_text
+from app.services.scheduling.versions import BuildError, publish
+from app.services.scheduling.vocabulary import clean_text
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import Attendee, Event
 from app.models.common import utcnow
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import clean_text
 
 SEARCH_LIMIT = 20  # matches listed for a name search at the door
 

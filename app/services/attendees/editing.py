@@ -11,7 +11,6 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
-from app.models.attendee import solver_attendee
 from app.services.attendees.importing import (
     MeetingImpact,
     delete_meetings,
@@ -21,8 +20,13 @@ from app.services.attendees.importing import (
     remove_meetings,
     row_values,
 )
-from solver.io import Problem, parse_attendee_record, split_list
-from solver.text import clean_text
+from app.services.scheduling.instance import solver_attendee, solver_fields
+from app.services.scheduling.vocabulary import (
+    Problem,
+    clean_text,
+    parse_attendee_record,
+    split_list,
+)
 
 PER_PAGE = 100
 
@@ -155,7 +159,7 @@ def save_attendee(
         db.session.commit()
         return SaveResult(attendee)
     changed = {k: v for k, v in values.items() if getattr(attendee, k) != v}
-    new_state = {attendee.id: solver_attendee(attendee.solver_fields() | changed)}
+    new_state = {attendee.id: solver_attendee(solver_fields(attendee) | changed)}
     impact = meeting_impact(event, new_state, others.values()) if changed else MeetingImpact()
     old_email = attendee.email
     for key, value in changed.items():

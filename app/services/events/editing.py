@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Event, Meeting, Organiser, ScheduleVersion, SolveJob
 from app.models.common import text_limit
 from app.models.event import make_slug
-from solver.text import clean_text, too_long
+from app.services.scheduling.vocabulary import clean_text, too_long
 
 # Settings an organiser may set on an event; everything else is managed by Mingle.
 EVENT_FIELDS = (

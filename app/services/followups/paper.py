@@ -26,7 +26,7 @@ from app.services.followups.answers import (
     record_followup,
     validate_answers,
 )
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import clean_text
 
 FIELDS = ("held", "rating", "recommend", "next_step", "pipeline_value", "currency", "why")
 
