@@ -55,18 +55,14 @@ from app.services.accounts import (
     change_password,
     end_sessions,
 )
-from app.services.attendees.editing import (
-    removal_plan,
-    remove_attendee,
-    save_attendee,
-    search_attendees,
-)
+from app.services.attendees.editing import removal_plan, remove_attendee, save_attendee
 from app.services.attendees.importing import (
     ImportRefused,
     UploadExpired,
     commit_import,
     stage_import,
 )
+from app.services.attendees.search import search_attendees
 from app.services.events.clock import from_utc
 from app.services.events.editing import (
     EventRefused,
@@ -77,7 +73,7 @@ from app.services.events.editing import (
     update_event,
 )
 from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
-from app.services.followups.paper import find_attendees, paper_rows, save_paper_answers
+from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
 from app.services.followups.progress import followup_progress
 from app.services.messages.mailing import (
     links_csv,
@@ -761,7 +757,7 @@ def paper(slug: str) -> ResponseReturnValue:
     attendee_id = source.get("attendee", type=whole)
     attendee = event_attendee(event, attendee_id) if attendee_id else None
     query = request.args.get("q", "").strip()
-    matches = find_attendees(event, query) if query and attendee is None else []
+    matches = paper_attendees(event, query) if query and attendee is None else []
     if len(matches) == 1:
         return redirect(url_for("organiser.paper", slug=slug, attendee=matches[0].id))
     rows = paper_rows(attendee) if attendee else []

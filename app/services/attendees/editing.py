@@ -1,13 +1,11 @@
-"""Attendees one at a time: find them, add one, change one, remove one."""
+"""Attendees one at a time: add one, change one, remove one (search: attendees/search.py)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
@@ -27,22 +25,6 @@ from app.services.scheduling.vocabulary import (
     parse_attendee_record,
     split_list,
 )
-
-PER_PAGE = 100
-
-
-@dataclass
-class AttendeeSearch:
-    """One page of attendees matching a search, with the choices for the filters."""
-
-    attendees: list[Attendee]
-    matching: int
-    total: int
-    page: int
-    pages: int
-    regions: list[str]
-    kinds: list[str]
-    companies: list[str]
 
 
 @dataclass
@@ -68,63 +50,6 @@ class RemovedMeeting:
     round: int
     table: int
     other: str  # "Name <email>"
-
-
-def search_attendees(
-    event: Event,
-    q: str = "",
-    region: str = "",
-    kind: str = "",
-    company: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> AttendeeSearch:
-    """Attendees whose name, e-mail or company contains ``q``, filtered, by name, one page."""
-    in_event = Attendee.event_id == event.id
-    conditions = [in_event]
-    q, region, kind, company = (clean_text(v) for v in (q, region, kind, company))
-    if q:
-        needle = q.lower()
-        conditions.append(
-            or_(
-                func.lower(Attendee.name).contains(needle, autoescape=True),
-                Attendee.email.contains(needle, autoescape=True),
-                func.lower(Attendee.company).contains(needle, autoescape=True),
-            )
-        )
-    if region:
-        conditions.append(Attendee.region == region)
-    if kind:
-        conditions.append(Attendee.kind == kind)
-    if company.strip():
-        conditions.append(func.lower(Attendee.company) == company.strip().lower())
-    count = select(func.count()).select_from(Attendee)
-    matching = db.session.scalar(count.where(*conditions)) or 0
-    total = db.session.scalar(count.where(in_event)) or 0
-    pages = max(1, math.ceil(matching / per_page))
-    page = min(max(1, page), pages)
-    query = (
-        select(Attendee)
-        .where(*conditions)
-        .order_by(func.lower(Attendee.name), Attendee.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-
-    def distinct(column: InstrumentedAttribute[str]) -> list[str]:
-        values = db.session.scalars(select(column).where(in_event).distinct())
-        return sorted((v for v in values if v), key=str.lower)
-
-    return AttendeeSearch(
-        attendees=list(db.session.scalars(query)),
-        matching=matching,
-        total=total,
-        page=page,
-        pages=pages,
-        regions=distinct(Attendee.region),
-        kinds=distinct(Attendee.kind),
-        companies=distinct(Attendee.company),
-    )
 
 
 def save_attendee(
