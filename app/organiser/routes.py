@@ -98,8 +98,8 @@ from app.services.printing import render as printing
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
+    attendees_to_print,
     badge_data,
-    event_attendees,
     record_badges_printed,
     table_sign_data,
 )
@@ -805,7 +805,7 @@ def badges(slug: str) -> ResponseReturnValue:
         event=event,
         layouts=printing.LAYOUTS,
         default_layout=printing.DEFAULT_LAYOUT,
-        attendees=event_attendees(event),
+        attendees=attendees_to_print(event),
     )
 
 

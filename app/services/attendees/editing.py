@@ -12,7 +12,7 @@ from app.models import Attendee, Event, Meeting
 from app.services.attendees.importing import (
     MeetingImpact,
     delete_meetings,
-    event_attendees,
+    every_attendee,
     length_problems,
     meeting_impact,
     remove_meetings,
@@ -66,7 +66,7 @@ def save_attendee(
         problems += length_problems(row)
     raw = {clean_text(k).lower(): clean_text(v) for k, v in record.items()}
     email = raw.get("email", "").lower()
-    others = {a.email: a for a in event_attendees(event) if attendee is None or a.id != attendee.id}
+    others = {a.email: a for a in every_attendee(event) if attendee is None or a.id != attendee.id}
     if email in others:
         problems.append(Problem(0, "email", email, "another attendee already has this e-mail"))
     for column in ("must_meet", "avoid"):
@@ -137,7 +137,7 @@ def remove_attendee(attendee: Attendee) -> int:
         )
     )
     delete_meetings(ids, f"removal of {attendee.name} <{attendee.email}>")
-    others = [a for a in event_attendees(event) if a.id != attendee.id]
+    others = [a for a in every_attendee(event) if a.id != attendee.id]
     _rename_references(others, attendee.email, None)
     db.session.delete(attendee)
     db.session.commit()

@@ -153,7 +153,7 @@ class StagedImport:
 
 def preview_import(event: Event, data: bytes, filename: str) -> ImportPreview:
     """Compare an attendees file with the event's attendees (upsert by e-mail); write nothing."""
-    existing = {a.email: a for a in event_attendees(event)}
+    existing = {a.email: a for a in every_attendee(event)}
     rows, problems = parse_attendees(
         data, filename, known_emails=existing.keys(), max_rows=max_import_rows()
     )
@@ -265,7 +265,7 @@ def length_problems(row: AttendeeRow) -> list[Problem]:
     return problems
 
 
-def event_attendees(event: Event) -> list[Attendee]:
+def every_attendee(event: Event) -> list[Attendee]:
     """Every attendee of the event, in one query."""
     return list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
 
