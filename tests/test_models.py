@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, login_manager
 from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion, SolveJob
-from app.models.event import make_slug
+from app.models.event import EVENT_SETTINGS, make_slug
 from app.services.scheduling.instance import to_solver
 from app.services.scheduling.vocabulary import OPTIONAL, REQUIRED
 
@@ -201,3 +201,8 @@ def test_solve_job_defaults(make_event) -> None:
 def test_every_column_of_the_attendees_file_is_an_attendee_column() -> None:
     """The model stores each column FORMATS.md names (the list in solver/io.py)."""
     assert set(REQUIRED + OPTIONAL) <= set(Attendee.__table__.columns.keys())
+
+
+def test_every_event_setting_is_an_event_column() -> None:
+    """The one list of settings an organiser sets names only columns of the events table."""
+    assert set(EVENT_SETTINGS) <= set(Event.__table__.columns.keys())
