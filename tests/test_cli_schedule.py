@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
-from app.services.scheduling import jobs
+from app.services.scheduling import jobs, versions
 from solver.schema import Progress
 
 SOLVER_KEYS = {"objective", "bound", "gap", "meetings", "seconds", "version", "status"}
@@ -66,7 +66,7 @@ def test_build_prints_the_solver_json_last_and_records_the_job(
     assert summary["status"] == job.solver_status  # the solver's word, stored, not guessed
     assert summary["meetings"] == len(job.version.meetings) >= 12
     assert summary["objective"] == pytest.approx(job.version.objective, abs=1e-3)
-    assert scheduling.check_version(job.version).ok
+    assert versions.check_version(job.version).ok
 
 
 def test_build_keeps_pinned_meetings(runner: FlaskCliRunner, event: Event) -> None:
@@ -210,4 +210,4 @@ def test_worker_runs_a_queued_build_in_the_app(
     db.session.expire_all()
     job = db.session.get(SolveJob, job.id)
     assert job.status == "done", job.error
-    assert scheduling.check_version(job.version).ok
+    assert versions.check_version(job.version).ok

@@ -24,7 +24,7 @@ from app.models.common import utcnow
 from app.services.attendees.editing import remove_attendee
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
-from app.services.scheduling import jobs
+from app.services.scheduling import jobs, versions
 from tests.conftest import post_form
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # the Redis database tests may empty
@@ -35,7 +35,7 @@ def build_now(event: Event, publish: bool = False) -> ScheduleVersion:
     job = scheduling.run_build(jobs.create_build_job(event, time_limit=2).id)
     assert job.status == "done", job.error
     if publish:
-        scheduling.publish(job.version)
+        versions.publish(job.version)
     return job.version
 
 
@@ -126,7 +126,7 @@ def test_version_numbers_are_allocated_one_at_a_time(app: Flask, event: Event) -
         def action() -> int:
             if wait_first:
                 first_has_its_number.wait(10)
-            number = scheduling.next_version_number(fresh(Event, event_id))
+            number = versions.next_version_number(fresh(Event, event_id))
             if not wait_first:
                 first_has_its_number.set()
                 time.sleep(0.5)  # the other writer asks for its number meanwhile
@@ -390,7 +390,7 @@ def swap_triple(version: ScheduleVersion) -> tuple[int, int, int, int]:
             if m.round == round_:
                 a, b = ({p: q, q: p}.get(a, a), {p: q, q: p}.get(b, b))
             moved.append(Meeting(round=m.round, table=m.table, attendee_a_id=a, attendee_b_id=b))
-        return scheduling.check_version(version, moved).ok
+        return versions.check_version(version, moved).ok
 
     for round_ in range(1, version.event.rounds + 1):
         seats = [m for m in version.meetings if m.round == round_]
@@ -423,7 +423,7 @@ def test_two_parallel_swaps_sharing_a_person_never_double_book(app: Flask, event
     results = in_parallel(app, swap(x, y), swap(y, z))
     assert all(r is None or isinstance(r, adjusting.EditRefused) for r in results), results
     db.session.expire_all()
-    report = scheduling.check_version(event.latest_version())
+    report = versions.check_version(event.latest_version())
     assert report.ok, report.violations
 
 

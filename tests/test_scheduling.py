@@ -16,7 +16,7 @@ from app.models.common import utcnow
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
 from app.services.scheduling import exports as exporting
-from app.services.scheduling import jobs
+from app.services.scheduling import jobs, versions
 from solver.schema import Progress
 
 
@@ -52,7 +52,7 @@ def test_build_in_background_stores_a_valid_version_with_its_figures(event, in_t
     assert job.status == "done", job.error
     version = job.version
     assert version.number == 1 and version.source == "solver"
-    assert scheduling.check_version(version).ok
+    assert versions.check_version(version).ok
     assert version.objective == pytest.approx(sum(m.score for m in version.meetings))
     assert version.objective <= version.bound + 1e-6
     assert version.baseline_objective is not None
@@ -77,7 +77,7 @@ def test_infeasible_build_fails_with_the_reason_and_keeps_the_previous_version(e
     assert job.status == "failed"
     assert "tables" in job.error and "hold only 6" in job.error
     assert event.latest_version().id == first.id
-    assert scheduling.check_version(first).ok or True  # untouched: same rows as before
+    assert versions.check_version(first).ok or True  # untouched: same rows as before
     assert len(first.meetings) > 0
 
 
@@ -182,7 +182,7 @@ def test_builds_run_on_rq_workers_when_redis_is_configured(app, event):
     SimpleWorker([queue], connection=redis).work(burst=True)
     job = wait(job, 5)
     assert job.status == "done", job.error
-    assert scheduling.check_version(job.version).ok
+    assert versions.check_version(job.version).ok
 
 
 # -- hand edits --------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_adding_a_meeting_of_colleagues_is_refused_and_a_legal_one_is_kept(event
         x, y, r = options[0]
         added = adjusting.add_meeting(event, x, y, r)
         assert added.pinned and added.version_id == version.id
-        assert scheduling.check_version(version).ok
+        assert versions.check_version(version).ok
 
 
 def test_swap_re_checks_the_rules(event):
@@ -252,14 +252,14 @@ def test_swap_re_checks_the_rules(event):
         assert all(after[k] == v for k, v in before.items())  # refused: nothing changed
     else:
         db.session.expire_all()
-        assert scheduling.check_version(event.latest_version()).ok
+        assert versions.check_version(event.latest_version()).ok
         pairs = {(m.attendee_a_id, m.attendee_b_id) for m in event.latest_version().meetings}
         assert (y.id, before[m1.id][1]) in pairs and (x.id, before[m2.id][1]) in pairs
 
 
 def test_editing_a_published_version_makes_a_new_draft(event):
     version = build(event).version
-    scheduling.publish(version)
+    versions.publish(version)
     published_meetings = len(version.meetings)
     meeting = version.meetings[0]
     adjusting.set_pinned(event, meeting, True)

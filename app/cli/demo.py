@@ -19,7 +19,7 @@ from app.services.events.demo import (
     demo_organiser,
     finish_past_demo,
 )
-from app.services.scheduling import builds as scheduling
+from app.services.scheduling.versions import publish
 
 
 @click.command("demo")
@@ -77,7 +77,7 @@ def demo_command(
         echo_outcome(job)
         sys.exit(failure_code(job))
     assert job.version is not None  # a done job holds the version it built
-    scheduling.publish(job.version)
+    publish(job.version)
     base = current_app.config["PUBLIC_URL"]
     summary = build_summary(job)
     click.echo(

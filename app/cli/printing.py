@@ -13,8 +13,8 @@ from app.services.printing import render as printing
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
+    attendees_to_print,
     badge_data,
-    event_attendees,
     record_badges_printed,
     table_sign_data,
 )
@@ -32,7 +32,7 @@ def _write_pdf(out: Path, data: bytes, what: str) -> None:
 def _printable_attendees(event: Event, emails: tuple[str, ...]) -> list[Attendee]:
     """The attendees with these e-mails (all when none), or exit 1 naming the unknown ones."""
     try:
-        return event_attendees(event, emails)
+        return attendees_to_print(event, emails)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
 

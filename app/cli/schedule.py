@@ -14,7 +14,7 @@ from app.cli.common import event_by_slug
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
-from app.services.scheduling.builds import Progress
+from app.services.scheduling.vocabulary import Progress
 
 schedule_cli = AppGroup("schedule", help="Build schedules.")
 

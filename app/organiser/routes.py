@@ -55,18 +55,14 @@ from app.services.accounts import (
     change_password,
     end_sessions,
 )
-from app.services.attendees.editing import (
-    removal_plan,
-    remove_attendee,
-    save_attendee,
-    search_attendees,
-)
+from app.services.attendees.editing import removal_plan, remove_attendee, save_attendee
 from app.services.attendees.importing import (
     ImportRefused,
     UploadExpired,
     commit_import,
     stage_import,
 )
+from app.services.attendees.search import search_attendees
 from app.services.events.clock import from_utc
 from app.services.events.editing import (
     EventRefused,
@@ -77,7 +73,7 @@ from app.services.events.editing import (
     update_event,
 )
 from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
-from app.services.followups.paper import find_attendees, paper_rows, save_paper_answers
+from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
 from app.services.followups.progress import followup_progress
 from app.services.messages.mailing import (
     links_csv,
@@ -102,13 +98,13 @@ from app.services.printing import render as printing
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
+    attendees_to_print,
     badge_data,
-    event_attendees,
     record_badges_printed,
     table_sign_data,
 )
 from app.services.reports.figures import sponsor_companies
-from app.services.scheduling.builds import publish, start_build
+from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
     EditConflict,
     EditRefused,
@@ -119,7 +115,7 @@ from app.services.scheduling.edits import (
     swap_attendees,
 )
 from app.services.scheduling.exports import schedule_csv, schedule_xlsx
-from app.services.scheduling.jobs import BuildError, BuildRunning, active_job, job_status
+from app.services.scheduling.jobs import BuildRunning, active_job, job_status
 from app.services.scheduling.replanning import (
     ReplanRefused,
     ReplanReport,
@@ -129,7 +125,8 @@ from app.services.scheduling.replanning import (
     version_changes,
 )
 from app.services.scheduling.review import schedule_review
-from solver.text import clean_text
+from app.services.scheduling.versions import BuildError, publish
+from app.services.scheduling.vocabulary import clean_text
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -761,7 +758,7 @@ def paper(slug: str) -> ResponseReturnValue:
     attendee_id = source.get("attendee", type=whole)
     attendee = event_attendee(event, attendee_id) if attendee_id else None
     query = request.args.get("q", "").strip()
-    matches = find_attendees(event, query) if query and attendee is None else []
+    matches = paper_attendees(event, query) if query and attendee is None else []
     if len(matches) == 1:
         return redirect(url_for("organiser.paper", slug=slug, attendee=matches[0].id))
     rows = paper_rows(attendee) if attendee else []
@@ -809,7 +806,7 @@ def badges(slug: str) -> ResponseReturnValue:
         event=event,
         layouts=printing.LAYOUTS,
         default_layout=printing.DEFAULT_LAYOUT,
-        attendees=event_attendees(event),
+        attendees=attendees_to_print(event),
     )
 
 

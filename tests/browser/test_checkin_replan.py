@@ -13,8 +13,9 @@ from app.models import Attendee, Event, Organiser, ScheduleVersion
 from app.models.common import utcnow
 from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
-from app.services.scheduling.builds import check_version, publish, run_build
+from app.services.scheduling.builds import run_build
 from app.services.scheduling.jobs import create_build_job
+from app.services.scheduling.versions import check_version, publish
 from tests.browser.conftest import LiveServer, attendees_csv, log_in, screenshot
 
 pytestmark = pytest.mark.browser

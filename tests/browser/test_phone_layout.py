@@ -15,8 +15,9 @@ from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
 from app.services.messages.mailing import compose_agenda_link
 from app.services.messages.sponsors import add_sponsor_contact
-from app.services.scheduling.builds import publish, run_build
+from app.services.scheduling.builds import run_build
 from app.services.scheduling.jobs import create_build_job
+from app.services.scheduling.versions import publish
 from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer, attendees_csv, log_in
 
 pytestmark = pytest.mark.browser

@@ -49,7 +49,7 @@ def _in_print_order(attendees: Sequence[Attendee]) -> list[Attendee]:
     return sorted(attendees, key=lambda a: (clean(a.name).casefold(), a.email))
 
 
-def event_attendees(event: Event, emails: Sequence[str] = ()) -> list[Attendee]:
+def attendees_to_print(event: Event, emails: Sequence[str] = ()) -> list[Attendee]:
     """The event's attendees in print order; only those with ``emails`` when given.
 
     Raises:
@@ -97,7 +97,7 @@ def badge_data(
     event: Event, attendees: Sequence[Attendee] | None = None, with_agenda: bool = False
 ) -> list[BadgeData]:
     """Badges of ``attendees`` (default: everyone, by name); ``with_agenda`` fills the backs."""
-    people = _in_print_order(attendees) if attendees is not None else event_attendees(event)
+    people = _in_print_order(attendees) if attendees is not None else attendees_to_print(event)
     if with_agenda:
         _published(event)
     badges = []
@@ -128,7 +128,7 @@ def agenda_data(event: Event, attendee: Attendee | None = None) -> list[AgendaDa
         NothingPublished: before a schedule is published.
     """
     _published(event)
-    people = [attendee] if attendee is not None else event_attendees(event)
+    people = [attendee] if attendee is not None else attendees_to_print(event)
     version = event.published_version
     out = []
     for person in people:

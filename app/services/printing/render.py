@@ -30,7 +30,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from app.services.printing.qr import qr_matrix
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import clean_text
 
 # Page streams binary (Flate only): ASCII85 on top made files a quarter larger and took a tenth
 # of the time of 2,000 badges. A process-wide reportlab setting: the report PDFs

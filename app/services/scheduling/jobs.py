@@ -27,6 +27,7 @@ from app.extensions import db, rowcount
 from app.models import Event, ScheduleVersion, SolveJob
 from app.models.common import utcnow
 from app.models.job import JOB_TRANSITIONS
+from app.services.scheduling.versions import BuildError
 from solver.schema import Progress, SolveResult
 
 ACTIVE = ("queued", "running")
@@ -55,10 +56,6 @@ CRASHED = (
 )
 INTERRUPTED = "interrupted (Ctrl-C)"
 QUEUE_DOWN = "The build queue cannot be reached right now; try again in a moment."
-
-
-class BuildError(Exception):
-    """A build cannot start (no attendees, one already running)."""
 
 
 class BuildRunning(BuildError):
