@@ -37,7 +37,7 @@ from solver.text import clean_text
 # (app/services/reports/pdf.py, which imports this module's fonts) are written the same way.
 rl_config.useA85 = 0
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[3] / "static" / "fonts"
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 FONT_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
