@@ -19,15 +19,10 @@ from app.models.common import utcnow
 from app.services.attendees.agenda import Agenda, build_agenda
 from app.services.followups.answers import guess_currency
 from app.services.messages.mailing import agenda_url
-from app.services.printing.render import (
-    AgendaData,
-    AgendaSlot,
-    BadgeData,
-    Seat,
-    TableRound,
-    TableSignData,
-    clean,
-)
+from app.services.printing.agendas import AgendaData, AgendaSlot
+from app.services.printing.badges import BadgeData
+from app.services.printing.signs import Seat, TableRound, TableSignData
+from app.services.printing.text import clean
 
 FIRST_NAME_COLUMN = "first_name"  # an optional custom column: the name printed large
 

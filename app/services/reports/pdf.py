@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app.services.printing.render import BOLD, REGULAR, register_fonts
+from app.services.printing.text import BOLD, REGULAR, register_fonts
 from app.services.reports.figures import (
     COUNTED_STEPS,
     SMALL_SAMPLE,
