@@ -2,7 +2,8 @@
 
 Agendas and table signs show the event's published schedule version (what attendees see on
 their phones), never a draft; badges need no schedule unless their backs carry the agenda.
-Links come from ``PUBLIC_URL`` (``mailing.agenda_url``), as in the e-mails.
+Links come from ``PUBLIC_URL`` (``mailing.agenda_url``), as in the e-mails. The one write,
+``record_badges_printed``, is the print run both the Print page and ``flask badges`` record.
 """
 
 from __future__ import annotations
