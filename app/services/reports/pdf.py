@@ -15,14 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.services.printing.text import BOLD, REGULAR, register_fonts
-from app.services.reports.figures import (
-    COUNTED_STEPS,
-    SMALL_SAMPLE,
-    STEP_LABELS,
-    EventReport,
-    Measures,
-    SponsorReport,
-)
+from app.services.reports.figures import EventReport, SponsorReport
+from app.services.reports.measures import COUNTED_STEPS, SMALL_SAMPLE, STEP_LABELS, Measures
 
 BLUE = colors.HexColor("#1d4ed8")
 
