@@ -197,6 +197,7 @@ def fit(
     space = _char_width(" ", font)
 
     def lines_at(points: float) -> list[str]:
+        """The text wrapped at ``points``, from the widths measured once above."""
         return _wrap_pieces(pieces, space, points, room)
 
     full = (sum(p.width for p in pieces) + space * sum(p.glue == " " for p in pieces[1:])) * size

@@ -34,6 +34,7 @@ def collector_paused(build: Callable[P, R], max_pause: float = MAX_PAUSE) -> Cal
 
     @functools.wraps(build)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        """``build`` itself, the collector held around it."""
         global _pauses, _was_enabled, _paused_since
         with _pause_lock:
             if _pauses == 0:

@@ -40,6 +40,7 @@ HEADED_TABLE_STYLE = TableStyle(
 
 
 def _fmt(value: float | None, spec: str = "{:.1f}") -> str:
+    """A figure as printed, a dash when there is none (no answers behind it)."""
     return "—" if value is None else spec.format(value)
 
 
@@ -134,6 +135,7 @@ def _figures(*columns: Measures) -> list[list[str]]:
     """
 
     def row(label: str, value: Callable[[Measures], str]) -> list[str]:
+        """One table row: the label, then the figure for each column's meetings."""
         return [label] + [value(m) for m in columns]
 
     rows = [
