@@ -100,7 +100,7 @@ def test_eight_parallel_build_requests_queue_one_build(app: Flask, event: Event)
         def click() -> tuple[str, int | None]:
             try:
                 return "started", jobs.create_build_job(mine, time_limit=2).id
-            except jobs.BuildError as refused:
+            except versions.BuildError as refused:
                 running = getattr(refused, "job", None)
                 return str(refused), running.id if running else None
 

@@ -63,7 +63,7 @@ def test_build_in_background_stores_a_valid_version_with_its_figures(event, in_t
 
 def test_a_second_build_cannot_start_while_one_runs(event, in_threads):
     job = scheduling.start_build(event, time_limit=3)
-    with pytest.raises(jobs.BuildError, match="already running"):
+    with pytest.raises(versions.BuildError, match="already running"):
         scheduling.start_build(event, time_limit=3)
     wait(job)
 

@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 
 from app.cli.common import event_by_slug
 from app.models import Attendee, Event
-from app.services.printing import render as printing
+from app.services.printing.agendas import render_agendas
+from app.services.printing.badges import DEFAULT_LAYOUT, LAYOUTS, render_badges
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
@@ -18,6 +19,7 @@ from app.services.printing.data import (
     record_badges_printed,
     table_sign_data,
 )
+from app.services.printing.signs import render_table_signs
 
 
 def _write_pdf(out: Path, data: bytes, what: str) -> None:
@@ -45,8 +47,8 @@ PDF_OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.option("--out", type=PDF_OUT, required=True, help="The PDF file to write.")
 @click.option(
     "--layout",
-    type=click.Choice(sorted(printing.LAYOUTS)),
-    default=printing.DEFAULT_LAYOUT,
+    type=click.Choice(sorted(LAYOUTS)),
+    default=DEFAULT_LAYOUT,
     show_default=True,
     help="Sheet: a6 (one badge per A6 card), a4-2x4 (8 labels of 99.1 x 67.7 mm), "
     "letter-2x3 (6 badges of 4 x 3 in).",
@@ -69,10 +71,10 @@ def badges_command(
     if not attendees:
         raise click.ClickException(f"{event.slug} has no attendees to print badges for")
     try:
-        data = printing.render_badges(badge_data(event, attendees, duplex), layout, duplex)
+        data = render_badges(badge_data(event, attendees, duplex), layout, duplex)
     except NothingPublished as exc:
         raise click.ClickException(f"--duplex prints the agenda: {exc}") from exc
-    sheets = printing.LAYOUTS[layout].pages(len(attendees)) * (2 if duplex else 1)
+    sheets = LAYOUTS[layout].pages(len(attendees)) * (2 if duplex else 1)
     _write_pdf(out, data, f"{len(attendees)} badge(s) on {sheets} {layout} page(s)")
     if not emails:  # a reprint of a few badges is not the event's print run
         record_badges_printed(event)
@@ -91,7 +93,7 @@ def agendas_command(slug: str, out: Path, email: str | None) -> None:
         agendas = agenda_data(event, attendees[0]) if email else agenda_data(event)
     except NothingPublished as exc:
         raise click.ClickException(str(exc)) from exc
-    _write_pdf(out, printing.render_agendas(agendas), f"{len(agendas)} agenda(s)")
+    _write_pdf(out, render_agendas(agendas), f"{len(agendas)} agenda(s)")
 
 
 @click.command("table-signs")
@@ -105,4 +107,4 @@ def table_signs_command(slug: str, out: Path) -> None:
         signs = table_sign_data(event)
     except NothingPublished as exc:
         raise click.ClickException(str(exc)) from exc
-    _write_pdf(out, printing.render_table_signs(signs), f"{len(signs)} table sign(s)")
+    _write_pdf(out, render_table_signs(signs), f"{len(signs)} table sign(s)")

@@ -14,6 +14,7 @@ from app.cli.common import event_by_slug
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
+from app.services.scheduling.versions import BuildError
 from app.services.scheduling.vocabulary import Progress
 
 schedule_cli = AppGroup("schedule", help="Build schedules.")
@@ -44,7 +45,7 @@ def build_now(event: Event, time_limit: float | None, keep_pinned: bool) -> Solv
     """
     try:
         job = jobs.create_build_job(event, time_limit, keep_pinned)
-    except jobs.BuildError as refused:
+    except BuildError as refused:
         raise click.ClickException(str(refused)) from refused
     click.echo(
         f"Building {event.slug}: {event.attendee_count()} attendees, {event.rounds} rounds, "

@@ -94,7 +94,8 @@ from app.services.messages.sponsors import (
     sponsor_contacts,
     sponsor_url,
 )
-from app.services.printing import render as printing
+from app.services.printing.agendas import render_agendas
+from app.services.printing.badges import DEFAULT_LAYOUT, LAYOUTS, render_badges
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
@@ -103,6 +104,7 @@ from app.services.printing.data import (
     record_badges_printed,
     table_sign_data,
 )
+from app.services.printing.signs import render_table_signs
 from app.services.reports.figures import sponsor_companies
 from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
@@ -804,8 +806,8 @@ def badges(slug: str) -> ResponseReturnValue:
     return render_template(
         "organiser/print.html",
         event=event,
-        layouts=printing.LAYOUTS,
-        default_layout=printing.DEFAULT_LAYOUT,
+        layouts=LAYOUTS,
+        default_layout=DEFAULT_LAYOUT,
         attendees=attendees_to_print(event),
     )
 
@@ -820,12 +822,12 @@ def badges_pdf(slug: str) -> ResponseReturnValue:
     """
     event = organiser_event(slug)
     source = request.form if request.method == "POST" else request.args
-    layout = source.get("layout", printing.DEFAULT_LAYOUT)
-    if layout not in printing.LAYOUTS:
+    layout = source.get("layout", DEFAULT_LAYOUT)
+    if layout not in LAYOUTS:
         abort(400)
     duplex = source.get("duplex") == "1"
     try:
-        data = printing.render_badges(badge_data(event, with_agenda=duplex), layout, duplex)
+        data = render_badges(badge_data(event, with_agenda=duplex), layout, duplex)
     except NothingPublished as exc:
         flash(f"Badges with agendas on the back: {exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
@@ -847,7 +849,7 @@ def agendas_pdf(slug: str) -> ResponseReturnValue:
         flash(f"{exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
     name = f"{event.slug}-agenda-{attendee.id}.pdf" if attendee else f"{event.slug}-agendas.pdf"
-    return _pdf(printing.render_agendas(agendas), name)
+    return _pdf(render_agendas(agendas), name)
 
 
 @bp.get("/events/<slug>/print/table-signs.pdf")
@@ -860,7 +862,7 @@ def table_signs_pdf(slug: str) -> ResponseReturnValue:
     except NothingPublished as exc:
         flash(f"{exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
-    return _pdf(printing.render_table_signs(signs), f"{event.slug}-table-signs.pdf")
+    return _pdf(render_table_signs(signs), f"{event.slug}-table-signs.pdf")
 
 
 # Re-planning around no-shows

@@ -2,7 +2,8 @@
 
 Agendas and table signs show the event's published schedule version (what attendees see on
 their phones), never a draft; badges need no schedule unless their backs carry the agenda.
-Links come from ``PUBLIC_URL`` (``mailing.agenda_url``), as in the e-mails.
+Links come from ``PUBLIC_URL`` (``mailing.agenda_url``), as in the e-mails. The one write,
+``record_badges_printed``, is the print run both the Print page and ``flask badges`` record.
 """
 
 from __future__ import annotations
@@ -19,15 +20,10 @@ from app.models.common import utcnow
 from app.services.attendees.agenda import Agenda, build_agenda
 from app.services.followups.answers import guess_currency
 from app.services.messages.mailing import agenda_url
-from app.services.printing.render import (
-    AgendaData,
-    AgendaSlot,
-    BadgeData,
-    Seat,
-    TableRound,
-    TableSignData,
-    clean,
-)
+from app.services.printing.agendas import AgendaData, AgendaSlot
+from app.services.printing.badges import BadgeData
+from app.services.printing.signs import Seat, TableRound, TableSignData
+from app.services.printing.text import clean
 
 FIRST_NAME_COLUMN = "first_name"  # an optional custom column: the name printed large
 
