@@ -17,6 +17,9 @@ DEFAULT_SMTP_TIMEOUT = 10.0  # seconds per SMTP command, so a dead server cannot
 TRUE_WORDS = ("1", "true", "yes", "on")
 # Failed log-ins allowed per client address and, separately, per e-mail address.
 DEFAULT_LOGIN_RATE_LIMIT = "5/minute;20/hour"
+# Where schedule builds run: in the caller (the request or command waits for the result), in a
+# thread of the web process, or on RQ workers. Unset: rq when REDIS_URL is set, else thread.
+BUILD_RUNNERS = ("inline", "thread", "rq")
 
 
 def normalise_database_url(url: str) -> str:
@@ -67,6 +70,22 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in TRUE_WORDS
 
 
+def build_runner(environ: Mapping[str, str]) -> str | None:
+    """The ``BUILD_RUNNER`` setting, or None to let ``REDIS_URL`` decide when a build starts.
+
+    Raises:
+        ValueError: for a runner not in ``BUILD_RUNNERS``, or rq without ``REDIS_URL``.
+    """
+    runner = (environ.get("BUILD_RUNNER") or "").strip().lower()
+    if not runner:
+        return None
+    if runner not in BUILD_RUNNERS:
+        raise ValueError(f"BUILD_RUNNER must be one of {', '.join(BUILD_RUNNERS)}, not {runner!r}")
+    if runner == "rq" and not environ.get("REDIS_URL"):
+        raise ValueError("BUILD_RUNNER=rq needs REDIS_URL, the Redis the RQ workers read")
+    return runner
+
+
 def smtp_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """The ``SMTP_*`` and ``MAIL_FROM`` settings; without ``SMTP_HOST`` mail stays in the outbox.
 
@@ -102,6 +121,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "MINGLE_ENV": "production" if is_production(environ) else "development",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": environ.get("REDIS_URL") or None,
+        "BUILD_RUNNER": build_runner(environ),
         "PUBLIC_URL": (environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH),
         # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).

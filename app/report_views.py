@@ -10,16 +10,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from app.models import Event
-from app.services.reports.figures import (
-    SMALL_SAMPLE,
-    STEP_LABELS,
-    Measures,
-    SponsorReport,
-    figure_answers,
-)
+from app.services.reports.figures import SponsorReport
+from app.services.reports.measures import SMALL_SAMPLE, STEP_LABELS, Measures
+from app.services.reports.traces import PER_PAGE, figure_answers
 
 PAGE_SHAPE = re.compile(r"[0-9]{1,6}")  # ?page= of the answers behind a figure
 PAGE_KEEPS = ("rep", "company")  # the other arguments those pages read
@@ -68,7 +64,8 @@ def render_figure(
     """
     number = request.args.get("page", "1")
     page = int(number) if PAGE_SHAPE.fullmatch(number) else 0
-    rows = figure_answers(event, measures, figure, title, page) if page else None
+    per_page = current_app.config.get("REPORT_ANSWERS_PER_PAGE", PER_PAGE)
+    rows = figure_answers(event, measures, figure, title, page, per_page) if page else None
     if rows is None:
         abort(404)
     # Only the arguments these pages know are carried over: anything else could clash with

@@ -49,7 +49,9 @@ from app.extensions import db
 from app.models import Attendee
 from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
-from app.services.scheduling.builds import create_build_job, publish, run_build
+from app.services.scheduling.builds import run_build
+from app.services.scheduling.jobs import create_build_job
+from app.services.scheduling.versions import publish
 from bench.appdb import migrate_quietly
 from solver.synthetic import generate_event, write_attendees_csv
 

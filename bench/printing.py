@@ -12,7 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from app.services.printing.render import LAYOUTS, BadgeData, render_badges
+from app.services.printing.badges import LAYOUTS, BadgeData, render_badges
 from solver.synthetic import generate_event
 
 ATTENDEES = 2000

@@ -28,10 +28,10 @@ from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.demo import add_demo_sponsor_contacts, demo_organiser, simulate_followups
 from app.services.events.editing import create_event
 from app.services.reports.figures import SPONSOR_KINDS
-from app.services.scheduling.builds import add_meetings, event_instance
+from app.services.scheduling.instance import event_instance
+from app.services.scheduling.versions import add_meetings
 from bench.appdb import migrate_quietly, sqlite_app
 from solver.baselines import round_robin
-from solver.score import Scorer
 from solver.synthetic import generate_event, write_attendees_csv
 
 SIZES = (2000, 10_000)
@@ -167,9 +167,9 @@ def _past_event(attendees: int, seed: int, folder: Path) -> tuple[str, str, str,
     write_attendees_csv(generate_event(attendees, ROUNDS, seed=seed), path)
     apply_import(event, preview_import(event, path.read_bytes(), path.name))
 
-    ei = event_instance(event)
+    built = event_instance(event)
     version = ScheduleVersion(event_id=event.id, number=1, source="solver", status="ready")
-    add_meetings(version, ei, Scorer(ei.instance), round_robin(ei.instance, seed=seed), set())
+    add_meetings(version, built, round_robin(built.instance, seed=seed), set())
     db.session.add(version)
     db.session.flush()
     # Published directly: a round robin may miss a tier minimum, which the reports do not read.

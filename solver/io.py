@@ -18,8 +18,12 @@ from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
 from solver.sheets import SheetError, column_letter, read_table
 from solver.text import clean_text, email_problem, safe_cell
 
+# The columns of an attendees file (FORMATS.md section 1): every other list of them in the app
+# and the solver is derived from these.
 REQUIRED = ("email", "name", "company", "kind", "region")
-OPTIONAL = (
+# What the solver reads of an attendee, in the order a written attendees file has them.
+SOLVER_COLUMNS = (
+    *REQUIRED,
     "offers",
     "seeks",
     "target_regions",
@@ -28,11 +32,12 @@ OPTIONAL = (
     "must_meet",
     "avoid",
     "tier",
-    "phone",
-    "country",
-    "title",
-    "language",
 )
+# The ;-separated columns.
+LIST_COLUMNS = ("offers", "seeks", "target_regions", "goals", "must_meet", "avoid")
+# Free text only people read, on agendas and badges.
+EXTRA_COLUMNS = ("phone", "country", "title", "language")
+OPTIONAL = (*SOLVER_COLUMNS[len(REQUIRED) :], *EXTRA_COLUMNS)
 ROUNDS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
@@ -249,7 +254,7 @@ def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> Att
         tier=tier,
     )
     known = set(REQUIRED) | set(OPTIONAL)
-    extra = {k: rec[k] for k in ("phone", "country", "title", "language") if rec.get(k)}
+    extra = {k: rec[k] for k in EXTRA_COLUMNS if rec.get(k)}
     custom = {k: v for k, v in rec.items() if k not in known and k and v}
     return AttendeeRow(number, attendee, extra, custom, frozenset(k for k in rec if k))
 

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from solver.io import LIST_COLUMNS, SOLVER_COLUMNS, format_rounds
 from solver.schema import Attendee
 
 REGIONS = ("EMEA", "NA", "APAC", "LATAM")
@@ -421,62 +422,25 @@ def _requests(people: list[Attendee], rounds: int, rng: random.Random) -> list[A
     return people
 
 
-def _rounds_text(rounds: frozenset[int] | None) -> str:
-    """``{1, 2, 3, 5}`` as ``1-3;5``; None (every round) as an empty cell."""
-    if rounds is None:
-        return ""
-    parts: list[str] = []
-    ordered = sorted(rounds)
-    start = prev = ordered[0]
-    for r in [*ordered[1:], None]:
-        if r is not None and r == prev + 1:
-            prev = r
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if r is not None:
-            start = prev = r
-    return ";".join(parts)
-
-
-COLUMNS = (
-    "email",
-    "name",
-    "company",
-    "kind",
-    "region",
-    "offers",
-    "seeks",
-    "target_regions",
-    "goals",
-    "available_rounds",
-    "must_meet",
-    "avoid",
-    "tier",
-)
-
-
 def attendee_row(a: Attendee) -> list[str]:
-    """One attendee as the cells of an attendees file (FORMATS.md section 1), in COLUMNS order."""
-    return [
-        a.email,
-        a.name,
-        a.company,
-        a.kind,
-        a.region,
-        ";".join(sorted(a.offers)),
-        ";".join(sorted(a.seeks)),
-        ";".join(sorted(a.target_regions)),
-        ";".join(sorted(a.goals)),
-        _rounds_text(a.available_rounds),
-        ";".join(sorted(a.must_meet)),
-        ";".join(sorted(a.avoid)),
-        a.tier or "",
-    ]
+    """One attendee as the cells of an attendees file (FORMATS.md section 1), column by column."""
+    cells = {
+        "email": a.email,
+        "name": a.name,
+        "company": a.company,
+        "kind": a.kind,
+        "region": a.region,
+        "available_rounds": format_rounds(a.available_rounds),
+        "tier": a.tier or "",
+    }
+    for column in LIST_COLUMNS:
+        cells[column] = ";".join(sorted(getattr(a, column)))
+    return [cells[column] for column in SOLVER_COLUMNS]
 
 
 def write_attendees_csv(attendees: list[Attendee], path: str | Path) -> None:
     """Write an attendees file (FORMATS.md section 1): UTF-8 CSV, comma-delimited, header first."""
     with Path(path).open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(SOLVER_COLUMNS)
         writer.writerows(attendee_row(a) for a in attendees)

@@ -157,6 +157,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            # Builds finish before start_build returns; tests of threads and RQ say otherwise.
+            "BUILD_RUNNER": "inline",
         }
     )
     yield app
@@ -174,6 +176,7 @@ def redis_queue(app: Flask) -> Iterator[Queue]:
     except RedisConnectionError:
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     app.config["REDIS_URL"] = REDIS_URL
+    app.config["BUILD_RUNNER"] = "rq"
     queue = Queue(builds.QUEUE, connection=connection)
     queue.empty()
     # An RQ worker run in the test installs its own SIGINT/SIGTERM handlers.

@@ -17,13 +17,8 @@ from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 
 from app.access import event_attendee, organiser_event
-from app.services.attendees.checkin import (
-    attendee_by_scan,
-    check_in,
-    counts,
-    find_attendees,
-    undo_check_in,
-)
+from app.services.attendees.checkin import attendee_by_scan, check_in, counts, undo_check_in
+from app.services.attendees.search import find_attendees
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,48 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import Model
 from app.models.common import utcnow
-from solver import schema
-from solver.io import parse_rounds
 
 if TYPE_CHECKING:
     from app.models.event import Event
 
 TOKEN_BYTES = 32  # 256 bits: the attendee's agenda link is their only credential
-
-# The ;-separated columns of FORMATS.md section 1, stored as JSON lists of strings.
-LIST_FIELDS = ("offers", "seeks", "target_regions", "goals", "must_meet", "avoid")
-# Optional free-text columns shown on agendas and badges.
-EXTRA_FIELDS = ("phone", "country", "title", "language")
-# What the solver reads of an attendee.
-SOLVER_FIELDS = (
-    "email",
-    "name",
-    "company",
-    "kind",
-    "region",
-    *LIST_FIELDS,
-    "available_rounds",
-    "tier",
-)
-
-
-def solver_attendee(values: Mapping[str, Any]) -> schema.Attendee:
-    """The solver's view of an attendee given as field -> value (the columns of this model)."""
-    return schema.Attendee(
-        email=values["email"],
-        name=values["name"],
-        company=values["company"],
-        kind=values["kind"],
-        region=values["region"],
-        offers=frozenset(values.get("offers") or ()),
-        seeks=frozenset(values.get("seeks") or ()),
-        target_regions=frozenset(values.get("target_regions") or ()),
-        goals=frozenset(values.get("goals") or ()),
-        available_rounds=parse_rounds(values.get("available_rounds") or ""),
-        must_meet=frozenset(values.get("must_meet") or ()),
-        avoid=frozenset(values.get("avoid") or ()),
-        tier=values.get("tier") or None,
-    )
 
 
 def new_token() -> str:
@@ -103,14 +65,6 @@ class Attendee(Model):
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
         return value.strip().lower()
-
-    def to_solver(self) -> schema.Attendee:
-        """This attendee as the solver sees them."""
-        return solver_attendee(self.solver_fields())
-
-    def solver_fields(self) -> dict[str, Any]:
-        """The fields the solver reads, as field -> value."""
-        return {name: getattr(self, name) for name in SOLVER_FIELDS}
 
     def reissue_token(self) -> str:
         """Replace the secret link, e.g. after it leaked; the old link stops working."""

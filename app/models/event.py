@@ -21,6 +21,24 @@ if TYPE_CHECKING:
     from app.models.organiser import Organiser
     from app.models.schedule import ScheduleVersion
 
+# Settings an organiser may set on an event (the event form, the events service); everything
+# else on the row is managed by Mingle.
+EVENT_SETTINGS = (
+    "name",
+    "venue",
+    "timezone",
+    "starts_at",
+    "rounds",
+    "round_minutes",
+    "break_minutes",
+    "tables",
+    "table_names",
+    "min_meetings",
+    "p2p_weight",
+    "p2v_weight",
+    "tier_minimums",
+    "solve_time_limit",
+)
 SLUG_WORDS = re.compile(r"[^a-z0-9]+")
 SLUG_STEM_LENGTH = 48
 

@@ -15,7 +15,17 @@ if TYPE_CHECKING:
     from app.models.event import Event
     from app.models.schedule import ScheduleVersion
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+# A job's statuses and the one list of the moves it may make (scheduling/builds.py makes them):
+# queued -> running when a worker claims it, running -> running as progress comes in,
+# running -> done with a version, and queued or running -> failed with a reason.
+JOB_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "queued": ("running", "failed"),
+    "running": ("running", "done", "failed"),
+    "done": (),
+    "failed": (),
+}
+# What the solver said of a finished search (solver.schema.Result.status).
+SOLVER_STATUSES = ("optimal", "feasible", "infeasible", "unknown")
 # A queued or running build holds its event: the database allows one such job per event.
 ACTIVE_SQL = "status IN ('queued', 'running')"
 
@@ -37,7 +47,7 @@ class SolveJob(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # one of JOB_STATUSES
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # a key of JOB_TRANSITIONS
     phase: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -49,6 +59,8 @@ class SolveJob(Model):
     bound: Mapped[float | None] = mapped_column(Float)
     gap: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
+    # One of SOLVER_STATUSES once the solver has answered; None before, or when it never did.
+    solver_status: Mapped[str | None] = mapped_column(String(20))
     keep_pinned: Mapped[bool] = mapped_column(default=False)
     version_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedule_versions.id", ondelete="SET NULL")

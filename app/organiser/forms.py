@@ -32,11 +32,18 @@ from wtforms.validators import (
 )
 
 from app.models import Attendee, Event
-from app.models.attendee import EXTRA_FIELDS
+from app.models.event import EVENT_SETTINGS
 from app.params import whole
 from app.services.attendees.importing import KNOWN_COLUMNS
-from solver.schema import GOALS, KINDS, TIERS
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import (
+    GOALS,
+    KINDS,
+    LIST_COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    TIERS,
+    clean_text,
+)
 
 
 def _clean_line(value: object) -> object:
@@ -211,43 +218,29 @@ class EventForm(MingleForm):
         tiers = {
             tier: value for tier in TIERS if (value := getattr(self, f"tier_{tier}").data or 0) > 0
         }
-        return {
+        shaped = {  # the settings whose box holds something else than the value itself
             "name": self.name.data.strip(),
             "venue": (self.venue.data or "").strip(),
-            "timezone": self.timezone.data,
-            "starts_at": self.starts_at.data,
-            "rounds": self.rounds.data,
-            "round_minutes": self.round_minutes.data,
-            "break_minutes": self.break_minutes.data,
-            "tables": self.tables.data,
             "table_names": _lines(self.table_names.data),
-            "min_meetings": self.min_meetings.data,
             "tier_minimums": tiers,
             "p2p_weight": _required_number(self.p2p_weight),
             "p2v_weight": _required_number(self.p2v_weight),
-            "solve_time_limit": self.solve_time_limit.data,
+        }
+        return {
+            name: shaped[name] if name in shaped else getattr(self, name).data
+            for name in EVENT_SETTINGS
         }
 
     def fill_from(self, event: Event) -> None:
         """Show an existing event's settings."""
-        for name in (
-            "name",
-            "venue",
-            "timezone",
-            "starts_at",
-            "rounds",
-            "round_minutes",
-            "break_minutes",
-            "tables",
-            "min_meetings",
-            "p2p_weight",
-            "p2v_weight",
-            "solve_time_limit",
-        ):
-            getattr(self, name).data = getattr(event, name)
-        self.table_names.data = "\n".join(event.table_names or [])
-        for tier in TIERS:
-            getattr(self, f"tier_{tier}").data = (event.tier_minimums or {}).get(tier, 0)
+        for name in EVENT_SETTINGS:
+            if name == "table_names":
+                self.table_names.data = "\n".join(event.table_names or [])
+            elif name == "tier_minimums":
+                for tier in TIERS:
+                    getattr(self, f"tier_{tier}").data = (event.tier_minimums or {}).get(tier, 0)
+            else:
+                getattr(self, name).data = getattr(event, name)
 
 
 def _lines(text: str | None) -> list[str]:
@@ -327,21 +320,8 @@ class AttendeeForm(MingleForm):
         """The attendee as column -> text, the shape of one row of an import file."""
         record = {
             name: (getattr(self, name).data or "").strip()
-            for name in (
-                "email",
-                "name",
-                "company",
-                "kind",
-                "region",
-                "offers",
-                "seeks",
-                "target_regions",
-                "available_rounds",
-                "must_meet",
-                "avoid",
-                "tier",
-                *EXTRA_FIELDS,
-            )
+            for name in (*REQUIRED, *OPTIONAL)
+            if name != "goals"  # checkboxes, joined below
         }
         for column in ("must_meet", "avoid"):  # people paste lists one per line
             record[column] = ";".join(record[column].replace(",", ";").split())
@@ -354,12 +334,12 @@ class AttendeeForm(MingleForm):
 
     def fill_from(self, attendee: Attendee) -> None:
         """Show an existing attendee."""
-        for name in ("email", "name", "company", "kind", "region", "available_rounds"):
-            getattr(self, name).data = getattr(attendee, name)
-        for name in ("offers", "seeks", "target_regions", "must_meet", "avoid"):
-            getattr(self, name).data = "; ".join(getattr(attendee, name) or [])
-        self.goals.data = list(attendee.goals or [])
-        self.tier.data = attendee.tier or ""
-        for name in EXTRA_FIELDS:
-            getattr(self, name).data = getattr(attendee, name) or ""
+        for name in (*REQUIRED, *OPTIONAL):
+            value = getattr(attendee, name)
+            if name == "goals":
+                self.goals.data = list(value or [])
+            elif name in LIST_COLUMNS:
+                getattr(self, name).data = "; ".join(value or [])
+            else:
+                getattr(self, name).data = value or ""
         self.custom.data = "\n".join(f"{k}: {v}" for k, v in (attendee.custom or {}).items())

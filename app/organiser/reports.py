@@ -17,13 +17,12 @@ from app.organiser.routes import bp
 from app.report_views import XLSX, download, render_answers, render_figure, render_report
 from app.services.reports.exports import event_csv, event_xlsx, report_csv, report_xlsx
 from app.services.reports.figures import (
-    SMALL_SAMPLE,
-    STEP_LABELS,
     SponsorReport,
     event_report,
     sponsor_companies,
     sponsor_report,
 )
+from app.services.reports.measures import SMALL_SAMPLE, STEP_LABELS
 from app.services.reports.pdf import render_event_report, render_sponsor_report
 
 GROUPS = {

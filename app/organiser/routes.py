@@ -55,18 +55,14 @@ from app.services.accounts import (
     change_password,
     end_sessions,
 )
-from app.services.attendees.editing import (
-    removal_plan,
-    remove_attendee,
-    save_attendee,
-    search_attendees,
-)
+from app.services.attendees.editing import removal_plan, remove_attendee, save_attendee
 from app.services.attendees.importing import (
     ImportRefused,
     UploadExpired,
     commit_import,
     stage_import,
 )
+from app.services.attendees.search import search_attendees
 from app.services.events.clock import from_utc
 from app.services.events.editing import (
     EventRefused,
@@ -77,7 +73,7 @@ from app.services.events.editing import (
     update_event,
 )
 from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
-from app.services.followups.paper import find_attendees, paper_rows, save_paper_answers
+from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
 from app.services.followups.progress import followup_progress
 from app.services.messages.mailing import (
     links_csv,
@@ -98,24 +94,19 @@ from app.services.messages.sponsors import (
     sponsor_contacts,
     sponsor_url,
 )
-from app.services.printing import render as printing
+from app.services.printing.agendas import render_agendas
+from app.services.printing.badges import DEFAULT_LAYOUT, LAYOUTS, render_badges
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
+    attendees_to_print,
     badge_data,
-    event_attendees,
     record_badges_printed,
     table_sign_data,
 )
+from app.services.printing.signs import render_table_signs
 from app.services.reports.figures import sponsor_companies
-from app.services.scheduling.builds import (
-    BuildError,
-    BuildRunning,
-    active_job,
-    job_status,
-    publish,
-    start_build,
-)
+from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
     EditConflict,
     EditRefused,
@@ -126,6 +117,7 @@ from app.services.scheduling.edits import (
     swap_attendees,
 )
 from app.services.scheduling.exports import schedule_csv, schedule_xlsx
+from app.services.scheduling.jobs import BuildRunning, active_job, job_status
 from app.services.scheduling.replanning import (
     ReplanRefused,
     ReplanReport,
@@ -135,7 +127,8 @@ from app.services.scheduling.replanning import (
     version_changes,
 )
 from app.services.scheduling.review import schedule_review
-from solver.text import clean_text
+from app.services.scheduling.versions import BuildError, publish
+from app.services.scheduling.vocabulary import clean_text
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -767,7 +760,7 @@ def paper(slug: str) -> ResponseReturnValue:
     attendee_id = source.get("attendee", type=whole)
     attendee = event_attendee(event, attendee_id) if attendee_id else None
     query = request.args.get("q", "").strip()
-    matches = find_attendees(event, query) if query and attendee is None else []
+    matches = paper_attendees(event, query) if query and attendee is None else []
     if len(matches) == 1:
         return redirect(url_for("organiser.paper", slug=slug, attendee=matches[0].id))
     rows = paper_rows(attendee) if attendee else []
@@ -813,9 +806,9 @@ def badges(slug: str) -> ResponseReturnValue:
     return render_template(
         "organiser/print.html",
         event=event,
-        layouts=printing.LAYOUTS,
-        default_layout=printing.DEFAULT_LAYOUT,
-        attendees=event_attendees(event),
+        layouts=LAYOUTS,
+        default_layout=DEFAULT_LAYOUT,
+        attendees=attendees_to_print(event),
     )
 
 
@@ -829,12 +822,12 @@ def badges_pdf(slug: str) -> ResponseReturnValue:
     """
     event = organiser_event(slug)
     source = request.form if request.method == "POST" else request.args
-    layout = source.get("layout", printing.DEFAULT_LAYOUT)
-    if layout not in printing.LAYOUTS:
+    layout = source.get("layout", DEFAULT_LAYOUT)
+    if layout not in LAYOUTS:
         abort(400)
     duplex = source.get("duplex") == "1"
     try:
-        data = printing.render_badges(badge_data(event, with_agenda=duplex), layout, duplex)
+        data = render_badges(badge_data(event, with_agenda=duplex), layout, duplex)
     except NothingPublished as exc:
         flash(f"Badges with agendas on the back: {exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
@@ -856,7 +849,7 @@ def agendas_pdf(slug: str) -> ResponseReturnValue:
         flash(f"{exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
     name = f"{event.slug}-agenda-{attendee.id}.pdf" if attendee else f"{event.slug}-agendas.pdf"
-    return _pdf(printing.render_agendas(agendas), name)
+    return _pdf(render_agendas(agendas), name)
 
 
 @bp.get("/events/<slug>/print/table-signs.pdf")
@@ -869,7 +862,7 @@ def table_signs_pdf(slug: str) -> ResponseReturnValue:
     except NothingPublished as exc:
         flash(f"{exc}.", "error")
         return redirect(url_for("organiser.badges", slug=slug))
-    return _pdf(printing.render_table_signs(signs), f"{event.slug}-table-signs.pdf")
+    return _pdf(render_table_signs(signs), f"{event.slug}-table-signs.pdf")
 
 
 # Re-planning around no-shows

@@ -14,7 +14,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from app.extensions import db
 from app.models import Organiser
 from app.models.common import utcnow
-from solver.text import email_problem
+from app.services.scheduling.vocabulary import email_problem
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200  # the log-in form's limit; scrypt of more buys nothing

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Attendee, MeetingRequest
 from app.services.attendees import requests as requests_service
 from app.services.attendees.requests import RequestRefused, recommendations, set_request
-from app.services.scheduling import builds as scheduling
+from app.services.scheduling import instance as instances
 from app.services.scheduling.stats import schedule_stats
 from solver.score import Scorer
 from tests.attendee_helpers import Forum, local_start, make_forum, page_text
@@ -182,26 +182,26 @@ def test_requests_through_the_page(client, forum) -> None:
 
 def test_avoid_requests_become_hard_avoid_pairs(forum) -> None:
     set_request(forum.bo, forum.ann, "avoid")
-    ei = scheduling.event_instance(forum.event)
-    i, j = ei.position[forum.ann.id], ei.position[forum.bo.id]
-    assert forum.ann.email in ei.instance.attendees[j].avoid
-    assert not Scorer(ei.instance).may_meet(i, j)
-    plain = scheduling.event_instance(forum.event, with_requests=False)
+    built = instances.event_instance(forum.event)
+    i, j = built.position[forum.ann.id], built.position[forum.bo.id]
+    assert forum.ann.email in built.instance.attendees[j].avoid
+    assert not Scorer(built.instance).may_meet(i, j)
+    plain = instances.event_instance(forum.event, with_requests=False)
     assert Scorer(plain.instance).may_meet(i, j)
 
 
 def test_must_requests_become_a_bonus_worth_more_than_any_other_meeting(forum) -> None:
     set_request(forum.ann, forum.eve, "must")  # a weak match on its own
-    ei = scheduling.event_instance(forum.event)
-    i, j = sorted((ei.position[forum.ann.id], ei.position[forum.eve.id]))
-    assert set(ei.instance.pair_bonus) == {(i, j)}
-    scorer = Scorer(ei.instance)
-    plain = Scorer(scheduling.event_instance(forum.event, with_requests=False).instance)
+    built = instances.event_instance(forum.event)
+    i, j = sorted((built.position[forum.ann.id], built.position[forum.eve.id]))
+    assert set(built.instance.pair_bonus) == {(i, j)}
+    scorer = Scorer(built.instance)
+    plain = Scorer(instances.event_instance(forum.event, with_requests=False).instance)
     best = max(
         float(np.max(np.where(plain.allowed(np.array([k])), plain.block(np.array([k])), 0)))
         for k in (i, j)
     )
-    assert scorer.pair(i, j) == pytest.approx(scheduling.MUST_BONUS_SHARE * best, abs=0.01)
+    assert scorer.pair(i, j) == pytest.approx(instances.MUST_BONUS_SHARE * best, abs=0.01)
     assert scorer.pair(i, j) > best
     assert plain.pair(i, j) < best
 
@@ -209,15 +209,15 @@ def test_must_requests_become_a_bonus_worth_more_than_any_other_meeting(forum) -
 def test_a_must_request_against_an_avoid_gets_no_bonus(forum) -> None:
     set_request(forum.ann, forum.bo, "must")
     set_request(forum.bo, forum.ann, "avoid")
-    ei = scheduling.event_instance(forum.event)
-    assert ei.instance.pair_bonus == {}
+    built = instances.event_instance(forum.event)
+    assert built.instance.pair_bonus == {}
 
 
 def test_the_next_build_honours_requests_and_the_organiser_sees_it(event, login_as) -> None:
     """A weak pair asked for is scheduled; an avoided strong pair is not; stats count it."""
     people = list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
-    ei = scheduling.event_instance(event, with_requests=False)
-    scorer = Scorer(ei.instance)
+    built = instances.event_instance(event, with_requests=False)
+    scorer = Scorer(built.instance)
     pairs = [
         (scorer.pair(i, j), i, j)
         for i in range(len(people))
@@ -227,8 +227,8 @@ def test_the_next_build_honours_requests_and_the_organiser_sees_it(event, login_
     pairs.sort()
     _, wi, wj = pairs[0]  # the weakest allowed pair
     _, si, sj = pairs[-1]  # the strongest
-    weak = (ei.attendees[wi], ei.attendees[wj])
-    strong = (ei.attendees[si], ei.attendees[sj])
+    weak = (built.attendees[wi], built.attendees[wj])
+    strong = (built.attendees[si], built.attendees[sj])
     set_request(weak[0], weak[1], "must")
     set_request(strong[1], strong[0], "avoid")
     job = build(event)

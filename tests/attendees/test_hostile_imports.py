@@ -29,9 +29,9 @@ from app.extensions import db
 from app.models import Attendee
 from app.services.attendees.importing import preview_import
 from bench import hostile
-from solver import sheets
+from solver import workbook
 from solver.io import parse_attendees
-from solver.sheets import check_archive
+from solver.workbook import check_archive
 from tests.attendees.import_helpers import confirm, stage, upload
 from tests.attendees.test_importing import count_attendees, csv_bytes
 
@@ -520,7 +520,7 @@ def test_a_part_declared_as_a_worksheet_and_as_shared_strings_is_refused() -> No
     assert rows == [] and [str(p) for p in problems] == [
         "twice.xlsx is not a readable Excel workbook: its sheet 'Sheet' is the part "
         "'xl/worksheets/sheet1.xml', which [Content_Types].xml declares as "
-        f"{kind} and {sheets.WORKSHEET_TYPE}, not a worksheet; save it again from Excel or "
+        f"{kind} and {workbook.WORKSHEET_TYPE}, not a worksheet; save it again from Excel or "
         "LibreOffice"
     ]
 
@@ -568,7 +568,7 @@ def _sheet_at_the_styles(parts: dict[str, bytes]) -> dict[str, bytes]:
     rels = parts["xl/_rels/workbook.xml.rels"].replace(
         b"/xl/worksheets/sheet1.xml", b"/xl/styles.xml"
     )
-    override = f'<Override PartName="/xl/styles.xml" ContentType="{sheets.WORKSHEET_TYPE}"/>'
+    override = f'<Override PartName="/xl/styles.xml" ContentType="{workbook.WORKSHEET_TYPE}"/>'
     types = parts["[Content_Types].xml"].replace(b"</Types>", override.encode() + b"</Types>")
     return {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types}
 

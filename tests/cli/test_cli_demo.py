@@ -16,7 +16,7 @@ from app.models.followup import HELD, NEXT_STEPS
 from app.services.accounts import authenticate, find_organiser
 from app.services.events.demo import DEMO_EMAIL, DEMO_EVENT, simulate_followups
 from app.services.reports.figures import SPONSOR_KINDS, event_report, sponsor_companies
-from app.services.scheduling import builds as scheduling
+from app.services.scheduling import versions
 
 FAST = ["--attendees", "20", "--rounds", "5", "--time-limit", "2"]
 
@@ -54,7 +54,7 @@ def test_demo_creates_a_login_and_a_published_event(runner: FlaskCliRunner, app_
 
     published = event.published_version
     assert published is not None and published.meetings
-    assert scheduling.check_version(published).ok
+    assert versions.check_version(published).ok
     assert [job.status for job in event.jobs] == ["done"]
 
 

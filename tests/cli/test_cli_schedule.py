@@ -12,6 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
+from app.services.scheduling import jobs, versions
+from solver.schema import Progress
 
 SOLVER_KEYS = {"objective", "bound", "gap", "meetings", "seconds", "version", "status"}
 
@@ -58,9 +60,10 @@ def test_build_prints_the_solver_json_last_and_records_the_job(
     assert "candidates    objective" in result.stderr  # a progress line
     (job,) = jobs_of(event)
     assert (job.status, job.time_limit, job.version.number) == ("done", 2.0, 1)
+    assert summary["status"] == job.solver_status  # the solver's word, stored, not guessed
     assert summary["meetings"] == len(job.version.meetings) >= 12
     assert summary["objective"] == pytest.approx(job.version.objective, abs=1e-3)
-    assert scheduling.check_version(job.version).ok
+    assert versions.check_version(job.version).ok
 
 
 def test_build_keeps_pinned_meetings(runner: FlaskCliRunner, event: Event) -> None:
@@ -97,6 +100,7 @@ def test_build_exits_2_with_the_reason_when_the_rules_cannot_hold(
     assert (summary["status"], summary["version"], summary["meetings"]) == ("infeasible", None, 0)
     (job,) = jobs_of(event)
     assert job.status == "failed" and "hold only 2" in job.error
+    assert job.solver_status == "infeasible"
     assert event.latest_version() is None
 
 
@@ -110,9 +114,31 @@ def test_a_crashed_build_exits_1_and_leaves_no_version(
     result = runner.invoke(args=["schedule", "build", event.slug])
     assert result.exit_code == 1
     # The organiser-facing text is plain; the exception itself goes to the log.
-    assert f"The build crashed: {scheduling.CRASHED}" in result.stderr
+    assert f"The build crashed: {jobs.CRASHED}" in result.stderr
     assert last_json(result.stdout)["status"] == "error"
     assert jobs_of(event)[0].status == "failed" and event.latest_version() is None
+    assert jobs_of(event)[0].solver_status is None
+
+
+def test_progress_lines_are_the_solver_reports_the_job_recorded(
+    runner: FlaskCliRunner, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each report written on the job row is printed once, from the solver's callback."""
+    recorded: list[Progress] = []
+    record = jobs.record_progress
+
+    def spy(job_id: int, progress: Progress) -> bool:
+        recorded.append(progress)
+        return record(job_id, progress)
+
+    monkeypatch.setattr(scheduling, "record_progress", spy)
+    result = runner.invoke(args=["schedule", "build", event.slug, "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if " objective " in line]
+    assert recorded and len(lines) == len(recorded)
+    assert lines[-1].split()[2] == "saving"  # the solver is done; the version is being stored
+    for line, report in zip(lines, recorded, strict=True):
+        assert f"bound {report.bound:,.2f}" in line and f"gap {report.gap:.2%}" in line
 
 
 def test_build_of_an_unknown_event_exits_1(runner: FlaskCliRunner, app_ctx: None) -> None:
@@ -158,4 +184,4 @@ def test_worker_runs_a_queued_build_in_the_app(
     db.session.expire_all()
     job = db.session.get(SolveJob, job.id)
     assert job.status == "done", job.error
-    assert scheduling.check_version(job.version).ok
+    assert versions.check_version(job.version).ok

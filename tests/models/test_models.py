@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, login_manager
 from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion, SolveJob
-from app.models.event import make_slug
+from app.models.event import EVENT_SETTINGS, make_slug
+from app.services.scheduling.instance import to_solver
+from app.services.scheduling.vocabulary import OPTIONAL, REQUIRED
 
 
 def test_organiser_email_is_lower_case_and_password_hashed(make_organiser) -> None:
@@ -128,14 +130,14 @@ def test_attendee_to_solver(make_event, make_attendee) -> None:
         available_rounds="1-2;5",
         tier="gold",
     )
-    person = attendee.to_solver()
+    person = to_solver(attendee)
     assert person.email == "ann@example.org" and person.kind == "vendor"
     assert person.offers == frozenset({"cloud", "security"})
     assert person.available_rounds == frozenset({1, 2, 5})
     assert person.must_meet == frozenset({"bob@example.org"})
     assert person.avoid == frozenset({"eve@example.org"})
     assert person.tier == "gold" and person.goals == frozenset({"recruit_partners"})
-    assert make_attendee(event).to_solver().available_rounds is None
+    assert to_solver(make_attendee(event)).available_rounds is None
 
 
 def test_versions_hold_ordered_meetings_and_delete_them(
@@ -194,3 +196,13 @@ def test_solve_job_defaults(make_event) -> None:
     assert job.objective is None and job.error is None and job.version_id is None
     assert event.jobs == [job]
     assert repr(job) == f"<SolveJob {job.id} event={event.id} queued>"
+
+
+def test_every_column_of_the_attendees_file_is_an_attendee_column() -> None:
+    """The model stores each column FORMATS.md names (the list in solver/io.py)."""
+    assert set(REQUIRED + OPTIONAL) <= set(Attendee.__table__.columns.keys())
+
+
+def test_every_event_setting_is_an_event_column() -> None:
+    """The one list of settings an organiser sets names only columns of the events table."""
+    assert set(EVENT_SETTINGS) <= set(Event.__table__.columns.keys())

@@ -27,26 +27,17 @@ from reportlab.lib.units import mm
 
 from app.extensions import db
 from app.models import Attendee, Event, ScheduleVersion
-from app.services.printing import render as printing
+from app.services.printing import text as toolkit
+from app.services.printing.agendas import AgendaData, AgendaSlot, render_agendas
+from app.services.printing.badges import LAYOUTS, BadgeData, render_badges
 from app.services.printing.data import (
     NothingPublished,
     agenda_data,
     badge_data,
     table_sign_data,
 )
-from app.services.printing.render import (
-    BOLD,
-    LAYOUTS,
-    MAX_PRINTED,
-    REGULAR,
-    AgendaData,
-    BadgeData,
-    fit,
-    render_agendas,
-    render_badges,
-    render_table_signs,
-    width,
-)
+from app.services.printing.signs import render_table_signs
+from app.services.printing.text import BOLD, MAX_PRINTED, REGULAR, clean, fit, width
 
 NAMES = [
     "Łukasz Żółkiewski",
@@ -268,7 +259,7 @@ def test_fit_never_exceeds_its_room() -> None:
 
 def test_duplex_adds_a_back_after_each_sheet_with_the_columns_mirrored() -> None:
     start = datetime(2030, 3, 4, 9, 0)
-    slot = printing.AgendaSlot(1, start, start, table="Tulip", other_name="Bo Beta")
+    slot = AgendaSlot(1, start, start, table="Tulip", other_name="Bo Beta")
     backed = [replace(b, agenda=(slot,)) for b in badges()]
     data = render_badges(backed, "a4-2x4", duplex=True)
     pages = pdf_text(data)
@@ -546,15 +537,15 @@ def test_fitting_measures_each_character_once(monkeypatch: pytest.MonkeyPatch) -
     """Fitting a long name cost cubic time (6.2 s for 1,600 characters): widths were measured
     again for every shorter cut and every size tried. Now each character is measured once per
     fit, however many sizes the bisection tries and however the text wraps."""
-    printing.register_fonts()
+    toolkit.register_fonts()
     measured: list[str] = []
-    real = printing._char_width.__wrapped__
+    real = toolkit._char_width.__wrapped__
 
     def counting(char: str, font: str) -> float:
         measured.append(char)
         return real(char, font)
 
-    monkeypatch.setattr(printing, "_char_width", counting)
+    monkeypatch.setattr(toolkit, "_char_width", counting)
     for text in ("W" * 500, "Wolfe-schlegel " * 40, LONG_NAME):
         measured.clear()
         fitted = fit(text, BOLD, 150.0, 30, 6, max_lines=3)
@@ -581,4 +572,4 @@ def test_a_20000_character_name_prints_a_bounded_badge() -> None:
     assert result, "rendering a badge with a 20,000-character name did not finish in 60 s"
     first = pdf_text(result[0])[0]
     assert "Wolfeschlegel" in first and "\u2026" in first
-    assert printing.clean(name).endswith("\u2026") and len(printing.clean(name)) == MAX_PRINTED
+    assert clean(name).endswith("\u2026") and len(clean(name)) == MAX_PRINTED

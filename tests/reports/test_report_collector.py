@@ -9,8 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from app.services.reports import figures as reports
-from app.services.reports.figures import collector_paused
+from app.services.reports.collector import collector_paused
 
 
 @pytest.fixture(autouse=True)
@@ -73,9 +72,8 @@ def test_overlapping_builds_in_two_threads_hold_it_until_the_last_ends() -> None
 def test_builds_overlapping_too_long_run_a_collection(monkeypatch: pytest.MonkeyPatch) -> None:
     """A busy server whose report builds keep overlapping still collects now and then."""
     collections = []
-    monkeypatch.setattr(reports, "MAX_PAUSE", 0.0)
     monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
     with a_slow_build_running():
-        collector_paused(lambda: None)()  # ends while the slow one runs, past MAX_PAUSE
+        collector_paused(lambda: None, max_pause=0.0)()  # ends while the slow one runs, past it
         assert collections == [()] and not gc.isenabled()
     assert gc.isenabled() and collections == [()]  # the last one to end restarts it instead

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import FollowUp
 from app.services.reports import exports as report_exports
 from app.services.reports import figures as reports
+from app.services.reports import measures
 from tests.report_helpers import add_bosses, build
 
 
@@ -163,9 +164,9 @@ def test_event_report_downloads(event, cast, login_as) -> None:
     assert "EUR 3,000\nUSD 500" in per_sponsor and "-100 (small sample)" in per_sponsor
 
 
-def test_long_traces_come_in_pages_that_keep_the_rep(client, cast, tokens, monkeypatch) -> None:
+def test_long_traces_come_in_pages_that_keep_the_rep(app, client, cast, tokens) -> None:
     """Two answers a page: the NPS's three answers take two pages; rep and order are kept."""
-    monkeypatch.setattr(reports, "PER_PAGE", 2)
+    app.config["REPORT_ANSWERS_PER_PAGE"] = 2
     p, v1, v2 = cast.p, cast.v1, cast.v2
     expected = sorted(
         [answer_of(p[1], v1, 1).id, answer_of(p[2], v2, 1).id, answer_of(p[3], v1, 2).id]
@@ -182,13 +183,13 @@ def test_long_traces_come_in_pages_that_keep_the_rep(client, cast, tokens, monke
         assert client.get(f"{base}?page={page}").status_code == 404
     # One rep's trace on one page: no pager, and the rep stays in the links of a longer one.
     assert "Page 1 of" not in client.get(f"{base}?rep={v2.id}").get_data(as_text=True)
-    monkeypatch.setattr(reports, "PER_PAGE", 1)
+    app.config["REPORT_ANSWERS_PER_PAGE"] = 1
     rep_page = client.get(f"{base}?rep={v1.id}").get_data(as_text=True)
     assert f'href="{base}?rep={v1.id}&amp;page=2"' in rep_page
 
 
-def test_odd_page_arguments_are_404_or_ignored_never_an_error(client, cast, tokens, monkeypatch):
-    monkeypatch.setattr(reports, "PER_PAGE", 2)
+def test_odd_page_arguments_are_404_or_ignored_never_an_error(app, client, cast, tokens):
+    app.config["REPORT_ANSWERS_PER_PAGE"] = 2
     base = f"/s/{tokens['Acme']}/answers/nps"
     for page in ("%C2%B2", "1" * 5000, "1.0", ""):
         assert client.get(f"{base}?page={page}").status_code == 404
@@ -198,8 +199,8 @@ def test_odd_page_arguments_are_404_or_ignored_never_an_error(client, cast, toke
     assert f'href="{base}?page=2"' in html and "_external" not in html and "#z" not in html
 
 
-def test_event_report_traces_come_in_pages(event, cast, login_as, monkeypatch) -> None:
-    monkeypatch.setattr(reports, "PER_PAGE", 1)
+def test_event_report_traces_come_in_pages(app, event, cast, login_as) -> None:
+    app.config["REPORT_ANSWERS_PER_PAGE"] = 1
     staff = login_as(event.organiser)
     base = f"/organiser/events/{event.slug}/report/answers/overall/held"
     first = staff.get(base).get_data(as_text=True)
@@ -218,8 +219,8 @@ def test_reports_are_built_with_the_collector_held(event, cast, monkeypatch) -> 
 
         return watched
 
-    monkeypatch.setattr(reports, "_measure", spy(reports._measure))
-    monkeypatch.setattr(report_exports, "_published", spy(report_exports._published))
+    monkeypatch.setattr(reports, "measure", spy(measures.measure))
+    monkeypatch.setattr(report_exports, "published_rows", spy(report_exports.published_rows))
     reports.sponsor_report(event, "Acme")
     reports.event_report(event)
     report_exports.event_rows(event)

@@ -24,15 +24,16 @@ from app.models.common import utcnow
 from app.services.attendees.editing import remove_attendee
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
+from app.services.scheduling import jobs, versions
 from tests.conftest import post_form
 
 
 def build_now(event: Event, publish: bool = False) -> ScheduleVersion:
     """A real build, run in this thread; published when asked."""
-    job = scheduling.run_build(scheduling.create_build_job(event, time_limit=2).id)
+    job = scheduling.run_build(jobs.create_build_job(event, time_limit=2).id)
     assert job.status == "done", job.error
     if publish:
-        scheduling.publish(job.version)
+        versions.publish(job.version)
     return job.version
 
 
@@ -96,8 +97,8 @@ def test_eight_parallel_build_requests_queue_one_build(app: Flask, event: Event)
 
         def click() -> tuple[str, int | None]:
             try:
-                return "started", scheduling.create_build_job(mine, time_limit=2).id
-            except scheduling.BuildError as refused:
+                return "started", jobs.create_build_job(mine, time_limit=2).id
+            except versions.BuildError as refused:
                 running = getattr(refused, "job", None)
                 return str(refused), running.id if running else None
 
@@ -123,7 +124,7 @@ def test_version_numbers_are_allocated_one_at_a_time(app: Flask, event: Event) -
         def action() -> int:
             if wait_first:
                 first_has_its_number.wait(10)
-            number = scheduling.next_version_number(fresh(Event, event_id))
+            number = versions.next_version_number(fresh(Event, event_id))
             if not wait_first:
                 first_has_its_number.set()
                 time.sleep(0.5)  # the other writer asks for its number meanwhile
@@ -143,8 +144,8 @@ def test_a_database_error_in_a_build_shows_no_sql(
     """A failing write (here: a version number already taken) is logged, not shown."""
     build_now(event)
     monkeypatch.setattr(scheduling, "next_version_number", lambda event: 1)
-    job = scheduling.run_build(scheduling.create_build_job(event, time_limit=2).id)
-    assert job.status == "failed" and job.error == scheduling.CRASHED
+    job = scheduling.run_build(jobs.create_build_job(event, time_limit=2).id)
+    assert job.status == "failed" and job.error == jobs.CRASHED
     assert "IntegrityError" in caplog.text or "UniqueViolation" in caplog.text
     page = owner_client.get(f"/organiser/events/{event.slug}/jobs/{job.id}").get_data(as_text=True)
     status = owner_client.get(f"/organiser/events/{event.slug}/jobs/{job.id}.json").get_json()
@@ -175,23 +176,23 @@ def test_a_second_build_click_says_plainly_where_the_running_build_is(
 
 
 def test_a_job_marked_failed_is_never_run_by_a_worker(event: Event) -> None:
-    job = scheduling.create_build_job(event, time_limit=2)
-    job.status, job.error = "failed", scheduling.NEVER_RAN
+    job = jobs.create_build_job(event, time_limit=2)
+    job.status, job.error = "failed", jobs.NEVER_RAN
     db.session.commit()
     ran = scheduling.run_build(job.id)
-    assert (ran.status, ran.error, ran.version_id) == ("failed", scheduling.NEVER_RAN, None)
+    assert (ran.status, ran.error, ran.version_id) == ("failed", jobs.NEVER_RAN, None)
     assert event.latest_version() is None
 
 
 def test_a_job_is_claimed_by_one_worker_only(app: Flask, event: Event) -> None:
-    job_id = scheduling.create_build_job(event, time_limit=2).id
-    results = in_parallel(app, *[lambda: lambda: scheduling.claim_job(job_id)] * 4)
+    job_id = jobs.create_build_job(event, time_limit=2).id
+    results = in_parallel(app, *[lambda: lambda: jobs.claim_job(job_id)] * 4)
     assert sorted(results) == [False, False, False, True]
 
 
 def test_a_stale_heartbeat_frees_the_event_for_a_new_build(event: Event) -> None:
     """A worker killed mid-build stops beating: after 3 beats missed, a new build may start."""
-    long_ago = utcnow() - scheduling.DEAD_AFTER - timedelta(seconds=1)
+    long_ago = utcnow() - jobs.DEAD_AFTER - timedelta(seconds=1)
     dead = SolveJob(
         event_id=event.id,
         status="running",
@@ -201,9 +202,9 @@ def test_a_stale_heartbeat_frees_the_event_for_a_new_build(event: Event) -> None
     )
     db.session.add(dead)
     db.session.commit()
-    job = scheduling.create_build_job(event, time_limit=2)
+    job = jobs.create_build_job(event, time_limit=2)
     db.session.refresh(dead)
-    assert (dead.status, dead.error) == ("failed", scheduling.DIED)
+    assert (dead.status, dead.error) == ("failed", jobs.DIED)
     assert scheduling.run_build(job.id).status == "done"
 
 
@@ -217,9 +218,9 @@ def test_a_beating_job_keeps_its_event(event: Event) -> None:
     )
     db.session.add(alive)
     db.session.commit()
-    with pytest.raises(scheduling.BuildRunning):
-        scheduling.create_build_job(event, time_limit=2)
-    assert scheduling.job_status(alive)["status"] == "running"
+    with pytest.raises(jobs.BuildRunning):
+        jobs.create_build_job(event, time_limit=2)
+    assert jobs.job_status(alive)["status"] == "running"
 
 
 def test_the_job_page_marks_a_dead_job_failed(owner_client, event: Event) -> None:
@@ -228,12 +229,12 @@ def test_the_job_page_marks_a_dead_job_failed(owner_client, event: Event) -> Non
     db.session.add(dead)
     db.session.commit()
     status = owner_client.get(f"/organiser/events/{event.slug}/jobs/{dead.id}.json").get_json()
-    assert (status["status"], status["error"]) == ("failed", scheduling.DIED)
+    assert (status["status"], status["error"]) == ("failed", jobs.DIED)
 
 
 def test_a_running_build_beats(event: Event, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduling, "HEARTBEAT", 0.2)
-    job = scheduling.create_build_job(event, time_limit=3)
+    monkeypatch.setattr(jobs, "HEARTBEAT", 0.2)
+    job = jobs.create_build_job(event, time_limit=3)
     beats: list[object] = []
     solve = scheduling.solve
 
@@ -264,17 +265,17 @@ def test_a_queued_job_whose_rq_job_is_gone_is_failed_at_once(event: Event, redis
     job = scheduling.start_build(event, time_limit=2)
     redis_queue.connection.delete(f"rq:job:{job.rq_id}")  # Redis flushed, or the job expired
     redis_queue.empty()
-    assert scheduling.active_job(event) is None
+    assert jobs.active_job(event) is None
     db.session.refresh(job)
-    assert (job.status, job.error) == ("failed", scheduling.NEVER_RAN)
+    assert (job.status, job.error) == ("failed", jobs.NEVER_RAN)
 
 
 @pytest.mark.redis
 def test_a_build_not_yet_on_the_queue_is_not_judged_gone(event: Event, redis_queue) -> None:
     """A losing click that asks while the winner is between its commit and the enqueue must
     not mark the winner dead: with RQ, this left no build running at all."""
-    job = scheduling.create_build_job(event, time_limit=2)  # committed, not yet on the queue
-    assert scheduling.active_job(event) == job
+    job = jobs.create_build_job(event, time_limit=2)  # committed, not yet on the queue
+    assert jobs.active_job(event) == job
     db.session.refresh(job)
     assert (job.status, job.error) == ("queued", None)
 
@@ -286,7 +287,7 @@ def test_a_queued_job_whose_rq_job_failed_is_failed(event: Event, redis_queue) -
     job = scheduling.start_build(event, time_limit=2)
     rq_job = Job.fetch(job.rq_id, connection=redis_queue.connection)
     rq_job.cancel()  # what an operator does with `rq cancel`, or RQ after the job's timeout
-    assert scheduling.active_job(event) is None
+    assert jobs.active_job(event) is None
     db.session.refresh(job)
     assert job.status == "failed"
 
@@ -299,8 +300,8 @@ def test_a_queued_job_still_waiting_on_rq_is_left_alone(event: Event, redis_queu
     job = scheduling.start_build(event, time_limit=2)
     job.created_at = utcnow() - timedelta(minutes=10)  # long past any fixed timeout
     db.session.commit()
-    assert scheduling.active_job(event).id == job.id
-    with pytest.raises(scheduling.BuildRunning):
+    assert jobs.active_job(event).id == job.id
+    with pytest.raises(jobs.BuildRunning):
         scheduling.start_build(event, time_limit=2)
     SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
     db.session.expire_all()
@@ -316,7 +317,7 @@ def test_a_job_failed_while_queued_does_not_run_when_the_worker_returns(
     from rq import SimpleWorker
 
     job = scheduling.start_build(event, time_limit=2)
-    job.status, job.error = "failed", scheduling.NEVER_RAN
+    job.status, job.error = "failed", jobs.NEVER_RAN
     db.session.commit()
     SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
     db.session.expire_all()
@@ -367,7 +368,7 @@ def swap_triple(version: ScheduleVersion) -> tuple[int, int, int, int]:
             if m.round == round_:
                 a, b = ({p: q, q: p}.get(a, a), {p: q, q: p}.get(b, b))
             moved.append(Meeting(round=m.round, table=m.table, attendee_a_id=a, attendee_b_id=b))
-        return scheduling.check_version(version, moved).ok
+        return versions.check_version(version, moved).ok
 
     for round_ in range(1, version.event.rounds + 1):
         seats = [m for m in version.meetings if m.round == round_]
@@ -400,7 +401,7 @@ def test_two_parallel_swaps_sharing_a_person_never_double_book(app: Flask, event
     results = in_parallel(app, swap(x, y), swap(y, z))
     assert all(r is None or isinstance(r, adjusting.EditRefused) for r in results), results
     db.session.expire_all()
-    report = scheduling.check_version(event.latest_version())
+    report = versions.check_version(event.latest_version())
     assert report.ok, report.violations
 
 
@@ -488,12 +489,12 @@ def test_a_worker_killed_mid_build_frees_the_event_once_its_heartbeat_stops(
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
-    with pytest.raises(scheduling.BuildRunning):  # just killed: not yet known to be dead
-        scheduling.create_build_job(event, time_limit=2)
-    time.sleep((scheduling.DEAD_AFTER + timedelta(seconds=1)).total_seconds())
-    fresh_job = scheduling.create_build_job(event, time_limit=2)
+    with pytest.raises(jobs.BuildRunning):  # just killed: not yet known to be dead
+        jobs.create_build_job(event, time_limit=2)
+    time.sleep((jobs.DEAD_AFTER + timedelta(seconds=1)).total_seconds())
+    fresh_job = jobs.create_build_job(event, time_limit=2)
     db.session.refresh(job)
-    assert (job.status, job.error) == ("failed", scheduling.DIED)
+    assert (job.status, job.error) == ("failed", jobs.DIED)
     assert scheduling.run_build(fresh_job.id).status == "done"
 
 

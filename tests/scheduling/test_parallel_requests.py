@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, ScheduleVersion, SolveJob
-from app.services.scheduling import builds as scheduling
+from app.services.scheduling import jobs, versions
 from tests.conftest import DEFAULT_PASSWORD
 from tests.scheduling.test_concurrency import build_now, swap_triple
 
@@ -216,7 +216,7 @@ def wait_done(browser: Browser, slug: str, job_id: int) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         status = json.loads(browser.get(f"/organiser/events/{slug}/jobs/{job_id}.json"))
-        if status["status"] not in scheduling.ACTIVE:
+        if status["status"] not in jobs.ACTIVE:
             return status
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} did not finish")
@@ -312,7 +312,7 @@ def test_two_parallel_swaps_sharing_a_person(organisers, event: Event) -> None:
     )  # fmt: skip
     said = [flashes(b.follow(a)) for b, a in zip(organisers, answers, strict=True)]
     db.session.expire_all()
-    report = scheduling.check_version(event.latest_version())
+    report = versions.check_version(event.latest_version())
     assert report.ok, report.violations
     swapped = sum(any("swapped places" in m for m in s) for s in said)
     assert swapped == 1 and sum(CONFLICT in s for s in said) == 1, said
@@ -330,5 +330,5 @@ def test_two_parallel_swaps_sharing_a_person(organisers, event: Event) -> None:
     )  # fmt: skip
     assert all(a.status == 302 for a in answers), [(a.status, a.body[:300]) for a in answers]
     db.session.expire_all()
-    report = scheduling.check_version(event.latest_version())
+    report = versions.check_version(event.latest_version())
     assert report.ok, report.violations

@@ -16,6 +16,14 @@ from app.models.common import utcnow
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
 from app.services.scheduling import exports as exporting
+from app.services.scheduling import jobs, versions
+from solver.schema import Progress
+
+
+@pytest.fixture
+def in_threads(app):
+    """Builds run in a thread of this process, as in the web app without Redis."""
+    app.config["BUILD_RUNNER"] = "thread"
 
 
 def wait(job: SolveJob, seconds: float = 60) -> SolveJob:
@@ -24,37 +32,38 @@ def wait(job: SolveJob, seconds: float = 60) -> SolveJob:
     while time.monotonic() < deadline:
         db.session.expire_all()
         job = db.session.get(SolveJob, job.id)
-        if job.status not in scheduling.ACTIVE:
+        if job.status not in jobs.ACTIVE:
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job.id} still {job.status} after {seconds} s")
 
 
 def build(event, **kw):
-    job = wait(scheduling.start_build(event, time_limit=3, **kw))
+    """A build run inline (the tests' BUILD_RUNNER): finished when start_build returns."""
+    job = scheduling.start_build(event, time_limit=3, **kw)
     assert job.status == "done", job.error
     return job
 
 
-def test_build_in_background_stores_a_valid_version_with_its_figures(event):
+def test_build_in_background_stores_a_valid_version_with_its_figures(event, in_threads):
     job = scheduling.start_build(event, time_limit=3)
     assert job.status in ("queued", "running", "done")
     job = wait(job)
     assert job.status == "done", job.error
     version = job.version
     assert version.number == 1 and version.source == "solver"
-    assert scheduling.check_version(version).ok
+    assert versions.check_version(version).ok
     assert version.objective == pytest.approx(sum(m.score for m in version.meetings))
     assert version.objective <= version.bound + 1e-6
     assert version.baseline_objective is not None
     assert all(m.reasons for m in version.meetings if m.score > 0)
-    status = scheduling.job_status(job)
+    status = jobs.job_status(job)
     assert status["status"] == "done" and status["percent"] == 100 and status["version"] == 1
 
 
-def test_a_second_build_cannot_start_while_one_runs(event):
+def test_a_second_build_cannot_start_while_one_runs(event, in_threads):
     job = scheduling.start_build(event, time_limit=3)
-    with pytest.raises(scheduling.BuildError, match="already running"):
+    with pytest.raises(versions.BuildError, match="already running"):
         scheduling.start_build(event, time_limit=3)
     wait(job)
 
@@ -64,11 +73,11 @@ def test_infeasible_build_fails_with_the_reason_and_keeps_the_previous_version(e
     event.min_meetings = 3
     event.tables = 2  # 14 people x 3 meetings need 21 meetings; 2 tables x 3 rounds hold 6
     db.session.commit()
-    job = wait(scheduling.start_build(event, time_limit=3))
+    job = scheduling.start_build(event, time_limit=3)
     assert job.status == "failed"
     assert "tables" in job.error and "hold only 6" in job.error
     assert event.latest_version().id == first.id
-    assert scheduling.check_version(first).ok or True  # untouched: same rows as before
+    assert versions.check_version(first).ok or True  # untouched: same rows as before
     assert len(first.meetings) > 0
 
 
@@ -78,7 +87,7 @@ def test_a_crashing_build_fails_cleanly_and_changes_nothing(event):
     broken = event.attendees[0]
     broken.available_rounds = "three-ish"  # corrupt data the solver adapter cannot read
     db.session.commit()
-    job = wait(scheduling.start_build(event, time_limit=3))
+    job = scheduling.start_build(event, time_limit=3)
     assert job.status == "failed" and "three-ish" in job.error
     db.session.expire_all()
     assert event.latest_version().id == first.id
@@ -91,7 +100,7 @@ def test_a_killed_build_is_reported_failed_and_a_new_one_can_start(event):
     dead.started_at = utcnow() - timedelta(minutes=10)
     db.session.add(dead)
     db.session.commit()
-    assert scheduling.active_job(event) is None
+    assert jobs.active_job(event) is None
     assert "stopped without finishing" in db.session.get(SolveJob, dead.id).error
     build(event)
 
@@ -99,6 +108,51 @@ def test_a_killed_build_is_reported_failed_and_a_new_one_can_start(event):
 def test_progress_is_recorded_while_solving(event):
     job = build(event)
     assert job.elapsed > 0 and job.bound is not None and job.gap is not None
+
+
+# -- the job's states --------------------------------------------------------------------------
+
+
+def test_a_finished_build_stores_the_solver_status(event):
+    job = build(event)
+    assert job.solver_status in ("optimal", "feasible")
+    assert (job.solver_status == "optimal") == (job.version.gap == 0)
+
+
+def test_an_infeasible_build_stores_the_solver_status(event):
+    event.min_meetings = 3
+    event.tables = 2
+    db.session.commit()
+    job = scheduling.start_build(event, time_limit=3)
+    assert (job.status, job.solver_status, job.phase) == ("failed", "infeasible", "infeasible")
+
+
+def test_only_the_listed_moves_are_made(event):
+    job = build(event)
+    with pytest.raises(ValueError, match="a done build cannot become failed"):
+        jobs.fail_job(job.id, "done", "too late")  # done is final: no move leaves it
+    queued = jobs.create_build_job(event, time_limit=2)
+    report = Progress(seconds=1.0, time_limit=2.0, objective=5.0, bound=10.0, phase="search")
+    assert not jobs.record_progress(queued.id, report)  # not running: nothing written
+    db.session.refresh(queued)
+    assert (queued.status, queued.elapsed, queued.objective) == ("queued", 0.0, None)
+    assert jobs.claim_job(queued.id) and not jobs.claim_job(queued.id)
+    assert jobs.record_progress(queued.id, report)
+    db.session.refresh(queued)
+    assert (queued.status, queued.phase, queued.gap) == ("running", "search", 0.5)
+    assert jobs.fail_job(queued.id, "running", "stopped by the test")
+    db.session.refresh(queued)
+    assert (queued.status, queued.error) == ("failed", "stopped by the test")
+    assert queued.finished_at is not None and queued.version_id is None
+
+
+def test_the_runner_follows_the_settings(app, app_ctx):
+    app.config["BUILD_RUNNER"] = None
+    assert scheduling.build_runner() == "thread"
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    assert scheduling.build_runner() == "rq"
+    app.config["BUILD_RUNNER"] = "inline"
+    assert scheduling.build_runner() == "inline"
 
 
 def test_reoptimise_keeps_pinned_meetings(event):
@@ -118,6 +172,7 @@ def test_builds_run_on_rq_workers_when_redis_is_configured(app, event):
     from rq import Queue, SimpleWorker
 
     app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    app.config["BUILD_RUNNER"] = None  # as in production: REDIS_URL alone sends builds to RQ
     redis = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(scheduling.QUEUE, connection=redis)
     queue.empty()
@@ -127,7 +182,7 @@ def test_builds_run_on_rq_workers_when_redis_is_configured(app, event):
     SimpleWorker([queue], connection=redis).work(burst=True)
     job = wait(job, 5)
     assert job.status == "done", job.error
-    assert scheduling.check_version(job.version).ok
+    assert versions.check_version(job.version).ok
 
 
 # -- hand edits --------------------------------------------------------------------------------
@@ -179,7 +234,7 @@ def test_adding_a_meeting_of_colleagues_is_refused_and_a_legal_one_is_kept(event
         x, y, r = options[0]
         added = adjusting.add_meeting(event, x, y, r)
         assert added.pinned and added.version_id == version.id
-        assert scheduling.check_version(version).ok
+        assert versions.check_version(version).ok
 
 
 def test_swap_re_checks_the_rules(event):
@@ -197,14 +252,14 @@ def test_swap_re_checks_the_rules(event):
         assert all(after[k] == v for k, v in before.items())  # refused: nothing changed
     else:
         db.session.expire_all()
-        assert scheduling.check_version(event.latest_version()).ok
+        assert versions.check_version(event.latest_version()).ok
         pairs = {(m.attendee_a_id, m.attendee_b_id) for m in event.latest_version().meetings}
         assert (y.id, before[m1.id][1]) in pairs and (x.id, before[m2.id][1]) in pairs
 
 
 def test_editing_a_published_version_makes_a_new_draft(event):
     version = build(event).version
-    scheduling.publish(version)
+    versions.publish(version)
     published_meetings = len(version.meetings)
     meeting = version.meetings[0]
     adjusting.set_pinned(event, meeting, True)

@@ -17,7 +17,14 @@ from app import PROJECT_ROOT, create_app
 from app.config import DEFAULT_MAX_CONTENT_LENGTH, dev_secret_key, normalise_database_url
 from app.extensions import csrf, db
 
-CONFIG_VARS = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PUBLIC_URL", "MINGLE_ENV")
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "REDIS_URL",
+    "PUBLIC_URL",
+    "MINGLE_ENV",
+    "BUILD_RUNNER",
+)
 
 
 @pytest.fixture
@@ -107,6 +114,21 @@ def test_defaults_without_environment(clean_env: pytest.MonkeyPatch) -> None:
     assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5000"
     assert app.config["REDIS_URL"] is None
     assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_build_runner_comes_from_environment(clean_env: pytest.MonkeyPatch) -> None:
+    """BUILD_RUNNER picks where builds run; unset, REDIS_URL decides when a build starts."""
+    assert create_app({"SECRET_KEY": "x"}).config["BUILD_RUNNER"] is None
+    clean_env.setenv("BUILD_RUNNER", " Inline ")
+    assert create_app({"SECRET_KEY": "x"}).config["BUILD_RUNNER"] == "inline"
+    clean_env.setenv("BUILD_RUNNER", "celery")
+    with pytest.raises(ValueError, match="BUILD_RUNNER must be one of inline, thread, rq"):
+        create_app({"SECRET_KEY": "x"})
+    clean_env.setenv("BUILD_RUNNER", "rq")
+    with pytest.raises(ValueError, match="needs REDIS_URL"):
+        create_app({"SECRET_KEY": "x"})
+    clean_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert create_app({"SECRET_KEY": "x"}).config["BUILD_RUNNER"] == "rq"
 
 
 def test_config_argument_overrides_environment(clean_env: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, MeetingRequest
 from app.services.events.clock import local_now, to_utc, utc_now
 from app.services.followups.answers import FollowUpState, followup_state, other_side
-from solver.io import parse_rounds
+from app.services.scheduling.vocabulary import parse_rounds
 
 # What an attendee's goal says when the other person serves it, in the second person.
 YOUR_GOALS = {

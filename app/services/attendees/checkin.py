@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendee, Event
 from app.models.common import utcnow
-from solver.text import clean_text
-
-SEARCH_LIMIT = 20  # matches listed for a name search at the door
+from app.services.scheduling.vocabulary import clean_text
 
 
 @dataclass(frozen=True)
@@ -77,27 +75,4 @@ def attendee_by_scan(event: Event, text: str) -> Attendee | None:
         return None
     return db.session.scalar(
         select(Attendee).where(Attendee.event_id == event.id, Attendee.token == token)
-    )
-
-
-def find_attendees(event: Event, q: str) -> list[Attendee]:
-    """Attendees of ``event`` whose name, company or e-mail contains ``q``, by name."""
-    q = clean_text(q)
-    if not q:
-        return []
-    pattern = f"%{q.replace('%', '').replace('_', '')}%"
-    return list(
-        db.session.scalars(
-            select(Attendee)
-            .where(
-                Attendee.event_id == event.id,
-                or_(
-                    Attendee.name.ilike(pattern),
-                    Attendee.company.ilike(pattern),
-                    Attendee.email.ilike(pattern),
-                ),
-            )
-            .order_by(Attendee.name, Attendee.id)
-            .limit(SEARCH_LIMIT)
-        )
     )

@@ -1,44 +1,30 @@
-"""Attendees one at a time: find them, add one, change one, remove one."""
+"""Attendees one at a time: add one, change one, remove one (search: attendees/search.py)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
-from app.models.attendee import solver_attendee
 from app.services.attendees.importing import (
     MeetingImpact,
     delete_meetings,
-    event_attendees,
+    every_attendee,
     length_problems,
     meeting_impact,
     remove_meetings,
     row_values,
 )
-from solver.io import Problem, parse_attendee_record, split_list
-from solver.text import clean_text
-
-PER_PAGE = 100
-
-
-@dataclass
-class AttendeeSearch:
-    """One page of attendees matching a search, with the choices for the filters."""
-
-    attendees: list[Attendee]
-    matching: int
-    total: int
-    page: int
-    pages: int
-    regions: list[str]
-    kinds: list[str]
-    companies: list[str]
+from app.services.scheduling.instance import solver_attendee, solver_fields
+from app.services.scheduling.vocabulary import (
+    Problem,
+    clean_text,
+    parse_attendee_record,
+    split_list,
+)
 
 
 @dataclass
@@ -66,63 +52,6 @@ class RemovedMeeting:
     other: str  # "Name <email>"
 
 
-def search_attendees(
-    event: Event,
-    q: str = "",
-    region: str = "",
-    kind: str = "",
-    company: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> AttendeeSearch:
-    """Attendees whose name, e-mail or company contains ``q``, filtered, by name, one page."""
-    in_event = Attendee.event_id == event.id
-    conditions = [in_event]
-    q, region, kind, company = (clean_text(v) for v in (q, region, kind, company))
-    if q:
-        needle = q.lower()
-        conditions.append(
-            or_(
-                func.lower(Attendee.name).contains(needle, autoescape=True),
-                Attendee.email.contains(needle, autoescape=True),
-                func.lower(Attendee.company).contains(needle, autoescape=True),
-            )
-        )
-    if region:
-        conditions.append(Attendee.region == region)
-    if kind:
-        conditions.append(Attendee.kind == kind)
-    if company.strip():
-        conditions.append(func.lower(Attendee.company) == company.strip().lower())
-    count = select(func.count()).select_from(Attendee)
-    matching = db.session.scalar(count.where(*conditions)) or 0
-    total = db.session.scalar(count.where(in_event)) or 0
-    pages = max(1, math.ceil(matching / per_page))
-    page = min(max(1, page), pages)
-    query = (
-        select(Attendee)
-        .where(*conditions)
-        .order_by(func.lower(Attendee.name), Attendee.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-
-    def distinct(column: InstrumentedAttribute[str]) -> list[str]:
-        values = db.session.scalars(select(column).where(in_event).distinct())
-        return sorted((v for v in values if v), key=str.lower)
-
-    return AttendeeSearch(
-        attendees=list(db.session.scalars(query)),
-        matching=matching,
-        total=total,
-        page=page,
-        pages=pages,
-        regions=distinct(Attendee.region),
-        kinds=distinct(Attendee.kind),
-        companies=distinct(Attendee.company),
-    )
-
-
 def save_attendee(
     event: Event, record: Mapping[str, str], attendee: Attendee | None = None
 ) -> SaveResult:
@@ -137,7 +66,7 @@ def save_attendee(
         problems += length_problems(row)
     raw = {clean_text(k).lower(): clean_text(v) for k, v in record.items()}
     email = raw.get("email", "").lower()
-    others = {a.email: a for a in event_attendees(event) if attendee is None or a.id != attendee.id}
+    others = {a.email: a for a in every_attendee(event) if attendee is None or a.id != attendee.id}
     if email in others:
         problems.append(Problem(0, "email", email, "another attendee already has this e-mail"))
     for column in ("must_meet", "avoid"):
@@ -155,7 +84,7 @@ def save_attendee(
         db.session.commit()
         return SaveResult(attendee)
     changed = {k: v for k, v in values.items() if getattr(attendee, k) != v}
-    new_state = {attendee.id: solver_attendee(attendee.solver_fields() | changed)}
+    new_state = {attendee.id: solver_attendee(solver_fields(attendee) | changed)}
     impact = meeting_impact(event, new_state, others.values()) if changed else MeetingImpact()
     old_email = attendee.email
     for key, value in changed.items():
@@ -208,7 +137,7 @@ def remove_attendee(attendee: Attendee) -> int:
         )
     )
     delete_meetings(ids, f"removal of {attendee.name} <{attendee.email}>")
-    others = [a for a in event_attendees(event) if a.id != attendee.id]
+    others = [a for a in every_attendee(event) if a.id != attendee.id]
     _rename_references(others, attendee.email, None)
     db.session.delete(attendee)
     db.session.commit()

@@ -23,12 +23,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.models.attendee import EXTRA_FIELDS, LIST_FIELDS, solver_attendee
 from app.models.common import text_limit
-from app.services.scheduling.builds import lock_event
-from solver import schema
-from solver.io import OPTIONAL, REQUIRED, AttendeeRow, Problem, format_rounds, parse_attendees
-from solver.text import too_long
+from app.services.scheduling.instance import solver_attendee, solver_fields, to_solver
+from app.services.scheduling.versions import lock_event
+from app.services.scheduling.vocabulary import (
+    EXTRA_COLUMNS,
+    LIST_COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    AttendeeRow,
+    Problem,
+    SolverAttendee,
+    format_rounds,
+    parse_attendees,
+    too_long,
+)
 
 DEFAULT_MAX_IMPORT_ROWS = 20_000
 UPLOAD_SALT = "mingle-attendee-upload"
@@ -144,7 +153,7 @@ class StagedImport:
 
 def preview_import(event: Event, data: bytes, filename: str) -> ImportPreview:
     """Compare an attendees file with the event's attendees (upsert by e-mail); write nothing."""
-    existing = {a.email: a for a in event_attendees(event)}
+    existing = {a.email: a for a in every_attendee(event)}
     rows, problems = parse_attendees(
         data, filename, known_emails=existing.keys(), max_rows=max_import_rows()
     )
@@ -167,7 +176,7 @@ def preview_import(event: Event, data: bytes, filename: str) -> ImportPreview:
             preview.unchanged.append(row)
     if preview.updates:
         new_state = {
-            u.attendee.id: solver_attendee(u.attendee.solver_fields() | u.values)
+            u.attendee.id: solver_attendee(solver_fields(u.attendee) | u.values)
             for u in preview.updates
         }
         preview.impact = meeting_impact(event, new_state, existing.values())
@@ -224,14 +233,14 @@ def row_values(row: AttendeeRow, current: Attendee | None) -> dict[str, Any]:
         "kind": person.kind,
         "region": person.region,
     }
-    for column in LIST_FIELDS:
+    for column in LIST_COLUMNS:
         if given(column):
             values[column] = sorted(getattr(person, column), key=lambda t: (t.lower(), t))
     if given("available_rounds"):
         values["available_rounds"] = format_rounds(person.available_rounds)
     if given("tier"):
         values["tier"] = person.tier
-    for column in EXTRA_FIELDS:
+    for column in EXTRA_COLUMNS:
         if given(column):
             values[column] = row.extra.get(column) or None
     custom = dict(current.custom or {}) if current is not None else {}
@@ -256,7 +265,7 @@ def length_problems(row: AttendeeRow) -> list[Problem]:
     return problems
 
 
-def event_attendees(event: Event) -> list[Attendee]:
+def every_attendee(event: Event) -> list[Attendee]:
     """Every attendee of the event, in one query."""
     return list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
 
@@ -269,7 +278,7 @@ def max_import_rows() -> int:
 # Meetings that a change makes illegal
 
 
-def meeting_problem(a: schema.Attendee, b: schema.Attendee, round_: int) -> str | None:
+def meeting_problem(a: SolverAttendee, b: SolverAttendee, round_: int) -> str | None:
     """Why ``a`` and ``b`` may not meet in ``round_`` (the rules an attendee change can break)."""
     if a.company.strip().lower() == b.company.strip().lower():
         return f"both work for {a.company}"
@@ -285,7 +294,7 @@ def meeting_problem(a: schema.Attendee, b: schema.Attendee, round_: int) -> str 
 
 def meeting_impact(
     event: Event,
-    new_state: Mapping[int, schema.Attendee],
+    new_state: Mapping[int, SolverAttendee],
     attendees: Iterable[Attendee] = (),
 ) -> MeetingImpact:
     """Meetings of changed attendees that their new state breaks.
@@ -336,11 +345,11 @@ def meeting_impact(
         people.update(
             (a.id, a) for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(missing)))
         )
-    views: dict[int, schema.Attendee] = dict(new_state)
+    views: dict[int, SolverAttendee] = dict(new_state)
     for meeting_id, version_id, round_, table, a_id, b_id in meetings:
         for x in (a_id, b_id):
             if x not in views:
-                views[x] = people[x].to_solver()
+                views[x] = to_solver(people[x])
         reason = meeting_problem(views[a_id], views[b_id], round_)
         if reason is None:
             continue
@@ -415,7 +424,7 @@ def latest_ready_version(event: Event) -> ScheduleVersion | None:
     return db.session.scalar(query)
 
 
-def _who(person: schema.Attendee) -> str:
+def _who(person: SolverAttendee) -> str:
     return f"{person.name} <{person.email}>"
 
 

@@ -1,8 +1,8 @@
 """Attendees' requests before the event: their best matches, whom they must meet or avoid.
 
 Requests are MeetingRequest rows; the next schedule build reads them (see
-``scheduling.apply_requests``): "avoid" is a hard rule, "must" a large bonus on the pair.
-They can be changed until the first round starts.
+``scheduling.instance.with_requests_applied``): "avoid" is a hard rule, "must" a large bonus
+on the pair. They can be changed until the first round starts.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendee, MeetingRequest
 from app.models.request import REQUEST_KINDS
 from app.services.attendees.agenda import explain_match, requests_open
-from app.services.scheduling.builds import event_instance
-from solver.score import Scorer
+from app.services.scheduling.instance import share_a_round
+from app.services.scheduling.matches import matches_of
 
 RECOMMENDATIONS = 15  # matches shown to each attendee
 
@@ -62,27 +61,23 @@ def recommendations(attendee: Attendee, limit: int = RECOMMENDATIONS) -> Request
     People the attendee has already asked about are always listed, so a request can be undone.
     """
     event = attendee.event
-    ei = event_instance(event, with_requests=False)
+    matches = matches_of(attendee)
     asked = attendee_requests(attendee)
-    i = ei.position[attendee.id]
-    scorer = Scorer(ei.instance)
-    row = np.array([i])
-    scores = scorer.block(row)[0]
-    allowed = scorer.allowed(row)[0]
-    allowed[i] = False
+    order = {m.other.id: k for k, m in enumerate(matches)}  # ties: the instance's order
     ranked = sorted(
-        (k for k in np.flatnonzero(allowed & (scores > 0)).tolist()),
-        key=lambda k: (-scores[k], ei.attendees[k].name.lower(), k),
+        (m for m in matches if m.allowed and m.score > 0),
+        key=lambda m: (-m.score, m.other.name.lower(), order[m.other.id]),
     )[:limit]
-    chosen = ranked + [ei.position[o] for o in asked if ei.position[o] not in ranked]
+    shown = {m.other.id for m in ranked}
+    chosen = ranked + [matches[order[o]] for o in asked if o not in shown]
     items = [
         Recommendation(
-            other=ei.attendees[k],
-            score=float(scores[k]),
-            reasons=explain_match(attendee, ei.attendees[k]),
-            kind=asked.get(ei.attendees[k].id),
+            other=m.other,
+            score=m.score,
+            reasons=explain_match(attendee, m.other),
+            kind=asked.get(m.other.id),
         )
-        for k in chosen
+        for m in chosen
     ]
     must_used = sum(1 for kind in asked.values() if kind == "must")
     return RequestsPage(items, must_used, event.max_must_requests, requests_open(event))
@@ -162,5 +157,5 @@ def _check_must(attendee: Attendee, other: Attendee) -> None:
             "Remove one of them first to choose someone else."
         )
     rounds = event.rounds
-    if not attendee.to_solver().rounds(rounds) & other.to_solver().rounds(rounds):
+    if not share_a_round(attendee, other, rounds):
         raise RequestRefused(f"You and {other.name} do not attend any round together.")

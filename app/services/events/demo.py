@@ -27,7 +27,7 @@ from app.services.events.editing import create_event, default_start
 from app.services.followups.answers import guess_currency, validate_answers
 from app.services.messages.sponsors import new_sponsor_contact
 from app.services.reports.figures import SPONSOR_KINDS
-from solver.synthetic import generate_event, write_attendees_csv
+from app.services.scheduling.vocabulary import generate_event, write_attendees_csv
 
 DEMO_EMAIL = "demo@mingle.test"
 DEMO_NAME = "Demo Organiser"

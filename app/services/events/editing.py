@@ -12,26 +12,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Event, Meeting, Organiser, ScheduleVersion, SolveJob
 from app.models.common import text_limit
-from app.models.event import make_slug
-from solver.text import clean_text, too_long
-
-# Settings an organiser may set on an event; everything else is managed by Mingle.
-EVENT_FIELDS = (
-    "name",
-    "venue",
-    "timezone",
-    "starts_at",
-    "rounds",
-    "round_minutes",
-    "break_minutes",
-    "tables",
-    "table_names",
-    "min_meetings",
-    "p2p_weight",
-    "p2v_weight",
-    "tier_minimums",
-    "solve_time_limit",
-)
+from app.models.event import EVENT_SETTINGS, make_slug
+from app.services.scheduling.vocabulary import clean_text, too_long
 
 
 def default_start(now: datetime | None = None) -> datetime:
@@ -63,7 +45,7 @@ def clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     Raises:
         EventRefused: a name, venue or table name is too long.
     """
-    values = {k: v for k, v in settings.items() if k in EVENT_FIELDS}
+    values = {k: v for k, v in settings.items() if k in EVENT_SETTINGS}
     labels = {"name": "the event name", "venue": "the venue"}
     for key, label in labels.items():
         if key in values:

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
 from app.models.followup import HELD, NEXT_STEPS
 from app.services.events.clock import from_utc, local_now, utc_now
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import clean_text
 
 HELD_LABELS = {
     "yes": "Yes, we met",

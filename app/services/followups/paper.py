@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import Attendee, Event, Meeting
 from app.params import whole
+from app.services.attendees.search import find_attendees
 from app.services.followups.answers import (
     FollowUpState,
     find_followup,
@@ -26,7 +27,7 @@ from app.services.followups.answers import (
     record_followup,
     validate_answers,
 )
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import clean_text
 
 FIELDS = ("held", "rating", "recommend", "next_step", "pipeline_value", "currency", "why")
 
@@ -46,11 +47,9 @@ class PaperRow:
         return f"m{self.meeting.id}-{field_name}"
 
 
-def find_attendees(event: Event, query: str, limit: int = 20) -> list[Attendee]:
-    """Attendees matching a name (or company, e-mail), or both people of meeting ``<id>``."""
+def paper_attendees(event: Event, query: str) -> list[Attendee]:
+    """Both people of meeting ``<id>`` when ``query`` is a meeting number, else a name search."""
     query = clean_text(query)
-    if not query:
-        return []
     digits = query.lower().removeprefix("meeting").strip().lstrip("#")
     if digits[:1].isdigit():  # a meeting number ("²" or 10^23 finds nobody, and no 500)
         try:
@@ -61,22 +60,7 @@ def find_attendees(event: Event, query: str, limit: int = 20) -> list[Attendee]:
         if meeting is None or meeting.version_id != event.published_version_id:
             return []
         return sorted([meeting.attendee_a, meeting.attendee_b], key=lambda a: a.name.casefold())
-    needle = query
-    return list(
-        db.session.scalars(
-            select(Attendee)
-            .where(
-                Attendee.event_id == event.id,
-                or_(
-                    Attendee.name.icontains(needle, autoescape=True),
-                    Attendee.company.icontains(needle, autoescape=True),
-                    Attendee.email.icontains(needle, autoescape=True),
-                ),
-            )
-            .order_by(Attendee.name)
-            .limit(limit)
-        )
-    )
+    return find_attendees(event, query)
 
 
 def paper_rows(

@@ -183,7 +183,7 @@ def _published_meetings(event: Event, attendee: Attendee | None = None) -> dict[
     return agenda
 
 
-def _event_attendees(event: Event) -> list[Attendee]:
+def _attendees_by_name(event: Event) -> list[Attendee]:
     """Everyone at the event, by name."""
     query = (
         select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.name, Attendee.id)
@@ -216,7 +216,7 @@ def _compose_all(
     event: Event, attendees: Iterable[Attendee] | None, changed_only: bool
 ) -> tuple[list[OutboxMessage], int]:
     """The e-mails to send (only the changed ones when asked) and how many were unchanged."""
-    people = _event_attendees(event) if attendees is None else list(attendees)
+    people = _attendees_by_name(event) if attendees is None else list(attendees)
     agenda = _published_meetings(event)
     last = _last_handed_over(event) if changed_only else {}
     messages, unchanged = [], 0
@@ -441,7 +441,7 @@ def links_csv(event: Event) -> str:
 
     Written by ``csv_text``, which neutralises cells a spreadsheet would run as a formula.
     """
-    rows = [(a.email, a.name, a.company, agenda_url(a)) for a in _event_attendees(event)]
+    rows = [(a.email, a.name, a.company, agenda_url(a)) for a in _attendees_by_name(event)]
     return csv_text(LINKS_HEADER, rows)
 
 

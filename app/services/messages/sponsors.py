@@ -20,7 +20,7 @@ from app.models import Attendee, Event, OutboxMessage, SponsorContact
 from app.models.common import text_limit
 from app.services.messages.mailing import SendReport, store_and_send
 from app.services.reports.figures import SPONSOR_KINDS
-from solver.text import clean_text, email_problem, too_long
+from app.services.scheduling.vocabulary import clean_text, email_problem, too_long
 
 SPONSOR_LINK = "sponsor_link"  # OutboxMessage.kind of these e-mails
 

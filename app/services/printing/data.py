@@ -2,7 +2,8 @@
 
 Agendas and table signs show the event's published schedule version (what attendees see on
 their phones), never a draft; badges need no schedule unless their backs carry the agenda.
-Links come from ``PUBLIC_URL`` (``mailing.agenda_url``), as in the e-mails.
+Links come from ``PUBLIC_URL`` (``mailing.agenda_url``), as in the e-mails. The one write,
+``record_badges_printed``, is the print run both the Print page and ``flask badges`` record.
 """
 
 from __future__ import annotations
@@ -19,15 +20,10 @@ from app.models.common import utcnow
 from app.services.attendees.agenda import Agenda, build_agenda
 from app.services.followups.answers import guess_currency
 from app.services.messages.mailing import agenda_url
-from app.services.printing.render import (
-    AgendaData,
-    AgendaSlot,
-    BadgeData,
-    Seat,
-    TableRound,
-    TableSignData,
-    clean,
-)
+from app.services.printing.agendas import AgendaData, AgendaSlot
+from app.services.printing.badges import BadgeData
+from app.services.printing.signs import Seat, TableRound, TableSignData
+from app.services.printing.text import clean
 
 FIRST_NAME_COLUMN = "first_name"  # an optional custom column: the name printed large
 
@@ -49,7 +45,7 @@ def _in_print_order(attendees: Sequence[Attendee]) -> list[Attendee]:
     return sorted(attendees, key=lambda a: (clean(a.name).casefold(), a.email))
 
 
-def event_attendees(event: Event, emails: Sequence[str] = ()) -> list[Attendee]:
+def attendees_to_print(event: Event, emails: Sequence[str] = ()) -> list[Attendee]:
     """The event's attendees in print order; only those with ``emails`` when given.
 
     Raises:
@@ -97,7 +93,7 @@ def badge_data(
     event: Event, attendees: Sequence[Attendee] | None = None, with_agenda: bool = False
 ) -> list[BadgeData]:
     """Badges of ``attendees`` (default: everyone, by name); ``with_agenda`` fills the backs."""
-    people = _in_print_order(attendees) if attendees is not None else event_attendees(event)
+    people = _in_print_order(attendees) if attendees is not None else attendees_to_print(event)
     if with_agenda:
         _published(event)
     badges = []
@@ -128,7 +124,7 @@ def agenda_data(event: Event, attendee: Attendee | None = None) -> list[AgendaDa
         NothingPublished: before a schedule is published.
     """
     _published(event)
-    people = [attendee] if attendee is not None else event_attendees(event)
+    people = [attendee] if attendee is not None else attendees_to_print(event)
     version = event.published_version
     out = []
     for person in people:

@@ -9,18 +9,12 @@ spreadsheets keep accents.
 from __future__ import annotations
 
 from app.models import Event
+from app.services.reports.collector import collector_paused
+from app.services.reports.figures import SPONSOR_KINDS, SponsorReport
 
-# _people and _published are private to reports.py; they are the one definition of "the
-# published meetings and their answers", so the event rows use them rather than a second query
-# that could drift.
-from app.services.reports.figures import (
-    SPONSOR_KINDS,
-    Answer,
-    SponsorReport,
-    _people,
-    _published,
-    collector_paused,
-)
+# The one definition of "the published meetings and their answers", shared with the figures,
+# so the event rows need no second query that could drift.
+from app.services.reports.rows import Answer, people_by_id, published_rows
 from app.services.scheduling.exports import csv_text, xlsx_bytes
 
 ROWS_HEADER = (
@@ -93,8 +87,8 @@ def event_rows(event: Event) -> list[list[object]]:
     either side) or partner-to-partner, as the event report splits them. Answers about
     meetings of other (unpublished or older) versions are left out, as in the report.
     """
-    people = _people(event)
-    meetings, answers = _published(event, people)
+    people = people_by_id(event)
+    meetings, answers = published_rows(event, people)
     rows = []
     for x in meetings:
         kinds = (people[x.attendee_a_id].kind, people[x.attendee_b_id].kind)

@@ -14,15 +14,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app.services.printing.render import BOLD, REGULAR, register_fonts
-from app.services.reports.figures import (
-    COUNTED_STEPS,
-    SMALL_SAMPLE,
-    STEP_LABELS,
-    EventReport,
-    Measures,
-    SponsorReport,
-)
+from app.services.printing.text import BOLD, REGULAR, register_fonts
+from app.services.reports.figures import EventReport, SponsorReport
+from app.services.reports.measures import COUNTED_STEPS, SMALL_SAMPLE, STEP_LABELS, Measures
 
 BLUE = colors.HexColor("#1d4ed8")
 
@@ -46,6 +40,7 @@ HEADED_TABLE_STYLE = TableStyle(
 
 
 def _fmt(value: float | None, spec: str = "{:.1f}") -> str:
+    """A figure as printed, a dash when there is none (no answers behind it)."""
     return "—" if value is None else spec.format(value)
 
 
@@ -140,6 +135,7 @@ def _figures(*columns: Measures) -> list[list[str]]:
     """
 
     def row(label: str, value: Callable[[Measures], str]) -> list[str]:
+        """One table row: the label, then the figure for each column's meetings."""
         return [label] + [value(m) for m in columns]
 
     rows = [

@@ -1,6 +1,8 @@
 """Schedules, and the one adapter between the app and the solver package.
 
-Only this package imports ``solver``: it turns an event's rows into a solver instance, runs
-builds, checks and stores hand edits and re-plans, and publishes versions. Everything else in
-the app reaches the solver through it (the import-linter contract in pyproject.toml).
+Only this package imports ``solver`` (the import-linter contract in pyproject.toml): it turns
+an event's rows into a solver instance once per request (``instance``), runs builds
+(``builds``), checks, numbers and publishes versions (``versions``), hand edits, reviews and
+re-plans them, and scores matches for attendees (``matches``). The solver's words the rest of
+the app speaks (text rules, kinds, the attendees file) come from ``vocabulary``.
 """

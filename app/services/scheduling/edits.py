@@ -19,14 +19,13 @@ from sqlalchemy.exc import InvalidRequestError
 
 from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.services.scheduling.builds import (
+from app.services.scheduling.instance import instance_for
+from app.services.scheduling.versions import (
     CONFLICT,
     check_version,
-    event_instance,
     lock_event,
     next_version_number,
 )
-from solver.score import Scorer
 from solver.validate import Report
 
 
@@ -199,9 +198,9 @@ def add_meeting(
         used = {m.table for m in version.meetings if m.round == round_}
         free = [t for t in range(1, event.tables + 1) if t not in used]
         table = free[0] if free else event.tables + 1  # checked below: says why it won't fit
-    ei = event_instance(event)
-    scorer = Scorer(ei.instance)
-    i, j = ei.position[a.id], ei.position[b.id]
+    built = instance_for(event)
+    scorer = built.scorer
+    i, j = built.position[a.id], built.position[b.id]
     meeting = Meeting(
         round=round_,
         table=table,
@@ -235,14 +234,14 @@ def swap_attendees(
     if mx is my:
         db.session.rollback()
         raise EditRefused("these two are meeting each other; nothing to swap")
-    ei = event_instance(event)
-    scorer = Scorer(ei.instance)
+    built = instance_for(event)
+    scorer = built.scorer
     for m, old, new in ((mx, x.id, y.id), (my, y.id, x.id)):
         if m.attendee_a_id == old:
             m.attendee_a_id = new
         else:
             m.attendee_b_id = new
-        i, j = ei.position[m.attendee_a_id], ei.position[m.attendee_b_id]
+        i, j = built.position[m.attendee_a_id], built.position[m.attendee_b_id]
         m.score = scorer.pair(i, j)
         m.reasons = scorer.reasons(i, j)
     report = check_version(version)

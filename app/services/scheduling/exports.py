@@ -17,8 +17,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app.models import Event, ScheduleVersion
+from app.services.scheduling.vocabulary import safe_cell
 from solver.io import write_schedule
-from solver.text import safe_cell
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -9,7 +9,7 @@ the published version exactly as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -19,14 +19,9 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.events.clock import local_now
-from app.services.scheduling.builds import (
-    add_meetings,
-    check_version,
-    event_instance,
-    next_version_number,
-)
+from app.services.scheduling.instance import instance_for
+from app.services.scheduling.versions import add_meetings, check_version, next_version_number
 from solver.replan import replan
-from solver.score import Scorer
 
 # What the organiser reads when re-planning breaks unexpectedly; the detail goes to the log.
 REPLAN_CRASHED = (
@@ -164,19 +159,17 @@ def replan_event(event: Event, from_round: int, time_limit: float = TIME_LIMIT) 
 def _replan(
     event: Event, published: ScheduleVersion, from_round: int, time_limit: float
 ) -> ReplanReport:
-    ei = event_instance(event)
-    current = [ei.solver_meeting(m) for m in published.meetings]
-    kept = [ei.solver_meeting(m) for m in published.meetings if m.pinned]
-    ei.instance = replace(ei.instance, pinned=kept)
-    absent_ids = sorted(a.id for a in ei.attendees if a.checked_in_at is None)
-    absent = {ei.position[i] for i in absent_ids}
-    present = set(range(len(ei.attendees))) - absent
-    result = replan(ei.instance, current, absent, from_round, present, time_limit=time_limit)
+    built = instance_for(event)
+    current = [built.solver_meeting(m) for m in published.meetings]
+    instance = built.with_pinned([m for m in published.meetings if m.pinned])
+    absent_ids = sorted(a.id for a in built.attendees if a.checked_in_at is None)
+    absent = {built.position[i] for i in absent_ids}
+    present = set(range(len(built.attendees))) - absent
+    result = replan(instance, current, absent, from_round, present, time_limit=time_limit)
     if not result.ok:
         why = "; ".join(result.reasons) or f"no valid schedule was found ({result.status})"
         raise ReplanRefused(f"not re-planned: {why}")
-    scorer = Scorer(ei.instance)
-    pinned = {(m.round, m.pair) for m in ei.instance.pinned}
+    pinned = {(m.round, m.pair) for m in instance.pinned}
     version = ScheduleVersion(
         event_id=event.id,
         number=next_version_number(event),
@@ -192,7 +185,7 @@ def _replan(
             f"{result.dropped} dropped, {result.added} added"
         ),
     )
-    add_meetings(version, ei, scorer, result.meetings, pinned)
+    add_meetings(version, built, result.meetings, pinned)
     db.session.add(version)
     db.session.flush()
     report = check_version(version)
@@ -207,7 +200,7 @@ def _replan(
         result.dropped,
         result.added,
         result.seconds,
-        [ei.attendees[i] for i in result.affected],
+        [built.attendees[i] for i in result.affected],
     )
 
 

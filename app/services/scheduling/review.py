@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.params import whole
-from app.services.scheduling.builds import EventInstance, event_instance
+from app.services.scheduling.instance import EventInstance, instance_for
 from app.services.scheduling.stats import ScheduleStats, schedule_stats
 from solver.score import Scorer
 
@@ -46,9 +46,9 @@ class Review:
 
 def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str, str]) -> Review:
     """Build the review of ``version``, filtered by region, kind and company from ``args``."""
-    ei = event_instance(event)
-    people = {a.id: a for a in ei.attendees}
-    stats = schedule_stats(event, version, ei.attendees)
+    built = instance_for(event)
+    people = {a.id: a for a in built.attendees}
+    stats = schedule_stats(event, version, built.attendees)
     region = args.get("region", "")
     kind = args.get("kind", "")
     company = args.get("company", "").strip().lower()
@@ -82,9 +82,9 @@ def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str,
     review = Review(
         stats=stats,
         people=people,
-        regions=sorted({a.region for a in ei.attendees}),
-        kinds=sorted({a.kind for a in ei.attendees}),
-        companies=sorted({a.company for a in ei.attendees}),
+        regions=sorted({a.region for a in built.attendees}),
+        kinds=sorted({a.kind for a in built.attendees}),
+        companies=sorted({a.company for a in built.attendees}),
         rounds=rounds,
         grid=grid,
         matching=matching,
@@ -92,16 +92,16 @@ def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str,
     attendee_id = args.get("attendee", type=whole)
     if attendee_id in people:
         review.attendee = people[attendee_id]
-        review.slots = _slots(event, version, ei, review.attendee)
+        review.slots = _slots(event, version, built, review.attendee)
     return review
 
 
 def _slots(
-    event: Event, version: ScheduleVersion, ei: EventInstance, attendee: Attendee
+    event: Event, version: ScheduleVersion, built: EventInstance, attendee: Attendee
 ) -> list[Slot]:
     """The attendee's rounds: each meeting with swap options, or partners free to meet."""
-    scorer = Scorer(ei.instance)
-    me = ei.position[attendee.id]
+    scorer = built.scorer
+    me = built.position[attendee.id]
     scores = scorer.block(np.array([me]))[0]
     allowed = scorer.allowed(np.array([me]))[0]
     busy: dict[tuple[int, int], Meeting] = {}
@@ -121,12 +121,12 @@ def _slots(
                 if meeting.attendee_a_id == attendee.id
                 else meeting.attendee_a_id
             )
-            swaps = _allowed_swaps(ei, scorer, busy, pairs_met, attendee, other_id, r)
-            slots.append(Slot(r, meeting, ei.attendees[ei.position[other_id]], swaps=swaps))
+            swaps = _allowed_swaps(built, scorer, busy, pairs_met, attendee, other_id, r)
+            slots.append(Slot(r, meeting, built.attendees[built.position[other_id]], swaps=swaps))
             continue
         free = [
             (a, float(scores[i]))
-            for i, a in enumerate(ei.attendees)
+            for i, a in enumerate(built.attendees)
             if allowed[i]
             and a.id not in met
             and (r, a.id) not in busy
@@ -139,7 +139,7 @@ def _slots(
 
 
 def _allowed_swaps(
-    ei: EventInstance,
+    built: EventInstance,
     scorer: Scorer,
     busy: dict[tuple[int, int], Meeting],
     pairs_met: set[frozenset[int]],
@@ -153,9 +153,9 @@ def _allowed_swaps(
     be allowed (other company, no avoid) and not already meeting in another round. Minimums
     cannot change (everyone keeps one meeting); must-meet is re-checked when it is submitted.
     """
-    pos = ei.position
+    pos = built.position
     out = []
-    for other in ei.attendees:
+    for other in built.attendees:
         meeting = busy.get((round_, other.id))
         if meeting is None or other.id in (me.id, partner_id):
             continue
