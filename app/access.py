@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Attendee, Event
+from app.models import Attendee, Event, Meeting, ScheduleVersion
 
 
 class EventOwned(Protocol):
@@ -45,3 +45,24 @@ def event_row(model: type[Row], event: Event, row_id: int) -> Row:
 def event_attendee(event: Event, attendee_id: int) -> Attendee:
     """An attendee of ``event`` (already access-checked), else 404."""
     return event_row(Attendee, event, attendee_id)
+
+
+def event_version(event: Event, number: int | None = None) -> ScheduleVersion:
+    """Version ``number`` of ``event`` (the latest when None), else 404."""
+    query = select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
+    if number is None:
+        query = query.order_by(ScheduleVersion.number.desc()).limit(1)
+    else:
+        query = query.where(ScheduleVersion.number == number)
+    version = db.session.scalar(query)
+    if version is None:
+        abort(404)
+    return version
+
+
+def event_meeting(event: Event, meeting_id: int) -> Meeting:
+    """A meeting in one of ``event``'s versions, else 404."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.version.event_id != event.id:
+        abort(404)
+    return meeting
