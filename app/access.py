@@ -1,14 +1,21 @@
-"""Access checks shared by the staff blueprints (organiser, check-in): one loader per rule."""
+"""Access checks shared by the staff blueprints (organiser, check-in): one loader per rule.
+
+A staff blueprint calls ``require_login`` and, when its URLs carry an event's ``<slug>``,
+``load_event_once``: the event is then loaded and access-checked before any of its views, which
+read it with ``current_event()`` and never look the slug up themselves.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from collections.abc import Collection
+from typing import Any, Protocol, TypeVar
 
-from flask import abort
+from flask import Blueprint, abort, g, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 
 
@@ -27,6 +34,52 @@ def organiser_event(slug: str) -> Event:
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None or not event.can_manage(current_user):
         abort(404)
+    return event
+
+
+def require_login(bp: Blueprint, public: Collection[str] = ()) -> None:
+    """Send visitors to the log-in page (with ``next``) from every page of ``bp`` but ``public``.
+
+    ``public`` holds endpoint names, such as the log-in page's own.
+    """
+
+    @bp.before_request
+    def login_first() -> ResponseReturnValue | None:
+        """Let organisers through; send anyone else to log in."""
+        if request.endpoint in public or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+
+def load_event_once(bp: Blueprint) -> None:
+    """Load the event of ``bp``'s ``<slug>`` once per request into ``g.event``, access-checked.
+
+    The slug leaves the views' arguments; ``url_for`` of ``bp``'s pages fills it in from the
+    current event. Call after ``require_login`` (here or on a parent blueprint), so a visitor
+    is sent to log in rather than told 404. CSRFProtect, an app-wide hook, runs before both.
+    """
+
+    @bp.url_value_preprocessor
+    def take_slug(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        """Keep the slug for ``load_event``, out of the view's arguments."""
+        g.event_slug = values.pop("slug", None) if values else None
+
+    @bp.before_request
+    def load_event() -> None:
+        """The organiser's event of this URL, else 404, for every view of ``bp``."""
+        g.event = organiser_event(g.event_slug)
+
+    @bp.url_defaults
+    def add_slug(endpoint: str, values: dict[str, Any]) -> None:
+        """While on an event's pages, ``url_for`` of ``bp``'s pages may leave the slug out."""
+        event = g.get("event")
+        if event is not None:
+            values.setdefault("slug", event.slug)
+
+
+def current_event() -> Event:
+    """The event of this request, loaded and access-checked by ``load_event_once``'s hook."""
+    event: Event = g.event
     return event
 
 

@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
-from app.access import event_attendee
-from app.organiser.blueprint import current_event, event_bp
+from app.access import current_event, event_attendee
+from app.organiser.blueprint import event_bp
 from app.organiser.forms import AttendeeForm, ConfirmForm, ConfirmImportForm, UploadForm
 from app.params import whole
 from app.services.attendees.editing import removal_plan, remove_attendee, save_attendee

@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.organiser.blueprint import bp, current_event, event_bp
+from app.access import current_event
+from app.organiser.blueprint import bp, event_bp
 from app.organiser.forms import EventForm
 from app.services.events.editing import (
     EventRefused,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.access import event_attendee, event_row
+from app.access import current_event, event_attendee, event_row
 from app.models import OutboxMessage
-from app.organiser.blueprint import current_event, event_bp
+from app.organiser.blueprint import event_bp
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.report_views import download

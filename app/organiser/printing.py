@@ -7,8 +7,8 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from app.access import event_attendee
-from app.organiser.blueprint import current_event, event_bp
+from app.access import current_event, event_attendee
+from app.organiser.blueprint import event_bp
 from app.params import whole
 from app.services.printing.agendas import render_agendas
 from app.services.printing.badges import DEFAULT_LAYOUT, LAYOUTS, render_badges

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.organiser.blueprint import current_event, event_bp
+from app.access import current_event
+from app.organiser.blueprint import event_bp
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.services.messages.mailing import mail_updated_agendas

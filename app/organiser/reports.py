@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.access import current_event
 from app.models import Event
-from app.organiser.blueprint import current_event, event_bp
+from app.organiser.blueprint import event_bp
 from app.report_views import download, render_answers, render_figure, render_report
 from app.services.reports.exports import event_report_export, sponsor_report_export
 from app.services.reports.figures import (

@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.access import event_attendee, event_meeting, event_row, event_version
+from app.access import current_event, event_attendee, event_meeting, event_row, event_version
 from app.models import SolveJob
-from app.organiser.blueprint import current_event, event_bp, safe_next
+from app.organiser.blueprint import event_bp, safe_next
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.report_views import download

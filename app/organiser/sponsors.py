@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.access import event_row
+from app.access import current_event, event_row
 from app.models import SponsorContact
-from app.organiser.blueprint import current_event, event_bp
+from app.organiser.blueprint import event_bp
 from app.services.messages.sponsors import (
     SponsorRefused,
     add_sponsor_contact,
