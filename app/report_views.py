@@ -38,6 +38,7 @@ def render_report(data: SponsorReport, links: Mapping[str, str]) -> str:
     """
 
     def trace_url(figure: str, rep: int | None = None) -> str:
+        """The answers page of ``figure``, for one rep's answers when ``rep`` is given."""
         url = links["answers"].replace("FIGURE", figure)
         if rep is None:
             return url

@@ -1,5 +1,8 @@
 """The answers behind the sponsor and event reports, as CSV and XLSX for spreadsheets.
 
+``event_report_export`` and ``sponsor_report_export`` are the downloads by format (csv, xlsx,
+or the report as pdf) that both audiences' pages send.
+
 One row per follow-up answer, written by ``csv_text``/``xlsx_bytes``
 (app/services/scheduling/exports.py), which pass every cell through ``safe_cell`` so that free text
 (a comment starting with "=") is shown, never run as a formula. CSV is UTF-8 with a BOM so

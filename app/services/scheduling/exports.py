@@ -4,6 +4,9 @@ Every cell of every export goes through ``safe_cell`` (solver/text.py), the one 
 inside ``csv_text`` and ``xlsx_bytes`` (and solver/io.py's ``write_schedule``), so no export can
 forget it: a cell a spreadsheet would run as a formula gets a leading apostrophe, and
 characters a workbook cannot hold are dropped.
+
+``Export`` is what a download view sends (bytes, media type, file name); ``schedule_export``
+picks the schedule's format from the URL's, as app/services/reports/exports.py does for reports.
 """
 
 from __future__ import annotations
