@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from flask import Blueprint, abort, g, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_login.config import EXEMPT_METHODS
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
@@ -46,7 +47,10 @@ def require_login(bp: Blueprint, public: Collection[str] = ()) -> None:
     @bp.before_request
     def login_first() -> ResponseReturnValue | None:
         """Let organisers through; send anyone else to log in."""
-        if request.endpoint in public or current_user.is_authenticated:
+        # OPTIONS passes, as with ``login_required``: Flask answers it without a view.
+        if request.method in EXEMPT_METHODS or request.endpoint in public:
+            return None
+        if current_user.is_authenticated:
             return None
         return login_manager.unauthorized()
 
@@ -67,7 +71,8 @@ def load_event_once(bp: Blueprint) -> None:
     @bp.before_request
     def load_event() -> None:
         """The organiser's event of this URL, else 404, for every view of ``bp``."""
-        g.event = organiser_event(g.event_slug)
+        if request.method not in EXEMPT_METHODS:  # OPTIONS runs no view
+            g.event = organiser_event(g.event_slug)
 
     @bp.url_defaults
     def add_slug(endpoint: str, values: dict[str, Any]) -> None:
