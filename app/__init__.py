@@ -51,8 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.checkin.routes import bp as checkin_bp
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
-    from app.organiser import reports as _organiser_reports  # noqa: F401  (adds its routes)
-    from app.organiser.routes import bp as organiser_bp
+    from app.organiser import bp as organiser_bp
     from app.sponsor.routes import bp as sponsor_bp
 
     app.register_blueprint(main_bp)

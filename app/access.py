@@ -1,15 +1,23 @@
-"""Access checks shared by the staff blueprints (organiser, check-in): one loader per rule."""
+"""Access checks shared by the staff blueprints (organiser, check-in): one loader per rule.
+
+A staff blueprint calls ``require_login`` and, when its URLs carry an event's ``<slug>``,
+``load_event_once``: the event is then loaded and access-checked before any of its views, which
+read it with ``current_event()`` and never look the slug up themselves.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from collections.abc import Collection
+from typing import Any, Protocol, TypeVar
 
-from flask import abort
+from flask import Blueprint, abort, g, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_login.config import EXEMPT_METHODS
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Attendee, Event
+from app.extensions import db, login_manager
+from app.models import Attendee, Event, Meeting, ScheduleVersion
 
 
 class EventOwned(Protocol):
@@ -30,6 +38,56 @@ def organiser_event(slug: str) -> Event:
     return event
 
 
+def require_login(bp: Blueprint, public: Collection[str] = ()) -> None:
+    """Send visitors to the log-in page (with ``next``) from every page of ``bp`` but ``public``.
+
+    ``public`` holds endpoint names, such as the log-in page's own.
+    """
+
+    @bp.before_request
+    def login_first() -> ResponseReturnValue | None:
+        """Let organisers through; send anyone else to log in."""
+        # OPTIONS passes, as with ``login_required``: Flask answers it without a view.
+        if request.method in EXEMPT_METHODS or request.endpoint in public:
+            return None
+        if current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+
+def load_event_once(bp: Blueprint) -> None:
+    """Load the event of ``bp``'s ``<slug>`` once per request into ``g.event``, access-checked.
+
+    The slug leaves the views' arguments; ``url_for`` of ``bp``'s pages fills it in from the
+    current event. Call after ``require_login`` (here or on a parent blueprint), so a visitor
+    is sent to log in rather than told 404. CSRFProtect, an app-wide hook, runs before both.
+    """
+
+    @bp.url_value_preprocessor
+    def take_slug(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        """Keep the slug for ``load_event``, out of the view's arguments."""
+        g.event_slug = values.pop("slug", None) if values else None
+
+    @bp.before_request
+    def load_event() -> None:
+        """The organiser's event of this URL, else 404, for every view of ``bp``."""
+        if request.method not in EXEMPT_METHODS:  # OPTIONS runs no view
+            g.event = organiser_event(g.event_slug)
+
+    @bp.url_defaults
+    def add_slug(endpoint: str, values: dict[str, Any]) -> None:
+        """While on an event's pages, ``url_for`` of ``bp``'s pages may leave the slug out."""
+        event = g.get("event")
+        if event is not None:
+            values.setdefault("slug", event.slug)
+
+
+def current_event() -> Event:
+    """The event of this request, loaded and access-checked by ``load_event_once``'s hook."""
+    event: Event = g.event
+    return event
+
+
 def event_row(model: type[Row], event: Event, row_id: int) -> Row:
     """The ``model`` row ``row_id`` if it belongs to ``event`` (already access-checked), else 404.
 
@@ -45,3 +103,24 @@ def event_row(model: type[Row], event: Event, row_id: int) -> Row:
 def event_attendee(event: Event, attendee_id: int) -> Attendee:
     """An attendee of ``event`` (already access-checked), else 404."""
     return event_row(Attendee, event, attendee_id)
+
+
+def event_version(event: Event, number: int | None = None) -> ScheduleVersion:
+    """Version ``number`` of ``event`` (the latest when None), else 404."""
+    query = select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
+    if number is None:
+        query = query.order_by(ScheduleVersion.number.desc()).limit(1)
+    else:
+        query = query.where(ScheduleVersion.number == number)
+    version = db.session.scalar(query)
+    if version is None:
+        abort(404)
+    return version
+
+
+def event_meeting(event: Event, meeting_id: int) -> Meeting:
+    """A meeting in one of ``event``'s versions, else 404."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.version.event_id != event.id:
+        abort(404)
+    return meeting

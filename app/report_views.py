@@ -16,18 +16,18 @@ from app.models import Event
 from app.services.reports.figures import SponsorReport
 from app.services.reports.measures import SMALL_SAMPLE, STEP_LABELS, Measures
 from app.services.reports.traces import PER_PAGE, figure_answers
+from app.services.scheduling.exports import Export
 
 PAGE_SHAPE = re.compile(r"[0-9]{1,6}")  # ?page= of the answers behind a figure
 PAGE_KEEPS = ("rep", "company")  # the other arguments those pages read
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(body: str | bytes, mimetype: str, name: str) -> Response:
-    """``body`` as an attachment named ``name``."""
+def download(export: Export) -> Response:
+    """An export as an attachment under its file name."""
     return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        export.body,
+        mimetype=export.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
 
 
@@ -38,6 +38,7 @@ def render_report(data: SponsorReport, links: Mapping[str, str]) -> str:
     """
 
     def trace_url(figure: str, rep: int | None = None) -> str:
+        """The answers page of ``figure``, for one rep's answers when ``rep`` is given."""
         url = links["answers"].replace("FIGURE", figure)
         if rep is None:
             return url

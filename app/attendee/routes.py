@@ -182,15 +182,16 @@ def followup(token: str, meeting_id: int) -> ResponseReturnValue:
         "closes_at": closes_at(event),
     }
     if request.method == "POST":
+        submitted = request.form.to_dict()  # services take plain mappings, not MultiDicts
         try:
-            record_followup(meeting, attendee, request.form)
+            record_followup(meeting, attendee, submitted)
         except FollowUpRefused as refused:
             state = followup_state(event, meeting, answer)
             status = 422 if refused.errors else 409
             return render_template(
                 "attendee/followup.html",
                 state=state,
-                values=form_values(attendee, answer, request.form),
+                values=form_values(attendee, answer, submitted),
                 error=str(refused),
                 errors=refused.errors,
                 **context,

@@ -1,7 +1,8 @@
 """The door, under /checkin: staff mark attendees present by badge QR code or by name.
 
-Only the event's organiser may use it (``organiser_event`` from app/access.py: other people's
-events are 404); every view is ``login_required`` and CSRFProtect guards every POST.
+Only the event's organiser may use it: the blueprint asks for a login and loads the event of
+the URL once, access-checked (app/access.py: other people's events are 404), before any view;
+CSRFProtect guards every POST.
 
 A door page stays open for hours, longer than a CSRF token lives (WTF_CSRF_TIME_LIMIT, an
 hour): when a scan is refused for its token, the scanner fetches a fresh one from
@@ -13,27 +14,27 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 
-from app.access import event_attendee, organiser_event
+from app.access import current_event, event_attendee, load_event_once, require_login
 from app.services.attendees.checkin import attendee_by_scan, check_in, counts, undo_check_in
 from app.services.attendees.search import find_attendees
 
-bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+bp = Blueprint("checkin", __name__, url_prefix="/checkin/<slug>")
+require_login(bp)
+load_event_once(bp)
 
 
-def _back_to_door(slug: str) -> ResponseReturnValue:
+def _back_to_door() -> ResponseReturnValue:
     """Redirect to the door page, keeping the name search the action was made from."""
     q = request.form.get("q", "")
-    return redirect(url_for("checkin.door", slug=slug, q=q or None))
+    return redirect(url_for("checkin.door", q=q or None))
 
 
-@bp.get("/<slug>")
-@login_required
-def door(slug: str) -> ResponseReturnValue:
+@bp.get("")
+def door() -> ResponseReturnValue:
     """The door page: live counts, the camera scanner, and search by name (?q=)."""
-    event = organiser_event(slug)
+    event = current_event()
     q = request.args.get("q", "")
     return render_template(
         "checkin/door.html",
@@ -44,26 +45,22 @@ def door(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/<slug>/counts.json")
-@login_required
-def counts_json(slug: str) -> ResponseReturnValue:
+@bp.get("/counts.json")
+def counts_json() -> ResponseReturnValue:
     """Expected, present and absent as JSON, polled by the door page."""
-    return jsonify(counts(organiser_event(slug)).as_dict())
+    return jsonify(counts(current_event()).as_dict())
 
 
-@bp.get("/<slug>/csrf.json")
-@login_required
-def csrf_json(slug: str) -> ResponseReturnValue:
+@bp.get("/csrf.json")
+def csrf_json() -> ResponseReturnValue:
     """A fresh CSRF token for this session, fetched by the scanner when its token expired."""
-    organiser_event(slug)
     return jsonify(csrf=generate_csrf())
 
 
-@bp.post("/<slug>/scan")
-@login_required
-def scan(slug: str) -> ResponseReturnValue:
+@bp.post("/scan")
+def scan() -> ResponseReturnValue:
     """Check in the attendee whose badge QR code was scanned (``code``); JSON for the scanner."""
-    event = organiser_event(slug)
+    event = current_event()
     attendee = attendee_by_scan(event, request.form.get("code", ""))
     if attendee is None:
         return jsonify(ok=False, error="Not a badge of this event."), 404
@@ -77,25 +74,23 @@ def scan(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<slug>/attendees/<int:attendee_id>")
-@login_required
-def attendee_check_in(slug: str, attendee_id: int) -> ResponseReturnValue:
+@bp.post("/attendees/<int:attendee_id>")
+def attendee_check_in(attendee_id: int) -> ResponseReturnValue:
     """Check in one attendee found by name."""
-    event = organiser_event(slug)
+    event = current_event()
     attendee = event_attendee(event, attendee_id)
     if check_in(event, attendee):
         flash(f"{attendee.name} is checked in.", "success")
     else:
         flash(f"{attendee.name} was already checked in.", "warning")
-    return _back_to_door(slug)
+    return _back_to_door()
 
 
-@bp.post("/<slug>/attendees/<int:attendee_id>/undo")
-@login_required
-def attendee_undo(slug: str, attendee_id: int) -> ResponseReturnValue:
+@bp.post("/attendees/<int:attendee_id>/undo")
+def attendee_undo(attendee_id: int) -> ResponseReturnValue:
     """Undo a check-in made by mistake."""
-    event = organiser_event(slug)
+    event = current_event()
     attendee = event_attendee(event, attendee_id)
     undo_check_in(event, attendee)
     flash(f"{attendee.name} is no longer checked in.", "success")
-    return _back_to_door(slug)
+    return _back_to_door()

@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SponsorContact
-from app.report_views import XLSX, download, render_answers, render_report
-from app.services.reports.exports import report_csv, report_xlsx
+from app.report_views import download, render_answers, render_report
+from app.services.reports.exports import sponsor_report_export
 from app.services.reports.figures import sponsor_report
-from app.services.reports.pdf import render_sponsor_report
 
 bp = Blueprint("sponsor", __name__, url_prefix="/s")
 
@@ -40,11 +39,9 @@ def sponsor_by_token(token: str) -> SponsorContact:
 def own_links(token: str) -> dict[str, str]:
     """The report page's download and trace URLs under the sponsor's own link."""
     return {
-        "csv": url_for("sponsor.report_rows_csv", token=token),
-        "xlsx": url_for("sponsor.report_rows_xlsx", token=token),
-        "pdf": url_for("sponsor.report_pdf", token=token),
-        "answers": url_for("sponsor.report_answers", token=token, figure="FIGURE"),
-    }
+        fmt: url_for("sponsor.report_download", token=token, fmt=fmt)
+        for fmt in ("csv", "xlsx", "pdf")
+    } | {"answers": url_for("sponsor.report_answers", token=token, figure="FIGURE")}
 
 
 @bp.get("/<token>")
@@ -62,26 +59,11 @@ def report_answers(token: str, figure: str) -> ResponseReturnValue:
     return render_answers(data, figure, url_for("sponsor.report", token=token), "base.html")
 
 
-@bp.get("/<token>/report.csv")
-def report_rows_csv(token: str) -> ResponseReturnValue:
-    """The answers behind the report as CSV."""
+@bp.get("/<token>/report.<fmt>")
+def report_download(token: str, fmt: str) -> ResponseReturnValue:
+    """The answers behind the report as CSV or XLSX, or the report as a PDF with charts."""
     contact = sponsor_by_token(token)
-    body = report_csv(sponsor_report(contact.event, contact.company))
-    return download(body.encode("utf-8"), "text/csv; charset=utf-8", "report.csv")
-
-
-@bp.get("/<token>/report.xlsx")
-def report_rows_xlsx(token: str) -> ResponseReturnValue:
-    """The answers behind the report as an XLSX workbook."""
-    contact = sponsor_by_token(token)
-    return download(
-        report_xlsx(sponsor_report(contact.event, contact.company)), XLSX, "report.xlsx"
-    )
-
-
-@bp.get("/<token>/report.pdf")
-def report_pdf(token: str) -> ResponseReturnValue:
-    """The report as a PDF with charts."""
-    contact = sponsor_by_token(token)
-    body = render_sponsor_report(sponsor_report(contact.event, contact.company))
-    return download(body, "application/pdf", "report.pdf")
+    export = sponsor_report_export(sponsor_report(contact.event, contact.company), fmt)
+    if export is None:
+        abort(404)
+    return download(export)

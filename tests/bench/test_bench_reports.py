@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import app.sponsor.routes as sponsor_routes
+import app.services.reports.exports as report_exports
 import bench.__main__ as bench_main
 from bench import reports
 
@@ -54,7 +54,7 @@ def test_a_failing_report_fails_the_benchmark(
     def broken(*args: object) -> bytes:
         raise RuntimeError("font missing")
 
-    monkeypatch.setattr(sponsor_routes, "render_sponsor_report", broken)
+    monkeypatch.setattr(report_exports, "render_sponsor_report", broken)
     code, markdown = run_main(tmp_path)
     assert code == 1
     assert "/report.pdf answered 500" in markdown

@@ -24,18 +24,14 @@ pytestmark = pytest.mark.browser
 
 # Pages that are not pages: JSON for the progress bar, file downloads.
 NOT_PAGES = {
-    "organiser.job_json",
-    "organiser.schedule_export",
-    "organiser.links_download",
-    "organiser.badges_pdf",
-    "organiser.agendas_pdf",
-    "organiser.table_signs_pdf",
-    "organiser.event_report_csv",
-    "organiser.event_report_xlsx",
-    "organiser.event_report_pdf",
-    "organiser.sponsor_report_csv",
-    "organiser.sponsor_report_xlsx",
-    "organiser.sponsor_report_pdf",
+    "organiser.event.job_json",
+    "organiser.event.schedule_export",
+    "organiser.event.links_download",
+    "organiser.event.badges_pdf",
+    "organiser.event.agendas_pdf",
+    "organiser.event.table_signs_pdf",
+    "organiser.event.event_report_download",
+    "organiser.event.sponsor_report_download",
 }
 SPONSOR = "Northwind Cloud"  # a vendor company of the sample attendees
 
@@ -124,14 +120,14 @@ def sample(live_server: LiveServer) -> Sample:
         with app.test_request_context():
             urls = _page_urls(app, values)
             urls["organiser.schedule (one attendee)"] = url_for(
-                "organiser.schedule", slug=event.slug, attendee=values["attendee_id"]
+                "organiser.event.schedule", slug=event.slug, attendee=values["attendee_id"]
             )
             urls["organiser.paper (one attendee)"] = url_for(
-                "organiser.paper", slug=event.slug, attendee=first.attendee_a_id
+                "organiser.event.paper", slug=event.slug, attendee=first.attendee_a_id
             )
             for endpoint in (
-                "organiser.sponsor_report_preview",
-                "organiser.sponsor_report_answers",
+                "organiser.event.sponsor_report_preview",
+                "organiser.event.sponsor_report_answers",
             ):
                 rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
                 args = {k: values[k] for k in rule.arguments}
@@ -188,7 +184,7 @@ def test_no_organiser_page_scrolls_sideways_on_a_phone(sample: Sample, phone: Pa
         visited += 1
 
     # The import preview listing a problem, reached by uploading a file with a bad row.
-    page.goto(sample.urls["organiser.import_upload"])
+    page.goto(sample.urls["organiser.event.import_upload"])
     page.get_by_label("Attendees file (CSV or XLSX)").set_input_files(
         {
             "name": "attendees.csv",

@@ -12,7 +12,13 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import FollowUp
-from app.services.reports.exports import EVENT_ROWS_HEADER, event_csv, event_rows, event_xlsx
+from app.services.reports.exports import (
+    EVENT_ROWS_HEADER,
+    event_csv,
+    event_report_export,
+    event_rows,
+    event_xlsx,
+)
 from app.services.reports.figures import event_report
 from app.services.reports.pdf import render_event_report
 from tests.report_helpers import answer, build
@@ -133,3 +139,30 @@ def test_xlsx_has_the_same_rows_neutralised_and_unicode(event, cast) -> None:
     assert not any(isinstance(v, str) and v[:1] in "=+-@" for v in values)
     types = [row[-1] for row in rows[1:]]
     assert types.count("partner-to-partner") == 2 and types.count("sponsor") == 9
+
+
+# The download of each format
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mimetype", "opens"),
+    [
+        ("csv", "text/csv; charset=utf-8", lambda body: body.decode("utf-8").startswith("\ufeff")),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         lambda body: load_workbook(io.BytesIO(body)).active.max_row == 12),
+        ("pdf", "application/pdf", lambda body: len(PdfReader(io.BytesIO(body)).pages) >= 1),
+    ],
+)  # fmt: skip
+def test_each_format_downloads_under_the_event_slug(event, cast, fmt, mimetype, opens) -> None:
+    """csv, xlsx and pdf each give their file, media type and ``<slug>-report.<fmt>``."""
+    export = event_report_export(event, fmt)
+    assert export is not None
+    assert export.mimetype == mimetype
+    assert export.filename == f"{event.slug}-report.{fmt}"
+    assert opens(export.body)
+
+
+@pytest.mark.parametrize("fmt", ["doc", "CSV", "", "pdf.exe"])
+def test_a_format_not_offered_gives_no_file(event, cast, fmt) -> None:
+    """Any other format is no download (the page answers 404)."""
+    assert event_report_export(event, fmt) is None

@@ -162,6 +162,10 @@ def test_event_report_downloads(event, cast, login_as) -> None:
     per_sponsor = text.split("Per sponsor")[1].split("Teaming")[0]
     assert "Acme" in per_sponsor and "Globex" in per_sponsor
     assert "EUR 3,000\nUSD 500" in per_sponsor and "-100 (small sample)" in per_sponsor
+    preview = f"/organiser/events/{event.slug}/sponsor-report"
+    for other in ("doc", "CSV", "json"):  # formats not offered: no file
+        assert staff.get(f"{base}.{other}").status_code == 404
+        assert staff.get(f"{preview}.{other}?company=Acme").status_code == 404
 
 
 def test_long_traces_come_in_pages_that_keep_the_rep(app, client, cast, tokens) -> None:

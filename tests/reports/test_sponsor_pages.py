@@ -111,3 +111,4 @@ def test_pdf_text_has_the_known_figures(client, contacts) -> None:
     assert "Pipeline EUR 3,000" in text and "Pipeline USD 500" in text
     assert "Ünïcödé ça marche" in text
     assert "Globex secret" not in text
+    assert client.get(f"/s/{contacts['Acme'].token}/report.doc").status_code == 404

@@ -54,9 +54,9 @@ ODD_VALUES = (
 )
 # Forms whose submission ends the crawl's session (logout) or starts a solver thread that would
 # outlive this test's database (build); their fields are plain buttons anyway.
-NOT_FUZZED = {"organiser.logout", "organiser.schedule_build"}
+NOT_FUZZED = {"organiser.logout", "organiser.event.schedule_build"}
 # Forms that are the same form class as another one fuzzed here (new = edit, empty).
-SAME_FORM = {"organiser.event_new", "organiser.attendee_new"}
+SAME_FORM = {"organiser.event_new", "organiser.event.attendee_new"}
 MAX_PAGES = 120
 
 
@@ -250,15 +250,15 @@ def test_the_crawl_reaches_every_audience_and_its_forms(world) -> None:
     for expected in (
         "attendee.followup",
         "attendee.requests",
-        "organiser.event_edit",
-        "organiser.attendee_edit",
-        "organiser.meeting_pin",
-        "organiser.schedule_swap",
-        "organiser.meeting_add",
-        "organiser.paper",
-        "organiser.replan",
-        "organiser.sponsors",
-        "organiser.attendees",
+        "organiser.event.settings",
+        "organiser.event.attendee_edit",
+        "organiser.event.meeting_pin",
+        "organiser.event.schedule_swap",
+        "organiser.event.meeting_add",
+        "organiser.event.paper",
+        "organiser.event.replan",
+        "organiser.event.sponsors",
+        "organiser.event.attendees",
         "checkin.door",
     ):
         assert expected in endpoints, f"the crawl found no form of {expected}"

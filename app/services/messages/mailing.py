@@ -38,7 +38,7 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, OutboxMessage
 from app.models.common import utcnow
 from app.services.attendees.agenda import explain_match
-from app.services.scheduling.exports import csv_text
+from app.services.scheduling.exports import CSV, Export, csv_text
 
 AGENDA_LINK = "agenda_link"  # OutboxMessage.kind of these e-mails
 COMMIT_EVERY = 100  # sent messages recorded per commit, so a crash loses little
@@ -261,6 +261,31 @@ def send_links(
     return store_and_send(messages, unchanged)
 
 
+def mail_updated_agendas(event: Event, affected: Sequence[Attendee]) -> tuple[str, str] | None:
+    """After a re-plan, e-mail the attendees whose agenda changed, when SMTP is set.
+
+    Returns what to tell the organiser and its category ("success", "warning", "error"), or
+    None when nobody's agenda changed. Without SMTP nothing is composed: the organiser is told
+    how to hand the new agendas out instead.
+    """
+    if not affected:
+        return None
+    people = f"{len(affected)} affected attendee{'s' if len(affected) != 1 else ''}"
+    if not current_app.config["SMTP_HOST"]:
+        return (
+            f"{people.capitalize()} (agenda changed): e-mail is not configured (SMTP_HOST), "
+            'so nothing was sent: on "Send agenda links", "Send to the changed" puts their '
+            "updated agendas in the outbox to copy, or use the links CSV.",
+            "warning",
+        )
+    sent = send_links(event, affected)
+    return (
+        f"Updated agendas e-mailed to {sent.sent} of {people}"
+        + (f"; {sent.failed} failed and stay in the outbox." if sent.failed else "."),
+        "error" if sent.failed else "success",
+    )
+
+
 def store_and_send(messages: Sequence[OutboxMessage], unchanged: int = 0) -> SendReport:
     """Store composed messages in the outbox, then send them when ``SMTP_HOST`` is set.
 
@@ -443,6 +468,11 @@ def links_csv(event: Event) -> str:
     """
     rows = [(a.email, a.name, a.company, agenda_url(a)) for a in _attendees_by_name(event)]
     return csv_text(LINKS_HEADER, rows)
+
+
+def links_export(event: Event) -> Export:
+    """The links CSV as a download named after the event."""
+    return Export(links_csv(event).encode("utf-8"), CSV, f"{event.slug}-links.csv")
 
 
 def reissue_link(attendee: Attendee) -> str:

@@ -1,5 +1,8 @@
 """The answers behind the sponsor and event reports, as CSV and XLSX for spreadsheets.
 
+``event_report_export`` and ``sponsor_report_export`` are the downloads by format (csv, xlsx,
+or the report as pdf) that both audiences' pages send.
+
 One row per follow-up answer, written by ``csv_text``/``xlsx_bytes``
 (app/services/scheduling/exports.py), which pass every cell through ``safe_cell`` so that free text
 (a comment starting with "=") is shown, never run as a formula. CSV is UTF-8 with a BOM so
@@ -10,12 +13,13 @@ from __future__ import annotations
 
 from app.models import Event
 from app.services.reports.collector import collector_paused
-from app.services.reports.figures import SPONSOR_KINDS, SponsorReport
+from app.services.reports.figures import SPONSOR_KINDS, SponsorReport, event_report
+from app.services.reports.pdf import render_event_report, render_sponsor_report
 
 # The one definition of "the published meetings and their answers", shared with the figures,
 # so the event rows need no second query that could drift.
 from app.services.reports.rows import Answer, people_by_id, published_rows
-from app.services.scheduling.exports import csv_text, xlsx_bytes
+from app.services.scheduling.exports import CSV, PDF, XLSX, Export, csv_text, xlsx_bytes
 
 ROWS_HEADER = (
     "answer_id",
@@ -109,3 +113,30 @@ def event_csv(event: Event) -> str:
 def event_xlsx(event: Event) -> bytes:
     """The event report's rows as an XLSX workbook."""
     return xlsx_bytes(EVENT_ROWS_HEADER, event_rows(event), "Answers")
+
+
+# Downloads by format, for the report pages of both audiences
+
+
+def event_report_export(event: Event, fmt: str) -> Export | None:
+    """The event report's answers as CSV or XLSX, or the report as PDF; None for other formats."""
+    filename = f"{event.slug}-report.{fmt}"
+    if fmt == "csv":
+        return Export(event_csv(event).encode("utf-8"), CSV, filename)
+    if fmt == "xlsx":
+        return Export(event_xlsx(event), XLSX, filename)
+    if fmt == "pdf":
+        return Export(render_event_report(event_report(event)), PDF, filename)
+    return None
+
+
+def sponsor_report_export(report: SponsorReport, fmt: str) -> Export | None:
+    """A sponsor's answers as CSV or XLSX, or their report as PDF; None for other formats."""
+    filename = f"report.{fmt}"
+    if fmt == "csv":
+        return Export(report_csv(report).encode("utf-8"), CSV, filename)
+    if fmt == "xlsx":
+        return Export(report_xlsx(report), XLSX, filename)
+    if fmt == "pdf":
+        return Export(render_sponsor_report(report), PDF, filename)
+    return None

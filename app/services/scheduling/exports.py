@@ -4,6 +4,9 @@ Every cell of every export goes through ``safe_cell`` (solver/text.py), the one 
 inside ``csv_text`` and ``xlsx_bytes`` (and solver/io.py's ``write_schedule``), so no export can
 forget it: a cell a spreadsheet would run as a formula gets a leading apostrophe, and
 characters a workbook cannot hold are dropped.
+
+``Export`` is what a download view sends (bytes, media type, file name); ``schedule_export``
+picks the schedule's format from the URL's, as app/services/reports/exports.py does for reports.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -19,6 +23,19 @@ from openpyxl.utils import get_column_letter
 from app.models import Event, ScheduleVersion
 from app.services.scheduling.vocabulary import safe_cell
 from solver.io import write_schedule
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Export:
+    """A file to download: its bytes, media type and the name it is saved under."""
+
+    body: bytes
+    mimetype: str
+    filename: str
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -89,3 +106,13 @@ def schedule_xlsx(event: Event, version: ScheduleVersion) -> bytes:
         ])  # fmt: skip
     widths = (7, 17, 17, 7, 16, 28, 22, 22, 28, 22, 22, 8, 60, 7)
     return xlsx_bytes(header, rows, "Schedule", widths)
+
+
+def schedule_export(event: Event, version: ScheduleVersion, fmt: str) -> Export | None:
+    """``version`` as CSV (FORMATS.md section 3) or XLSX by ``fmt``; None for other formats."""
+    filename = f"{event.slug}-schedule-v{version.number}.{fmt}"
+    if fmt == "csv":
+        return Export(schedule_csv(version).encode("utf-8"), CSV, filename)
+    if fmt == "xlsx":
+        return Export(schedule_xlsx(event, version), XLSX, filename)
+    return None

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from werkzeug.datastructures import MultiDict
 
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.params import whole
 from app.services.scheduling.instance import EventInstance, instance_for
 from app.services.scheduling.stats import ScheduleStats, schedule_stats
 from solver.score import Scorer
@@ -28,6 +26,17 @@ class Slot:
     swaps: list[Attendee] = field(default_factory=list)  # people meeting someone this round
 
 
+@dataclass(frozen=True)
+class ReviewFilters:
+    """What the review page is narrowed to, as parsed from its query string by the view."""
+
+    region: str = ""
+    kind: str = ""
+    company: str = ""  # part of a company name, any case
+    round: int | None = None  # one round of the grid; None for all (or the first of a big one)
+    attendee: int | None = None  # whose rounds to show with edit options
+
+
 @dataclass
 class Review:
     """Everything the review page needs for one version."""
@@ -44,14 +53,13 @@ class Review:
     slots: list[Slot] = field(default_factory=list)
 
 
-def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str, str]) -> Review:
-    """Build the review of ``version``, filtered by region, kind and company from ``args``."""
+def schedule_review(event: Event, version: ScheduleVersion, filters: ReviewFilters) -> Review:
+    """Build the review of ``version``, filtered by region, kind and company."""
     built = instance_for(event)
     people = {a.id: a for a in built.attendees}
     stats = schedule_stats(event, version, built.attendees)
-    region = args.get("region", "")
-    kind = args.get("kind", "")
-    company = args.get("company", "").strip().lower()
+    region, kind = filters.region, filters.kind
+    company = filters.company.strip().lower()
 
     def passes(a: Attendee) -> bool:
         return (
@@ -65,7 +73,7 @@ def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str,
         for m in version.meetings
         if passes(people[m.attendee_a_id]) or passes(people[m.attendee_b_id])
     }
-    chosen_round = args.get("round", type=whole)
+    chosen_round = filters.round
     if chosen_round and 1 <= chosen_round <= event.rounds:
         rounds = [chosen_round]
     elif len(version.meetings) > GRID_LIMIT:
@@ -89,8 +97,8 @@ def schedule_review(event: Event, version: ScheduleVersion, args: MultiDict[str,
         grid=grid,
         matching=matching,
     )
-    attendee_id = args.get("attendee", type=whole)
-    if attendee_id in people:
+    attendee_id = filters.attendee
+    if attendee_id is not None and attendee_id in people:
         review.attendee = people[attendee_id]
         review.slots = _slots(event, version, built, review.attendee)
     return review

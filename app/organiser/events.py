@@ -1,0 +1,75 @@
+"""The organiser's events: the list, a new event, an event's dashboard and its settings."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.access import current_event
+from app.organiser.blueprint import bp, event_bp
+from app.organiser.forms import EventForm
+from app.services.events.editing import (
+    EventRefused,
+    create_event,
+    default_start,
+    event_overview,
+    organiser_events,
+    update_event,
+)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Send /organiser/ to the list of events."""
+    return redirect(url_for("organiser.events"))
+
+
+@bp.get("/events")
+def events() -> ResponseReturnValue:
+    """List the organiser's events."""
+    return render_template("organiser/events.html", events=organiser_events(current_user))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def event_new() -> ResponseReturnValue:
+    """Create an event."""
+    form = EventForm()
+    if request.method == "GET":
+        form.starts_at.data = default_start()
+    if form.validate_on_submit():
+        try:
+            event = create_event(current_user, form.settings())
+        except EventRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"Created {event.name}. Next: import the attendees.", "success")
+            return redirect(url_for("organiser.event.dashboard", slug=event.slug))
+    return render_template("organiser/event_form.html", form=form, event=None)
+
+
+@event_bp.get("")
+def dashboard() -> ResponseReturnValue:
+    """The event dashboard: what is done, what is next."""
+    event = current_event()
+    return render_template("organiser/event.html", event=event, overview=event_overview(event))
+
+
+@event_bp.route("/edit", methods=["GET", "POST"])
+def settings() -> ResponseReturnValue:
+    """Change an event's settings."""
+    event = current_event()
+    form = EventForm()
+    if request.method == "GET":
+        form.fill_from(event)
+    if form.validate_on_submit():
+        try:
+            warnings = update_event(event, form.settings())
+        except EventRefused as refused:
+            flash(f"Not saved: {refused}", "error")
+        else:
+            for warning in warnings:
+                flash(warning, "warning")
+            flash("Settings saved.", "success")
+            return redirect(url_for("organiser.event.dashboard", slug=event.slug))
+    return render_template("organiser/event_form.html", form=form, event=event)

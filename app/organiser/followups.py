@@ -1,0 +1,60 @@
+"""Follow-ups: the response progress, and keying in the answers of paper forms."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app.access import current_event, event_attendee
+from app.organiser.blueprint import event_bp
+from app.organiser.forms import ConfirmForm
+from app.params import whole
+from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
+from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
+from app.services.followups.progress import followup_progress
+
+
+@event_bp.get("/followups")
+def followups() -> ResponseReturnValue:
+    """Follow-up progress: response rate per round and overall, meetings reported not held."""
+    event = current_event()
+    return render_template(
+        "organiser/followups.html", event=event, progress=followup_progress(event)
+    )
+
+
+@event_bp.route("/paper", methods=["GET", "POST"])
+def paper() -> ResponseReturnValue:
+    """Key in paper follow-up forms: find an attendee (name or meeting id), save all rows."""
+    event = current_event()
+    form = ConfirmForm()
+    source = request.form if request.method == "POST" else request.args
+    attendee_id = source.get("attendee", type=whole)
+    attendee = event_attendee(event, attendee_id) if attendee_id else None
+    query = request.args.get("q", "").strip()
+    matches = paper_attendees(event, query) if query and attendee is None else []
+    if len(matches) == 1:
+        return redirect(url_for("organiser.event.paper", attendee=matches[0].id))
+    rows = paper_rows(attendee) if attendee else []
+    if attendee is not None and form.validate_on_submit():
+        rows, saved = save_paper_answers(attendee, request.form.to_dict())
+        if saved:
+            plural = "s" if saved != 1 else ""
+            flash(f"Saved {saved} answer{plural} for {attendee.name}.", "success")
+            return redirect(url_for("organiser.event.paper"))
+        if not any(row.errors for row in rows):
+            flash("Nothing keyed in: nothing saved.", "warning")
+        else:
+            flash("Nothing saved: please check the rows marked below.", "error")
+    return render_template(
+        "organiser/paper.html",
+        event=event,
+        form=form,
+        query=query,
+        matches=matches,
+        attendee=attendee,
+        rows=rows,
+        held_labels=HELD_LABELS,
+        next_step_labels=NEXT_STEP_LABELS,
+        currencies=CURRENCIES,
+    )
