@@ -177,19 +177,29 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def bench_load(seed: int = 0) -> list[LoadRun]:
-    """Seed PostgreSQL, serve with gunicorn, run every scenario; returns the measured runs."""
+def bench_load(
+    seed: int = 0,
+    attendees: int = ATTENDEES,
+    solve_seconds: int = SOLVE_SECONDS,
+    scenarios: tuple[Scenario, ...] = SCENARIOS,
+) -> list[LoadRun]:
+    """Seed PostgreSQL, serve with gunicorn, run every scenario; returns the measured runs.
+
+    Args:
+        attendees, solve_seconds: the seeded event's size and its build's time limit.
+        scenarios: the load scenarios, in order (the ones not ``measured`` warm up).
+    """
     server_url = normalise_database_url(os.environ.get(DATABASE_VAR) or DEFAULT_DATABASE_URL)
-    measured = [s for s in SCENARIOS if s.measured]
+    measured = [s for s in scenarios if s.measured]
     try:
         with _schema(server_url) as url, tempfile.TemporaryDirectory(prefix="mingle-load-") as tmp:
             folder = Path(tmp)
-            path, lines = _seed(url, seed, folder)
+            path, lines = _seed(url, seed, folder, attendees, solve_seconds)
             paths = folder / "paths.txt"
             paths.write_text("\n".join(lines) + "\n", encoding="utf-8")
             with _gunicorn(url, folder) as (port, pid):
                 runs = []
-                for scenario in SCENARIOS:
+                for scenario in scenarios:
                     cpu, before = _tree_cpu_seconds(pid), _load_average()
                     runs.append(_run_client(scenario, port, paths, path))
                     runs[-1].cpu_seconds = _tree_cpu_seconds(pid) - cpu
@@ -225,17 +235,19 @@ def _schema(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def _seed(url: str, seed: int, folder: Path) -> tuple[str, list[str]]:
-    """Migrate, import 500 attendees, build and publish a schedule starting now.
+def _seed(
+    url: str, seed: int, folder: Path, attendees: int, solve_seconds: int
+) -> tuple[str, list[str]]:
+    """Migrate, import ``attendees`` attendees, build and publish a schedule starting now.
 
     Returns:
         The path label read (``/a/<token>``, or ``/healthz`` without the attendee pages) and
         one ``PATH<TAB>MARKER`` line per attendee for the load generator.
     """
-    print(f"  seeding {ATTENDEES} attendees and building their schedule ...", flush=True)
+    print(f"  seeding {attendees} attendees and building their schedule ...", flush=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None})
     csv_path = folder / "attendees.csv"
-    write_attendees_csv(generate_event(ATTENDEES, ROUNDS, seed=seed), csv_path)
+    write_attendees_csv(generate_event(attendees, ROUNDS, seed=seed), csv_path)
     with app.app_context():
         migrate_quietly()
         now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None, second=0, microsecond=0)
@@ -247,16 +259,16 @@ def _seed(url: str, seed: int, folder: Path) -> tuple[str, list[str]]:
                 "timezone": TIMEZONE,
                 "starts_at": now,
                 "rounds": ROUNDS,
-                "tables": ATTENDEES // 2,
+                "tables": attendees // 2,
                 "min_meetings": 4,
-                "solve_time_limit": SOLVE_SECONDS,
+                "solve_time_limit": solve_seconds,
             },
         )
         preview = preview_import(event, csv_path.read_bytes(), csv_path.name)
         if not preview.ok:
             raise BenchUnavailable(f"the synthetic attendees do not import: {preview.problems[0]}")
         apply_import(event, preview)
-        job = run_build(create_build_job(event, SOLVE_SECONDS).id)
+        job = run_build(create_build_job(event, solve_seconds).id)
         if job.status != "done" or job.version is None:
             raise BenchUnavailable(f"the schedule build failed: {job.error}")
         publish(job.version)

@@ -157,12 +157,8 @@ def test_a_small_real_run_on_postgresql(monkeypatch) -> None:
     import os
 
     monkeypatch.setenv(load.DATABASE_VAR, os.environ["MINGLE_TEST_DATABASE_URL"])
-    monkeypatch.setattr(load, "ATTENDEES", 30)
-    monkeypatch.setattr(load, "SOLVE_SECONDS", 3)
-    monkeypatch.setattr(
-        load, "SCENARIOS", (Scenario("warm-up", 5, 1, measured=False), Scenario("burst", 30, 2))
-    )
-    (run,) = load.bench_load()
+    scenarios = (Scenario("warm-up", 5, 1, measured=False), Scenario("burst", 30, 2))
+    (run,) = load.bench_load(attendees=30, solve_seconds=3, scenarios=scenarios)
     assert not run.failure, run.failure
     assert run.errors == 0 and run.requests == 60
     assert run.path == "/a/<token>"

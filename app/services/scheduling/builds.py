@@ -23,6 +23,7 @@ from app.models import Event, ScheduleVersion, SolveJob
 from app.services.scheduling.instance import event_instance
 from app.services.scheduling.jobs import (
     CRASHED,
+    HEARTBEAT,
     INTERRUPTED,
     QUEUE_DOWN,
     claim_job,
@@ -111,10 +112,15 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
         run_build(job_id)
 
 
-def run_build(job_id: int, on_progress: Callable[[Progress], None] | None = None) -> SolveJob:
+def run_build(
+    job_id: int,
+    on_progress: Callable[[Progress], None] | None = None,
+    heartbeat_every: float = HEARTBEAT,
+) -> SolveJob:
     """Run one build if it can be claimed: solve, then store the version in one transaction.
 
-    ``on_progress`` hears each solver report the job records (the command line prints them).
+    ``on_progress`` hears each solver report the job records (the command line prints them);
+    the job's heartbeat is stamped every ``heartbeat_every`` seconds meanwhile.
     """
     job = db.session.get(SolveJob, job_id)
     if job is None:
@@ -124,7 +130,7 @@ def run_build(job_id: int, on_progress: Callable[[Progress], None] | None = None
         current_app.logger.warning("schedule build %s not run: it is %s", job_id, job.status)
         return job
     db.session.refresh(job)
-    with heartbeat(db.engine, job_id):
+    with heartbeat(db.engine, job_id, heartbeat_every):
         try:
             _build(job, on_progress)
         except KeyboardInterrupt:  # Ctrl-C in `flask schedule build`: the job must not linger

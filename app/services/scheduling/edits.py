@@ -189,15 +189,13 @@ def add_meeting(
     a: Attendee,
     b: Attendee,
     round_: int,
-    table: int | None = None,
     seen: Seen | None = None,
 ) -> Meeting:
-    """Add a meeting of ``a`` and ``b`` in a round, at the given or the first free table."""
+    """Add a meeting of ``a`` and ``b`` in a round, at its first free table."""
     version = editable_version(event, seen)
-    if table is None:
-        used = {m.table for m in version.meetings if m.round == round_}
-        free = [t for t in range(1, event.tables + 1) if t not in used]
-        table = free[0] if free else event.tables + 1  # checked below: says why it won't fit
+    used = {m.table for m in version.meetings if m.round == round_}
+    free = [t for t in range(1, event.tables + 1) if t not in used]
+    table = free[0] if free else event.tables + 1  # checked below: says why it won't fit
     built = instance_for(event)
     scorer = built.scorer
     i, j = built.position[a.id], built.position[b.id]

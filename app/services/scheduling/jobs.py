@@ -247,15 +247,15 @@ def rq_state(redis_url: str, rq_id: str) -> str | None:
 
 
 @contextmanager
-def heartbeat(engine: Engine, job_id: int) -> Iterator[None]:
-    """Stamp the running job's ``heartbeat_at`` every ``HEARTBEAT`` seconds until the block ends.
+def heartbeat(engine: Engine, job_id: int, every: float = HEARTBEAT) -> Iterator[None]:
+    """Stamp the running job's ``heartbeat_at`` every ``every`` seconds until the block ends.
 
     Its own thread and connection: the solver may hold the session for long stretches.
     """
     stop = threading.Event()
 
     def beat() -> None:
-        while not stop.wait(HEARTBEAT):
+        while not stop.wait(every):
             try:
                 with engine.begin() as connection:
                     connection.execute(
@@ -272,7 +272,7 @@ def heartbeat(engine: Engine, job_id: int) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        thread.join(timeout=HEARTBEAT + 5)
+        thread.join(timeout=every + 5)
 
 
 def job_status(job: SolveJob) -> dict[str, object]:
