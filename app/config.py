@@ -86,6 +86,23 @@ def build_runner(environ: Mapping[str, str]) -> str | None:
     return runner
 
 
+DEFAULT_FOLLOWUP_DAYS = 14
+
+
+def followup_days(environ: Mapping[str, str]) -> int:
+    """``FOLLOWUP_DAYS``: how many days after its last round an event's follow-ups close.
+
+    Raises:
+        ValueError: not a whole number of days from 1 to 365.
+    """
+    raw = (environ.get("FOLLOWUP_DAYS") or "").strip()
+    if not raw:
+        return DEFAULT_FOLLOWUP_DAYS
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 365:
+        raise ValueError(f"FOLLOWUP_DAYS must be a whole number of days from 1 to 365, not {raw!r}")
+    return int(raw)
+
+
 def smtp_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """The ``SMTP_*`` and ``MAIL_FROM`` settings; without ``SMTP_HOST`` mail stays in the outbox.
 
@@ -122,6 +139,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "BUILD_RUNNER": build_runner(environ),
+        "FOLLOWUP_DAYS": followup_days(environ),
         "PUBLIC_URL": (environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH),
         # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).

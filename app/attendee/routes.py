@@ -39,13 +39,13 @@ from app.services.followups.answers import (
     HELD_LABELS,
     NEXT_STEP_LABELS,
     FollowUpRefused,
-    closes_at,
     find_followup,
     followup_state,
     form_values,
     other_side,
     record_followup,
 )
+from app.services.followups.closing import collection
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
 
@@ -179,7 +179,7 @@ def followup(token: str, meeting_id: int) -> ResponseReturnValue:
         "held_labels": HELD_LABELS,
         "next_step_labels": NEXT_STEP_LABELS,
         "currencies": CURRENCIES,
-        "closes_at": closes_at(event),
+        "closes_at": collection(event).closes_at,
     }
     if request.method == "POST":
         submitted = request.form.to_dict()  # services take plain mappings, not MultiDicts
@@ -198,7 +198,8 @@ def followup(token: str, meeting_id: int) -> ResponseReturnValue:
             ), status
         flash(
             f"Thank you: your follow-up on {other.name if other else 'this meeting'} is saved. "
-            "You can change it until the organiser closes the event.",
+            f"You can change it until {collection(event).closes_at:%H:%M, %d %b} "
+            f"({event.timezone}).",
             "success",
         )
         return redirect(url_for("attendee.agenda", token=token, _anchor=f"round-{meeting.round}"))

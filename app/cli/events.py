@@ -9,13 +9,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.cli.common import event_by_slug
 from app.extensions import db
 from app.models import Organiser
 from app.models.event import valid_timezone
 from app.services.accounts import find_organiser
 from app.services.events.editing import EventRefused, create_event, default_start
+from app.services.followups.closing import close_followups, reopen_followups
 
-events_cli = AppGroup("events", help="Create events.")
+events_cli = AppGroup("events", help="Create events, close and re-open their follow-ups.")
 
 
 @events_cli.command("create")
@@ -77,3 +79,23 @@ def _parse_start(value: str, timezone: str) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
     return moment
+
+
+@events_cli.command("close")
+@click.argument("slug")
+def events_close(slug: str) -> None:
+    """Close the event's follow-ups now: the reports become final, answers can no longer change."""
+    event = event_by_slug(slug)
+    close_followups(event)
+    click.echo(f"Follow-ups of {slug} are closed: its reports are final.")
+
+
+@events_cli.command("reopen")
+@click.argument("slug")
+def events_reopen(slug: str) -> None:
+    """Re-open the event's follow-ups for another FOLLOWUP_DAYS days (default 14)."""
+    event = event_by_slug(slug)
+    closes = reopen_followups(event)
+    click.echo(
+        f"Follow-ups of {slug} are open again until {closes:%Y-%m-%d %H:%M} ({event.timezone})."
+    )

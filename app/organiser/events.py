@@ -17,6 +17,7 @@ from app.services.events.editing import (
     organiser_events,
     update_event,
 )
+from app.services.followups.closing import collection, followup_days
 
 
 @bp.get("/")
@@ -52,7 +53,13 @@ def event_new() -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     """The event dashboard: what is done, what is next."""
     event = current_event()
-    return render_template("organiser/event.html", event=event, overview=event_overview(event))
+    return render_template(
+        "organiser/event.html",
+        event=event,
+        overview=event_overview(event),
+        collection=collection(event),
+        followup_days=followup_days(),
+    )
 
 
 @event_bp.route("/edit", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from app.organiser.blueprint import event_bp
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
+from app.services.followups.closing import close_followups, reopen_followups
 from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
 from app.services.followups.progress import followup_progress
 
@@ -21,6 +22,28 @@ def followups() -> ResponseReturnValue:
     return render_template(
         "organiser/followups.html", event=event, progress=followup_progress(event)
     )
+
+
+@event_bp.post("/followups/close")
+def followups_close() -> ResponseReturnValue:
+    """Close the follow-ups now: the reports become final, nobody can change an answer."""
+    event = current_event()
+    close_followups(event)
+    flash(
+        "Follow-ups are closed: the reports are final and answers can no longer change.", "success"
+    )
+    return redirect(url_for("organiser.event.dashboard"))
+
+
+@event_bp.post("/followups/reopen")
+def followups_reopen() -> ResponseReturnValue:
+    """Re-open the follow-ups for another FOLLOWUP_DAYS days."""
+    event = current_event()
+    closes = reopen_followups(event)
+    flash(
+        f"Follow-ups are open again until {closes:%d %b %Y, %H:%M} ({event.timezone}).", "success"
+    )
+    return redirect(url_for("organiser.event.dashboard"))
 
 
 @event_bp.route("/paper", methods=["GET", "POST"])

@@ -273,7 +273,7 @@ def test_after_closing_the_form_and_agenda_say_so(client, live) -> None:
     live.event.closed_at = utcnow()
     db.session.commit()
     url = f"/a/{live.ann.token}/followup/{live.ann_bo.id}"
-    assert "follow-ups can no longer be changed" in page_text(client.get(url))
+    assert "answers can no longer be given or changed" in page_text(client.get(url))
     assert post_form(client, url, {**GOOD, "rating": "1"}).status_code == 409
     agenda = page_text(client.get(f"/a/{live.ann.token}"))
     assert "Follow-ups are closed; yours is recorded" in agenda

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,9 +17,11 @@ from tests.conftest import post_form
 def meetings(event: Event, make_version) -> list[Meeting]:
     """Published: Person0 meets Person4 (round 1), Person6 (round 2) and Person9 (round 3).
 
-    The event happened in the past, so every follow-up is open.
+    The event was held yesterday, so every follow-up is open (they close 14 days after it).
     """
-    event.starts_at = datetime(2024, 3, 4, 9, 0)
+    event.starts_at = (datetime.now(ZoneInfo(event.timezone)) - timedelta(days=1)).replace(
+        tzinfo=None, hour=9, minute=0, second=0, microsecond=0
+    )
     db.session.commit()
     p = sorted(event.attendees, key=lambda a: a.id)
     version = make_version(

@@ -1,7 +1,8 @@
 """Follow-ups: each attendee's one-minute answer after each meeting, for the ROI reports.
 
 A follow-up opens when the meeting's round ends (event local time) and can be changed until
-the organiser closes the event. Both sides answer on their own; an answer is keyed by the
+the event's follow-ups close (when the organiser closes them, or ``FOLLOWUP_DAYS`` after the
+last round: followups/closing.py). Both sides answer on their own; an answer is keyed by the
 event and the two people (not the meeting row), so it survives a re-published schedule.
 """
 
@@ -19,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
 from app.models.followup import HELD, NEXT_STEPS
-from app.services.events.clock import from_utc, local_now, utc_now
+from app.services.events.clock import local_now
+from app.services.followups.closing import is_closed
 from app.services.scheduling.vocabulary import clean_text
 
 HELD_LABELS = {
@@ -153,17 +155,6 @@ def other_side(meeting: Meeting, attendee: Attendee) -> int:
 def round_end(event: Event, round_number: int) -> datetime:
     """When round ``round_number`` ends, naive local time."""
     return event.round_times()[round_number - 1][1]
-
-
-def is_closed(event: Event, now: datetime | None = None) -> bool:
-    """Whether the organiser has closed the event (answers are frozen from then on)."""
-    now = now or utc_now()
-    return event.closed_at is not None and event.closed_at <= now.replace(tzinfo=None)
-
-
-def closes_at(event: Event) -> datetime | None:
-    """When the event closes (naive local), if the organiser has set a time."""
-    return from_utc(event, event.closed_at) if event.closed_at else None
 
 
 def followup_state(

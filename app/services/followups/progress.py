@@ -20,6 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
+from app.services.events.clock import to_utc
+from app.services.followups.closing import is_closed
 
 NOT_HELD = ("they_no_show", "i_no_show")
 HELD_WORDS = {
@@ -122,7 +124,7 @@ def followup_progress(event: Event, now: datetime | None = None) -> FollowUpProg
     """
     now = event_now(event) if now is None else now
     progress = FollowUpProgress(published=event.published_version_id is not None)
-    closed = event.closed_at is not None
+    closed = is_closed(event, to_utc(event, now))
     progress.rounds = [
         RoundProgress(number, start, end, ended=closed or end <= now)
         for number, (start, end) in enumerate(event.round_times(), start=1)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attendee, Event
+from app.services.followups.closing import Collection, collection
 from app.services.reports.collector import collector_paused
 from app.services.reports.measures import Measures, both_sides, measure
 from app.services.reports.rows import (
@@ -48,6 +49,7 @@ class SponsorReport:
     reps: list[RepReport]
     event_measures: Measures  # every meeting of the event, both sides asked
     answers: list[Answer]  # every answer about this sponsor's meetings (for the exports)
+    collection: Collection  # final, or still collecting answers until the follow-ups close
 
 
 @dataclass
@@ -63,6 +65,7 @@ class EventReport:
     teaming_ids: list[int]
     regions: Counter[str]  # attendees by region
     score_bands: list[tuple[str, float | None, int]]  # (band, avg rating, ratings)
+    collection: Collection  # final, or still collecting answers until the follow-ups close
 
 
 def _is_sponsor(person: Person) -> bool:
@@ -110,6 +113,7 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
         reps=reps,
         event_measures=measure(both_sides(meetings), answers, people),
         answers=sorted(rows, key=lambda a: a.id),
+        collection=collection(event),
     )
 
 
@@ -148,6 +152,7 @@ def event_report(event: Event) -> EventReport:
         teaming_ids=teaming,
         regions=Counter(a.region for a in people.values()),
         score_bands=_score_bands(meetings, answers),
+        collection=collection(event),
     )
 
 

@@ -179,6 +179,7 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
             f"{escape(report.company)}'s people.",
             BODY,
         ),
+        Paragraph(escape(report.collection.summary(report.event.timezone)), BODY),
     ]
     if m.small_sample:
         story.append(
@@ -249,6 +250,7 @@ def render_event_report(report: EventReport) -> bytes:
             f"on fewer than {SMALL_SAMPLE} answers is marked “small sample”.",
             BODY,
         ),
+        Paragraph(escape(report.collection.summary(report.event.timezone)), BODY),
         Paragraph("Figures", H2),
         Table([header, *_figures(*(m for _, m in columns))], style=HEADED_TABLE_STYLE),
         Paragraph("NPS and average rating", H2),
