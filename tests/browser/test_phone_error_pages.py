@@ -47,10 +47,10 @@ def _fits_the_phone(page: Page, url: str, heading: str, advice: str) -> None:
     """``url`` answers 404 with ``heading`` and ``advice``, and does not scroll sideways."""
     response = page.goto(url)
     assert response is not None and response.status == 404
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.locator("main")).to_contain_text(advice)
     expect(page.locator("body")).not_to_contain_text("The requested URL was not found")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
 def test_dead_links_and_missing_pages_fit_a_phone(phone: Page, live_server: LiveServer) -> None:
