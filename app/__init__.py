@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from app import gc_guard
 from app.config import dev_secret_key, engine_options, from_environment, normalise_database_url
+from app.errors import install_error_pages
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.params import IdConverter
 from app.security import install_security
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     install_security(app)
+    install_error_pages(app)
     _enable_sqlite_foreign_keys(app)
 
     from app import models  # noqa: F401  (registers tables with the metadata for migrations)

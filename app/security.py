@@ -118,7 +118,7 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
         advice = "Reload the page and try again."
     if wants_json():
         return jsonify(ok=False, error=advice, reason=reason, csrf=True), 400
-    return render_template("main/form_refused.html", reason=reason, advice=advice), 400
+    return render_template("errors/form_refused.html", reason=reason, advice=advice), 400
 
 
 def too_many_requests(error: RateLimitExceeded) -> ResponseReturnValue:
@@ -136,7 +136,7 @@ def retry_later(seconds: int) -> ResponseReturnValue:
     else:
         minutes = math.ceil(seconds / 60)
         wait = f"{minutes} minutes"
-    body = render_template("main/too_many.html", wait=wait, at=at.strftime("%H:%M:%S UTC"))
+    body = render_template("errors/too_many.html", wait=wait, at=at.strftime("%H:%M:%S UTC"))
     response = Response(body, status=429)
     response.headers["Retry-After"] = str(seconds)
     return response

@@ -81,12 +81,6 @@ def attendee_meeting(attendee: Attendee, meeting_id: int) -> Meeting:
     return meeting
 
 
-@bp.errorhandler(404)
-def link_not_found(_error: Exception) -> ResponseReturnValue:
-    """Say the link does not work, without saying whether it ever did."""
-    return render_template("attendee/not_found.html"), 404
-
-
 # Offline
 
 

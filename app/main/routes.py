@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.extensions import db
 
@@ -29,10 +28,3 @@ def healthz() -> ResponseReturnValue:
         current_app.logger.warning("healthz: database unreachable: %s", exc)
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok")
-
-
-@bp.app_errorhandler(RequestEntityTooLarge)
-def too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
-    """Say how large an upload may be instead of a bare 413."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return render_template("main/too_large.html", limit_mb=limit / (1024 * 1024)), 413
