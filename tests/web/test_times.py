@@ -6,6 +6,7 @@ UTC minute, so a page that showed the stored UTC time would show its UTC "hh:mm"
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,10 +15,13 @@ from datetime import datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import Attendee, Event, Organiser, ScheduleVersion
 from app.services.messages.sponsors import add_sponsor_contact, compose_sponsor_link
+from app.services.printing.data import table_sign_data
+from app.services.printing.signs import render_table_signs
 
 ZONE = "Europe/Warsaw"
 NOTE = f"Times in {ZONE}."
@@ -141,3 +145,11 @@ def test_every_page_of_the_event_shows_its_times_in_the_event_zone(
 
     report = visitor.get(f"/s/{krakow.sponsor_token}").get_data(as_text=True)
     assert_local_times_only("the sponsor report", report)
+
+
+def test_table_signs_name_the_zone_of_their_round_times(krakow: Krakow) -> None:
+    """Each table sign gives its rounds in local time and says once which zone that is."""
+    pdf = render_table_signs(table_sign_data(krakow.event))
+    (page,) = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert page.count(ZONE) == 1 and f"times in {ZONE}" in page
+    assert "09:00" in page
