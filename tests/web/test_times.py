@@ -153,3 +153,11 @@ def test_table_signs_name_the_zone_of_their_round_times(krakow: Krakow) -> None:
     (page,) = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
     assert page.count(ZONE) == 1 and f"times in {ZONE}" in page
     assert "09:00" in page
+
+
+def test_dashboard_gives_the_local_day_badges_were_printed(krakow: Krakow) -> None:
+    """Printed at 23:30 UTC on 13 January is just after midnight, on the 14th, in Krakow."""
+    krakow.event.badges_printed_at = datetime(2030, 1, 13, 23, 30)
+    db.session.commit()
+    html = krakow.staff.get(f"/organiser/events/{krakow.event.slug}").get_data(as_text=True)
+    assert "On 14 Jan 2030." in html and "13 Jan" not in html
