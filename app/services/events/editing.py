@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Event, Meeting, Organiser, ScheduleVersion, SolveJob
 from app.models.common import text_limit
 from app.models.event import EVENT_SETTINGS, make_slug
+from app.services.events.clock import from_utc
 from app.services.scheduling.vocabulary import clean_text, too_long
 
 
@@ -20,6 +21,13 @@ def default_start(now: datetime | None = None) -> datetime:
     """Tomorrow at 09:00: a sensible start until the organiser says otherwise."""
     now = now or datetime.now()
     return (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+def _printed_on(event: Event) -> str:
+    """When the badges were last printed, as the event's local day, or "Not yet."."""
+    if event.badges_printed_at is None:
+        return "Not yet."
+    return f"On {from_utc(event, event.badges_printed_at):%d %b %Y}."
 
 
 def organiser_events(organiser: Organiser) -> list[Event]:
@@ -175,7 +183,7 @@ def event_overview(event: Event) -> EventOverview:
             "badges",
             "Badges printed",
             event.badges_printed_at is not None,
-            f"On {event.badges_printed_at:%d %b %Y}." if event.badges_printed_at else "Not yet.",
+            _printed_on(event),
         ),
     ]
     return overview

@@ -183,6 +183,7 @@ def table_sign_data(event: Event) -> list[TableSignData]:
                 label=event.table_label(table),
                 rounds=tuple(rounds),
                 venue=event.venue,
+                timezone=event.timezone,
             )
         )
     return signs

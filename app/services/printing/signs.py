@@ -59,6 +59,7 @@ class TableSignData:
     label: str
     rounds: tuple[TableRound, ...]
     venue: str = ""
+    timezone: str = ""  # the zone of the round times, named once in the sign's top line
 
 
 def _sign(canvas: Canvas, sign: TableSignData) -> None:
@@ -66,7 +67,8 @@ def _sign(canvas: Canvas, sign: TableSignData) -> None:
     page_w, page_h = A4
     x, room = PAGE_MARGIN * 1.4, page_w - 2.8 * PAGE_MARGIN
     top = page_h - PAGE_MARGIN * 1.4
-    where = " \u00b7 ".join(p for p in (clean(sign.event_name), clean(sign.venue)) if p)
+    zone = f"times in {sign.timezone}" if sign.timezone else ""
+    where = " \u00b7 ".join(p for p in (clean(sign.event_name), clean(sign.venue), zone) if p)
     top = draw_lines(canvas, fit(where, REGULAR, room, 11, 7), x, top, REGULAR, GREY)
     top = draw_lines(canvas, fit(sign.label, BOLD, room, 64, 20), x, top - 2 * mm, BOLD)
     top = (
