@@ -236,6 +236,8 @@ def length_problems(number: int, rec: dict[str, str]) -> list[Problem]:
     """The cells of one row longer than their column, list item or extra column allows."""
     problems = []
     for col, value in rec.items():
+        if not col:
+            continue  # a column without a name is not kept
         if col in FIELD_LIMITS:
             message = too_long(value, FIELD_LIMITS[col])
         elif col in LIST_COLUMNS:

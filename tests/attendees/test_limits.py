@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from app.models import Attendee, Event, FollowUp
 from app.models.common import text_limit
 from app.services.attendees.importing import preview_import
 from app.services.events.editing import EventRefused, update_event
+from solver.__main__ import main as solver_cli
 from solver.io import FIELD_LIMITS, parse_attendees, parse_rounds
 from tests.attendees.test_attendee_pages import FORM
 from tests.conftest import post_form
@@ -110,16 +109,19 @@ def test_the_cli_import_refuses_a_3000_character_name(
     assert db.session.scalars(select(Attendee)).all() == []
 
 
-def test_the_solver_cli_refuses_rounds_beyond_its_rounds(tmp_path: Path) -> None:
+def test_the_solver_cli_refuses_rounds_beyond_its_rounds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """python -m solver solve --rounds 6 with a 7-9 row: exit 1 and the row."""
     path = tmp_path / "people.csv"
     path.write_bytes(csv("a@b.co,Ann,Acme,partner,EMEA,,1-6", "b@b.co,Bob,Beta,vendor,EMEA,,7-9"))
-    args = ["solve", str(path), "--rounds", "6", "--tables", "2", "--out", str(tmp_path / "s")]
-    done = subprocess.run(
-        [sys.executable, "-m", "solver", *args], capture_output=True, text=True, check=False
+    args = ["--attendees", str(path), "--rounds", "6", "--tables", "2"]
+    with pytest.raises(SystemExit) as exit_:
+        solver_cli(["solve", *args, "--out", str(tmp_path / "s.csv")])
+    assert exit_.value.code == 1
+    assert "row 3, column 'available_rounds', value '7-9': this event has 6 rounds" in (
+        capsys.readouterr().err
     )
-    assert done.returncode == 1
-    assert "row 3, column 'available_rounds', value '7-9': this event has 6 rounds" in done.stderr
 
 
 # The forms
