@@ -111,6 +111,16 @@ def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
     return warnings
 
 
+NAMED_AT_MOST = 20  # people a message names; the rest are counted
+
+
+def named(people: list[str]) -> str:
+    """``A, B, C`` for a message, at most ``NAMED_AT_MOST`` of them and then ``and 5 more``."""
+    more = len(people) - NAMED_AT_MOST
+    listed = ", ".join(people[:NAMED_AT_MOST])
+    return f"{listed} and {more} more" if more > 0 else listed
+
+
 def fit_available_rounds(event: Event, rounds: int) -> list[str]:
     """Shorten attendees' available rounds to an event of ``rounds`` rounds (no commit).
 
@@ -133,7 +143,7 @@ def fit_available_rounds(event: Event, rounds: int) -> list[str]:
     if stranded:
         raise EventRefused(
             f"{len(stranded)} attendee(s) can only come to rounds after round {rounds} and "
-            f"would attend nothing: {', '.join(stranded)}. Change their available rounds or "
+            f"would attend nothing: {named(stranded)}. Change their available rounds or "
             "remove them first."
         )
     if not shortened:
@@ -143,7 +153,7 @@ def fit_available_rounds(event: Event, rounds: int) -> list[str]:
         person.available_rounds = kept
     return [
         f"Available rounds shortened to fit {rounds} rounds for {len(clipped)} attendee(s): "
-        + ", ".join(clipped)
+        + named(clipped)
         + "."
     ]
 
