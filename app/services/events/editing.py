@@ -148,9 +148,9 @@ def fit_available_rounds(event: Event, rounds: int) -> list[str]:
         )
     if not shortened:
         return []
-    clipped = [f"{p.name} ({p.available_rounds} to {kept})" for p, kept in shortened.items()]
-    for person, kept in shortened.items():
-        person.available_rounds = kept
+    clipped = [f"{p.name} ({p.available_rounds} to {text})" for p, text in shortened.items()]
+    for person, text in shortened.items():
+        person.available_rounds = text
     return [
         f"Available rounds shortened to fit {rounds} rounds for {len(clipped)} attendee(s): "
         + named(clipped)
