@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 from flask import url_for
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Organiser
@@ -64,3 +64,23 @@ def test_200_character_names_fit_a_375_px_phone(live_server: LiveServer, phone: 
         screenshot(phone, f"long-names-{name}")
         phone.set_viewport_size(PHONE)
     assert not wide, f"pages wider than {PHONE['width']} px: {wide}"
+
+
+def test_a_start_in_the_past_is_asked_about(live_server: LiveServer, phone: Page) -> None:
+    """The new-event form says the start is past and saves only once "Save anyway" is ticked."""
+    log_in(phone, live_server.organiser())
+    phone.goto("/organiser/events/new")
+    phone.get_by_label("Event name").fill("Yesterday's Forum")
+    phone.get_by_label("Round 1 starts (local time)").fill("2025-03-01T09:00")
+    phone.get_by_label("Time zone").select_option("Europe/Berlin")
+    phone.get_by_role("button", name="Create event").click()
+    expect(
+        phone.get_by_text(
+            "This start is in the past (2025-03-01 09:00 Europe/Berlin). Save anyway?"
+        )
+    ).to_be_visible()
+    screenshot(phone, "past-start-asked")
+    phone.set_viewport_size(PHONE)
+    phone.get_by_label("Save anyway: I mean a start in the past").check()
+    phone.get_by_role("button", name="Create event").click()
+    expect(phone.get_by_role("heading", name="Yesterday's Forum")).to_be_visible()
