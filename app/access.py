@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.extensions import db, login_manager
 from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.services.scheduling.versions import find_version
 
 
 class EventOwned(Protocol):
@@ -107,12 +108,7 @@ def event_attendee(event: Event, attendee_id: int) -> Attendee:
 
 def event_version(event: Event, number: int | None = None) -> ScheduleVersion:
     """Version ``number`` of ``event`` (the latest when None), else 404."""
-    query = select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
-    if number is None:
-        query = query.order_by(ScheduleVersion.number.desc()).limit(1)
-    else:
-        query = query.where(ScheduleVersion.number == number)
-    version = db.session.scalar(query)
+    version = find_version(event, number)
     if version is None:
         abort(404)
     return version

@@ -14,10 +14,10 @@ from app.cli.common import event_by_slug
 from app.models import Event, SolveJob
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
-from app.services.scheduling.versions import BuildError
+from app.services.scheduling.versions import BuildError, find_version, publish
 from app.services.scheduling.vocabulary import Progress
 
-schedule_cli = AppGroup("schedule", help="Build schedules.")
+schedule_cli = AppGroup("schedule", help="Build and publish schedules.")
 
 EXIT_INFEASIBLE = 2
 
@@ -111,6 +111,35 @@ def echo_outcome(job: SolveJob) -> None:
         click.echo("No schedule holding every hard rule:")
         click.echo(f"  - {job.error}")
     click.echo(json.dumps(summary))
+
+
+@schedule_cli.command("publish")
+@click.argument("slug")
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(min=1),
+    help="The version's number (default: the latest).",
+)
+def schedule_publish(slug: str, number: int | None) -> None:
+    """Publish a schedule version: attendees see it from now on (as the web's Publish button)."""
+    event = event_by_slug(slug)
+    version = find_version(event, number)
+    if version is None:
+        made = ", ".join(str(v.number) for v in event.versions) or "none yet"
+        wanted = "a schedule version" if number is None else f"version {number}"
+        raise click.ClickException(f"{slug} has no {wanted} (versions: {made})")
+    if version.id == event.published_version_id:
+        click.echo(f"Version {version.number} of {slug} is already published.")
+        return
+    try:
+        publish(version)
+    except BuildError as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(
+        f"Version {version.number} of {slug} is published: {len(version.meetings)} meetings; "
+        "attendees see it on their agenda links from now on."
+    )
 
 
 # Background workers

@@ -6,8 +6,9 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from anyascii import anyascii
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship, validates
 
 from app.extensions import Model
 from app.models.common import utcnow
@@ -16,6 +17,16 @@ if TYPE_CHECKING:
     from app.models.event import Event
 
 TOKEN_BYTES = 32  # 256 bits: the attendee's agenda link is their only credential
+SEARCH_TEXT_LENGTH = 1000  # name, company and e-mail folded; longer folds are cut (CJK grows)
+
+
+def folded(text: str) -> str:
+    """``text`` as a search compares it: Latin letters without accents, lower case.
+
+    "Łukasz Brzęczyszczykiewicz" becomes "lukasz brzeczyszczykiewicz", so someone typing on a
+    phone without Polish letters finds him; anyascii also spells other scripts in Latin.
+    """
+    return anyascii(text).lower()
 
 
 def new_token() -> str:
@@ -53,6 +64,8 @@ class Attendee(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_in_at: Mapped[datetime | None]  # UTC, when staff at the door marked them present
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Name, company and e-mail folded (see ``folded``), kept by the listener below for search.
+    search_text: Mapped[str] = mapped_column(String(SEARCH_TEXT_LENGTH), default="")
 
     # The event this attendee belongs to.
     event: Mapped[Event] = relationship(back_populates="attendees")
@@ -73,3 +86,11 @@ class Attendee(Model):
 
     def __repr__(self) -> str:
         return f"<Attendee {self.id} {self.email} event={self.event_id}>"
+
+
+@event.listens_for(Attendee, "before_insert")
+@event.listens_for(Attendee, "before_update")
+def _fold_for_search(_mapper: Mapper[Attendee], _connection: object, attendee: Attendee) -> None:
+    """Keep ``search_text`` in step with the name, company and e-mail it folds."""
+    text = folded(" ".join((attendee.name or "", attendee.company or "", attendee.email or "")))
+    attendee.search_text = text[:SEARCH_TEXT_LENGTH]

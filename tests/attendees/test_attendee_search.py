@@ -34,3 +34,39 @@ def test_a_search_lists_at_most_its_limit_by_name(make_event, make_attendee) -> 
     for n in (3, 1, 2):
         make_attendee(event, f"p{n}@c{n}.io", name=f"Person {n}", company=f"C{n}")
     assert [a.name for a in find_attendees(event, "person", limit=2)] == ["Person 1", "Person 2"]
+
+
+def test_a_search_ignores_accents_and_case_beyond_ascii(make_event, make_attendee) -> None:
+    """ "lukasz" finds "Łukasz" and "ŁUKASZ" finds him too (SQLite's lower() is ASCII only)."""
+    event = make_event()
+    lukasz = make_attendee(
+        event, "l.b@firma.pl", name="Łukasz Brzęczyszczykiewicz", company="Żółć Systemy"
+    )
+    make_attendee(event, "ann@acme.io", name="Ann Lee", company="Acme")
+    for typed in ("lukasz", "ŁUKASZ", "łukasz", "brzeczyszczykiewicz", "zolc", "Żółć", "firma.pl"):
+        assert find_attendees(event, typed) == [lukasz], typed
+        assert search_attendees(event, q=typed).attendees == [lukasz], typed
+
+
+def test_the_search_follows_a_changed_name(make_event, make_attendee) -> None:
+    from app.extensions import db
+
+    event = make_event()
+    person = make_attendee(event, "p@x.io", name="Jose Perez", company="X")
+    person.name = "José Pérez Núñez"
+    db.session.commit()
+    assert find_attendees(event, "nunez") == [person]
+    assert find_attendees(event, "perez") == [person]
+
+
+def test_the_door_finds_an_attendee_typed_without_accents(
+    login_as, make_organiser, make_event, make_attendee
+) -> None:
+    organiser = make_organiser()
+    event = make_event(organiser)
+    make_attendee(event, "l.b@firma.pl", name="Łukasz Brzęczyszczykiewicz", company="Firma")
+    make_attendee(event, "ann@acme.io", name="Ann Lee", company="Acme")
+    page = login_as(organiser).get(f"/checkin/{event.slug}?q=brzeczyszczykiewicz")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Łukasz Brzęczyszczykiewicz" in text and "Ann Lee" not in text

@@ -1,8 +1,10 @@
 """Finding attendees by what people type: part of a name, a company or an e-mail.
 
 One rule for every search box (the attendee list, the door, the paper answers): the text is
-cleaned as any input is, compared without regard to case, and ``%`` or ``_`` in it match
-themselves, not any text.
+cleaned as any input is, compared without regard to case or accents ("lukasz" finds "Łukasz",
+on SQLite too, whose ``lower`` knows only ASCII), and ``%`` or ``_`` in it match themselves,
+not any text. The comparison runs on ``Attendee.search_text``, the folded name, company and
+e-mail the model keeps.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.models import Attendee, Event
+from app.models.attendee import folded
 from app.services.scheduling.vocabulary import clean_text
 
 SEARCH_LIMIT = 20  # matches listed by a search box that shows no pages (door, paper answers)
@@ -37,12 +40,8 @@ class AttendeeSearch:
 
 
 def text_matches(text: str) -> ColumnElement[bool]:
-    """The attendee's name, company or e-mail contains ``text``, whatever the case."""
-    return or_(
-        Attendee.name.icontains(text, autoescape=True),
-        Attendee.company.icontains(text, autoescape=True),
-        Attendee.email.icontains(text, autoescape=True),
-    )
+    """The attendee's name, company or e-mail contains ``text``, whatever the case or accents."""
+    return Attendee.search_text.contains(folded(text), autoescape=True)
 
 
 def find_attendees(event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Attendee]:

@@ -82,6 +82,16 @@ def next_version_number(event: Event) -> int:
     return (db.session.scalar(query) or 0) + 1
 
 
+def find_version(event: Event, number: int | None = None) -> ScheduleVersion | None:
+    """Version ``number`` of ``event`` (the latest when None), or None when there is none."""
+    query = select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
+    if number is None:
+        query = query.order_by(ScheduleVersion.number.desc()).limit(1)
+    else:
+        query = query.where(ScheduleVersion.number == number)
+    return db.session.scalar(query)
+
+
 def publish(version: ScheduleVersion, seen_revision: int | None = None) -> None:
     """Make ``version`` the schedule attendees see; it must hold every hard rule.
 
