@@ -1,7 +1,7 @@
 """follow-ups: the reason and the comment hold at most 2,000 and 4,000 characters
 
 Revision ID: 3a7c5e91d2b4
-Revises: 9d2f6b1c4e07
+Revises: 7a3c5e9b2d14
 Create Date: 2026-12-03 08:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3a7c5e91d2b4'
-down_revision = '9d2f6b1c4e07'
+down_revision = '7a3c5e9b2d14'
 branch_labels = None
 depends_on = None
 
