@@ -41,7 +41,7 @@ def _fail(problems: list[Problem], what: str) -> None:
 def load_instance(args: argparse.Namespace) -> Instance:
     """Read the attendees (and scores) files named on the command line into an instance."""
     path = Path(args.attendees)
-    rows, problems = parse_attendees(path.read_bytes(), path.name)
+    rows, problems = parse_attendees(path.read_bytes(), path.name, rounds=args.rounds)
     if problems:
         _fail(problems, str(path))
     instance = Instance([r.attendee for r in rows], _rules(args))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
 from solver.sheets import SheetError, column_letter, read_table
-from solver.text import clean_text, email_problem, safe_cell
+from solver.text import clean_text, email_problem, safe_cell, too_long
 
 # The columns of an attendees file (FORMATS.md section 1): every other list of them in the app
 # and the solver is derived from these.
@@ -39,6 +39,26 @@ LIST_COLUMNS = ("offers", "seeks", "target_regions", "goals", "must_meet", "avoi
 EXTRA_COLUMNS = ("phone", "country", "title", "language")
 OPTIONAL = (*SOLVER_COLUMNS[len(REQUIRED) :], *EXTRA_COLUMNS)
 ROUNDS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+# The most characters each text column holds: the same as the app's database columns
+# (app/models/attendee.py; tests/attendees/test_limits.py checks they agree), so a file is
+# refused here, with its row, rather than by the database.
+FIELD_LIMITS = {
+    "email": 254,
+    "name": 200,
+    "company": 200,
+    "kind": 20,
+    "region": 100,
+    "available_rounds": 200,
+    "tier": 20,
+    "phone": 50,
+    "country": 100,
+    "title": 200,
+    "language": 50,
+}
+MAX_ROUND = 1000  # a round number beyond this is a typo (and would fill memory with rounds)
+MAX_ITEM = 100  # characters of one item of a ;-separated list (a tag, a region, an e-mail: 254)
+MAX_ITEMS = 100  # items in one list cell
+MAX_CUSTOM = 500  # characters of one extra column's value (and 100 of its name)
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,8 @@ def parse_rounds(value: str) -> frozenset[int] | None:
         hi = int(m.group(2) or lo)
         if lo < 1 or hi < lo:
             raise ValueError(f"{item!r} is not a valid range of 1-based rounds")
+        if hi > MAX_ROUND:
+            raise ValueError(f"{item!r}: no event has more than {MAX_ROUND} rounds")
         rounds.update(range(lo, hi + 1))
     return frozenset(rounds)
 
@@ -112,6 +134,7 @@ def parse_attendees(
     filename: str,
     known_emails: Collection[str] = (),
     max_rows: int | None = None,
+    rounds: int | None = None,
 ) -> tuple[list[AttendeeRow], list[Problem]]:
     """Parse an attendees file (FORMATS.md section 1).
 
@@ -121,6 +144,8 @@ def parse_attendees(
         known_emails: attendees who exist outside the file (e.g. already imported into an
             event), so ``must_meet``/``avoid`` may name them too.
         max_rows: refuse files with more attendee rows than this (one problem, no rows).
+        rounds: the event's number of rounds, when known: ``available_rounds`` beyond it is
+            a problem of its row.
 
     Returns:
         The parsed rows and every problem found; callers must not use the rows when any
@@ -145,7 +170,7 @@ def parse_attendees(
     seen: dict[str, int] = {}
     for number, cells in enumerate(table[1:], start=2):
         record = {h: (clean_text(cells[k]) if k < len(cells) else "") for k, h in enumerate(header)}
-        parsed = _parse_row(number, record, problems)
+        parsed = _parse_row(number, record, problems, rounds)
         if parsed is None:
             continue
         email = parsed.attendee.email
@@ -190,7 +215,7 @@ def duplicate_columns(header: list[str]) -> list[Problem]:
 
 
 def parse_attendee_record(
-    record: dict[str, str], row: int = 0
+    record: dict[str, str], row: int = 0, rounds: int | None = None
 ) -> tuple[AttendeeRow | None, list[Problem]]:
     """Check one attendee given as column -> text (as in a file row), e.g. from a web form.
 
@@ -199,14 +224,62 @@ def parse_attendee_record(
     """
     problems: list[Problem] = []
     clean = {clean_text(k).lower(): clean_text(v) for k, v in record.items()}
-    return _parse_row(row, clean, problems), problems
+    return _parse_row(row, clean, problems, rounds), problems
 
 
-def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> AttendeeRow | None:
+def shown(value: str) -> str:
+    """A value as a problem quotes it: long ones cut to 60 characters."""
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def length_problems(number: int, rec: dict[str, str]) -> list[Problem]:
+    """The cells of one row longer than their column, list item or extra column allows."""
+    problems = []
+    for col, value in rec.items():
+        if not col:
+            continue  # a column without a name is not kept
+        if col in FIELD_LIMITS:
+            message = too_long(value, FIELD_LIMITS[col])
+        elif col in LIST_COLUMNS:
+            items = split_list(value)
+            limit = FIELD_LIMITS["email"] if col in ("must_meet", "avoid") else MAX_ITEM
+            longest = max(items, key=len, default="")
+            message = too_long(longest, limit)
+            if message:
+                message = f"an item {message}"
+                value = longest
+            elif len(items) > MAX_ITEMS:
+                message = f"has {len(items):,} items; at most {MAX_ITEMS} are allowed"
+        elif too_long(col, MAX_ITEM):
+            message = f"this column's name {too_long(col, MAX_ITEM)}"
+        else:
+            message = too_long(value, MAX_CUSTOM)
+        if message:
+            problems.append(Problem(number, shown(col), shown(value), message))
+    return problems
+
+
+def rounds_problem(available: frozenset[int] | None, rounds: int | None) -> str | None:
+    """Why ``available`` rounds do not fit an event of ``rounds`` rounds, or None."""
+    if available is None or rounds is None or max(available) <= rounds:
+        return None
+    beyond = format_rounds(frozenset(r for r in available if r > rounds))
+    return f"this event has {rounds} round{'s' if rounds != 1 else ''} (beyond it: {beyond})"
+
+
+def _parse_row(
+    number: int, rec: dict[str, str], problems: list[Problem], event_rounds: int | None = None
+) -> AttendeeRow | None:
+    """One row as an attendee, or None after adding its problems to ``problems``."""
     before = len(problems)
 
     def bad(col: str, message: str) -> None:
-        problems.append(Problem(number, col, rec.get(col, ""), message))
+        problems.append(Problem(number, col, shown(rec.get(col, "")), message))
+
+    long = length_problems(number, rec)
+    if long:
+        problems += long
+        return None
 
     for col in REQUIRED:
         if not rec.get(col):
@@ -229,6 +302,8 @@ def _parse_row(number: int, rec: dict[str, str], problems: list[Problem]) -> Att
         rounds = parse_rounds(rec.get("available_rounds", ""))
     except ValueError as exc:
         bad("available_rounds", str(exc))
+    if problem := rounds_problem(rounds, event_rounds):
+        bad("available_rounds", problem)
     lists = {
         col: [e.lower() for e in split_list(rec.get(col, ""))] for col in ("must_meet", "avoid")
     }

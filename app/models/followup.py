@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 HELD = ("yes", "they_no_show", "i_no_show")
 NEXT_STEPS = ("none", "call", "proposal", "joint_deal", "deal_registered")
+WHY_LENGTH = 2000  # characters of the reason for a rating; the form says so
+COMMENT_LENGTH = 4000  # characters of the free comment
 
 
 class FollowUp(Model):
@@ -40,11 +42,11 @@ class FollowUp(Model):
     held: Mapped[str] = mapped_column(String(20))  # one of HELD
     rating: Mapped[int | None]  # 1-5
     recommend: Mapped[int | None]  # 0-10, the Net Promoter question
-    why: Mapped[str] = mapped_column(Text, default="")
+    why: Mapped[str] = mapped_column(String(WHY_LENGTH), default="")
     next_step: Mapped[str] = mapped_column(String(20), default="none")  # one of NEXT_STEPS
     pipeline_value: Mapped[float | None] = mapped_column(Float)
     currency: Mapped[str | None] = mapped_column(String(3))  # ISO 4217, e.g. EUR
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(String(COMMENT_LENGTH), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -66,7 +66,7 @@ def dashboard() -> ResponseReturnValue:
 def settings() -> ResponseReturnValue:
     """Change an event's settings."""
     event = current_event()
-    form = EventForm()
+    form = EventForm(stored_start=event.starts_at)
     if request.method == "GET":
         form.fill_from(event)
     if form.validate_on_submit():

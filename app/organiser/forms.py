@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     FloatField,
@@ -32,7 +34,7 @@ from wtforms.validators import (
 )
 
 from app.models import Attendee, Event
-from app.models.event import EVENT_SETTINGS
+from app.models.event import EVENT_SETTINGS, valid_timezone
 from app.params import whole
 from app.services.attendees.importing import KNOWN_COLUMNS
 from app.services.scheduling.vocabulary import (
@@ -87,6 +89,11 @@ class DecimalNumberField(FloatField):
 
 
 DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+def limit(label: str, most: int) -> Length:
+    """A ``Length`` whose message names the field and its limit (and sets ``maxlength``)."""
+    return Length(max=most, message=f"{label}: at most {most:,} characters, this has %(length)d.")
 
 
 def _required_number(field: DecimalNumberField) -> float:
@@ -148,12 +155,13 @@ class ConfirmForm(MingleForm):
 class EventForm(MingleForm):
     """Every setting of an event."""
 
-    name = StringField("Event name", validators=[DataRequired(), Length(max=200)])
-    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
+    name = StringField("Event name", validators=[DataRequired(), limit("Event name", 200)])
+    venue = StringField("Venue", validators=[Optional(), limit("Venue", 200)])
     timezone = SelectField("Time zone", default="UTC")
     starts_at = DateTimeLocalField(
         "Round 1 starts (local time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
+    confirm_past = BooleanField("Save anyway: I mean a start in the past")
     rounds = WholeField("Rounds", default=8, validators=[InputRequired(), NumberRange(1, 100)])
     round_minutes = WholeField(
         "Minutes per round", default=10, validators=[InputRequired(), NumberRange(1, 240)]
@@ -166,7 +174,7 @@ class EventForm(MingleForm):
     tables = WholeField("Tables", default=20, validators=[InputRequired(), NumberRange(1, 10000)])
     table_names = TextAreaField(
         "Table names or locations (optional, one per line, first line is table 1)",
-        validators=[Optional()],
+        validators=[Optional(), limit("Table names", 100_000)],
     )
     min_meetings = WholeField(
         "Minimum meetings per attendee",
@@ -198,9 +206,25 @@ class EventForm(MingleForm):
         validators=[InputRequired(), NumberRange(5, 3600)],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stored_start: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(zone) for zone in timezone_choices()]
+        self.stored_start = stored_start  # the saved event's start: unchanged, it is not asked
+        self.past_start = False  # set when the start is in the past and needs the tick
+
+    def validate_starts_at(self, field: DateTimeLocalField) -> None:
+        """A new start in the past is saved only with the confirm tick."""
+        zone = self.timezone.data or "UTC"
+        if field.data is None or field.data == self.stored_start or not valid_timezone(zone):
+            return
+        if field.data >= datetime.now(ZoneInfo(zone)).replace(tzinfo=None):
+            return
+        self.past_start = True
+        if not self.confirm_past.data:
+            raise ValidationError(
+                f"This start is in the past ({field.data:%Y-%m-%d %H:%M} {zone}). "
+                "Save anyway? Tick the box below to keep it."
+            )
 
     def validate_table_names(self, field: TextAreaField) -> None:
         """No more names than tables."""
@@ -279,31 +303,41 @@ class MultiCheckboxField(SelectMultipleField):
 class AttendeeForm(MingleForm):
     """One attendee, with the columns of the import file."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name (as on the badge)", validators=[DataRequired(), Length(max=200)])
-    company = StringField("Company", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail", validators=[DataRequired(), limit("E-mail", 254)])
+    name = StringField("Name (as on the badge)", validators=[DataRequired(), limit("Name", 200)])
+    company = StringField("Company", validators=[DataRequired(), limit("Company", 200)])
     kind = SelectField("Kind", choices=[SelectChoice(k, k.capitalize()) for k in KINDS])
-    region = StringField("Region", validators=[DataRequired(), Length(max=100)])
-    offers = StringField("Offers (separate with ;)", validators=[Optional()])
-    seeks = StringField("Seeks (separate with ;)", validators=[Optional()])
-    target_regions = StringField("Target regions (separate with ;)", validators=[Optional()])
+    region = StringField("Region", validators=[DataRequired(), limit("Region", 100)])
+    offers = StringField("Offers (separate with ;)", validators=[Optional(), limit("Offers", 5000)])
+    seeks = StringField("Seeks (separate with ;)", validators=[Optional(), limit("Seeks", 5000)])
+    target_regions = StringField(
+        "Target regions (separate with ;)", validators=[Optional(), limit("Target regions", 5000)]
+    )
     goals = MultiCheckboxField(
         "Goals", choices=[SelectChoice(g, g.replace("_", " ")) for g in GOALS]
     )
     available_rounds = StringField(
-        "Available rounds (e.g. 1-4;6, empty = all)", validators=[Optional(), Length(max=200)]
+        "Available rounds (e.g. 1-4;6, empty = all)",
+        validators=[Optional(), limit("Available rounds", 200)],
     )
-    must_meet = TextAreaField("Must meet (e-mails, separate with ;)", validators=[Optional()])
-    avoid = TextAreaField("Avoid (e-mails, separate with ;)", validators=[Optional()])
+    must_meet = TextAreaField(
+        "Must meet (e-mails, separate with ;)", validators=[Optional(), limit("Must meet", 25_500)]
+    )
+    avoid = TextAreaField(
+        "Avoid (e-mails, separate with ;)", validators=[Optional(), limit("Avoid", 25_500)]
+    )
     tier = SelectField(
         "Sponsor tier",
         choices=[SelectChoice("", "None"), *[SelectChoice(t, t.capitalize()) for t in TIERS]],
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
-    country = StringField("Country", validators=[Optional(), Length(max=100)])
-    title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    language = StringField("Language", validators=[Optional(), Length(max=50)])
-    custom = TextAreaField("Other fields (one per line: name: value)", validators=[Optional()])
+    phone = StringField("Phone", validators=[Optional(), limit("Phone", 50)])
+    country = StringField("Country", validators=[Optional(), limit("Country", 100)])
+    title = StringField("Job title", validators=[Optional(), limit("Job title", 200)])
+    language = StringField("Language", validators=[Optional(), limit("Language", 50)])
+    custom = TextAreaField(
+        "Other fields (one per line: name: value)",
+        validators=[Optional(), limit("Other fields", 20_000)],
+    )
 
     def validate_custom(self, field: TextAreaField) -> None:
         """Each line is ``name: value`` and names no standard column."""

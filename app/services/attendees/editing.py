@@ -13,7 +13,6 @@ from app.services.attendees.importing import (
     MeetingImpact,
     delete_meetings,
     every_attendee,
-    length_problems,
     meeting_impact,
     remove_meetings,
     row_values,
@@ -61,9 +60,7 @@ def save_attendee(
     A change that makes meetings illegal removes them from the latest draft schedule and
     reports those of the published one, exactly as a re-import does.
     """
-    row, problems = parse_attendee_record(dict(record))
-    if row is not None:
-        problems += length_problems(row)
+    row, problems = parse_attendee_record(dict(record), rounds=event.rounds)
     raw = {clean_text(k).lower(): clean_text(v) for k, v in record.items()}
     email = raw.get("email", "").lower()
     others = {a.email: a for a in every_attendee(event) if attendee is None or a.id != attendee.id}

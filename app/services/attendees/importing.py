@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
-from app.models.common import text_limit
 from app.services.scheduling.instance import solver_attendee, solver_fields, to_solver
 from app.services.scheduling.versions import lock_event
 from app.services.scheduling.vocabulary import (
@@ -36,7 +35,6 @@ from app.services.scheduling.vocabulary import (
     SolverAttendee,
     format_rounds,
     parse_attendees,
-    too_long,
 )
 
 DEFAULT_MAX_IMPORT_ROWS = 20_000
@@ -155,13 +153,14 @@ def preview_import(event: Event, data: bytes, filename: str) -> ImportPreview:
     """Compare an attendees file with the event's attendees (upsert by e-mail); write nothing."""
     existing = {a.email: a for a in every_attendee(event)}
     rows, problems = parse_attendees(
-        data, filename, known_emails=existing.keys(), max_rows=max_import_rows()
+        data,
+        filename,
+        known_emails=existing.keys(),
+        max_rows=max_import_rows(),
+        rounds=event.rounds,
     )
     preview = ImportPreview(event.id, filename, problems=problems)
     if problems:
-        return preview
-    preview.problems = [p for row in rows for p in length_problems(row)]
-    if preview.problems:
         return preview
     for row in rows:
         current = existing.get(row.attendee.email)
@@ -251,18 +250,6 @@ def row_values(row: AttendeeRow, current: Attendee | None) -> dict[str, Any]:
             custom.pop(column, None)
     values["custom"] = custom
     return values
-
-
-def length_problems(row: AttendeeRow) -> list[Problem]:
-    """Fields of ``row`` longer than their column holds (PostgreSQL would refuse them)."""
-    problems = []
-    for column, value in row_values(row, None).items():
-        if isinstance(value, str):
-            message = too_long(value, text_limit(Attendee, column))
-            if message:
-                shown = value if len(value) <= 60 else value[:57] + "..."
-                problems.append(Problem(row.row, column, shown, message))
-    return problems
 
 
 def every_attendee(event: Event) -> list[Attendee]:

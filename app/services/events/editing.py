@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Event, Meeting, Organiser, ScheduleVersion, SolveJob
+from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion, SolveJob
 from app.models.common import text_limit
 from app.models.event import EVENT_SETTINGS, make_slug
 from app.services.events.clock import from_utc
-from app.services.scheduling.vocabulary import clean_text, too_long
+from app.services.scheduling.vocabulary import clean_text, format_rounds, parse_rounds, too_long
 
 
 def default_start(now: datetime | None = None) -> datetime:
@@ -98,12 +98,13 @@ def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
         or tables and must be rebuilt.
 
     Raises:
-        EventRefused: see ``clean_settings``; nothing is changed.
+        EventRefused: see ``clean_settings`` and ``fit_available_rounds``; nothing is changed.
     """
-    for key, value in clean_settings(settings).items():
+    values = clean_settings(settings)
+    warnings = fit_available_rounds(event, values.get("rounds", event.rounds))
+    for key, value in values.items():
         setattr(event, key, value)
     db.session.commit()
-    warnings = []
     latest = event.latest_version()
     if latest is not None:
         query = select(func.max(Meeting.round), func.max(Meeting.table)).where(
@@ -116,6 +117,53 @@ def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
                 f"{last_table} tables, more than the event now has: build the schedule again."
             )
     return warnings
+
+
+NAMED_AT_MOST = 20  # people a message names; the rest are counted
+
+
+def named(people: list[str]) -> str:
+    """``A, B, C`` for a message, at most ``NAMED_AT_MOST`` of them and then ``and 5 more``."""
+    more = len(people) - NAMED_AT_MOST
+    listed = ", ".join(people[:NAMED_AT_MOST])
+    return f"{listed} and {more} more" if more > 0 else listed
+
+
+def fit_available_rounds(event: Event, rounds: int) -> list[str]:
+    """Shorten attendees' available rounds to an event of ``rounds`` rounds (no commit).
+
+    Someone available in 5-8 of an event cut to 6 rounds keeps 5-6, and the warning names
+    them; someone available only in 7-8 would attend nothing, so the change is refused.
+
+    Raises:
+        EventRefused: some attendees have no round left; the message names them.
+    """
+    shortened: dict[Attendee, str] = {}
+    stranded = []
+    query = select(Attendee).where(Attendee.event_id == event.id, Attendee.available_rounds != "")
+    for person in db.session.scalars(query.order_by(Attendee.name, Attendee.id)):
+        listed = parse_rounds(person.available_rounds) or frozenset()
+        kept = frozenset(r for r in listed if r <= rounds)
+        if not kept:
+            stranded.append(f"{person.name} ({person.available_rounds})")
+        elif kept != listed:
+            shortened[person] = format_rounds(kept)
+    if stranded:
+        raise EventRefused(
+            f"{len(stranded)} attendee(s) can only come to rounds after round {rounds} and "
+            f"would attend nothing: {named(stranded)}. Change their available rounds or "
+            "remove them first."
+        )
+    if not shortened:
+        return []
+    clipped = [f"{p.name} ({p.available_rounds} to {text})" for p, text in shortened.items()]
+    for person, text in shortened.items():
+        person.available_rounds = text
+    return [
+        f"Available rounds shortened to fit {rounds} rounds for {len(clipped)} attendee(s): "
+        + named(clipped)
+        + "."
+    ]
 
 
 @dataclass

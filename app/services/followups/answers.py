@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
-from app.models.followup import HELD, NEXT_STEPS
+from app.models.followup import COMMENT_LENGTH, HELD, NEXT_STEPS, WHY_LENGTH
 from app.services.events.clock import local_now
 from app.services.followups.closing import is_closed
 from app.services.scheduling.vocabulary import clean_text
@@ -112,8 +112,8 @@ REGION_CURRENCY = {
 }
 DEFAULT_CURRENCY = "EUR"
 MAX_PIPELINE = 10**12  # a bigger number is a typo, not a deal
-MAX_WHY = 2000
-MAX_COMMENT = 4000
+MAX_WHY = WHY_LENGTH
+MAX_COMMENT = COMMENT_LENGTH
 THOUSANDS = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 AMOUNT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
 SMALL_WHOLE = re.compile(r"[0-9]{1,3}")
