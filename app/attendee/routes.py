@@ -192,8 +192,7 @@ def followup(token: str, meeting_id: int) -> ResponseReturnValue:
             ), status
         flash(
             f"Thank you: your follow-up on {other.name if other else 'this meeting'} is saved. "
-            f"You can change it until {collection(event).closes_at:%H:%M, %d %b} "
-            f"({event.timezone}).",
+            f"You can change it until {collection(event).closes_at:%H:%M, %d %b}.",
             "success",
         )
         return redirect(url_for("attendee.agenda", token=token, _anchor=f"round-{meeting.round}"))

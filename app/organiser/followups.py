@@ -40,9 +40,7 @@ def followups_reopen() -> ResponseReturnValue:
     """Re-open the follow-ups for another FOLLOWUP_DAYS days."""
     event = current_event()
     closes = reopen_followups(event)
-    flash(
-        f"Follow-ups are open again until {closes:%d %b %Y, %H:%M} ({event.timezone}).", "success"
-    )
+    flash(f"Follow-ups are open again until {closes:%d %b %Y, %H:%M}.", "success")
     return redirect(url_for("organiser.event.dashboard"))
 
 

@@ -37,9 +37,13 @@ class Collection:
         days = f"{self.days_left} day{'s' if self.days_left != 1 else ''}"
         return f"still collecting, {days} left"
 
-    def summary(self, timezone: str) -> str:
-        """The sentence a report opens with: final, or still collecting and until when."""
-        closes = f"{self.closes_at:%d %b %Y, %H:%M} ({timezone})"
+    def summary(self, timezone: str = "") -> str:
+        """The sentence a report opens with: final, or still collecting and until when.
+
+        ``timezone`` is named after the time where nothing else names it (a PDF); pages name
+        the event's zone once in their footer.
+        """
+        closes = f"{self.closes_at:%d %b %Y, %H:%M}" + (f" ({timezone})" if timezone else "")
         if self.closed:
             return f"Figures: final (follow-ups closed on {closes})."
         return f"Figures: {self.label} (follow-ups close on {closes})."
