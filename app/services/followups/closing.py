@@ -43,7 +43,7 @@ class Collection:
         ``timezone`` is named after the time where nothing else names it (a PDF); pages name
         the event's zone once in their footer.
         """
-        closes = f"{self.closes_at:%d %b %Y, %H:%M}" + (f" ({timezone})" if timezone else "")
+        closes = f"{self.closes_at:%d %b %Y, %H:%M}" + (f" {timezone} time" if timezone else "")
         if self.closed:
             return f"Figures: final (follow-ups closed on {closes})."
         return f"Figures: {self.label} (follow-ups close on {closes})."
