@@ -13,6 +13,11 @@ from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LA
 from app.services.followups.closing import close_followups, reopen_followups
 from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
 from app.services.followups.progress import followup_progress
+from app.services.messages.reminders import (
+    remind_non_responders,
+    reminder_plan,
+    reminder_summary,
+)
 
 
 @event_bp.get("/followups")
@@ -20,8 +25,27 @@ def followups() -> ResponseReturnValue:
     """Follow-up progress: response rate per round and overall, meetings reported not held."""
     event = current_event()
     return render_template(
-        "organiser/followups.html", event=event, progress=followup_progress(event)
+        "organiser/followups.html",
+        event=event,
+        progress=followup_progress(event),
+        reminders=reminder_plan(event),
+        form=ConfirmForm(),
     )
+
+
+@event_bp.post("/followups/remind")
+def followups_remind() -> ResponseReturnValue:
+    """E-mail everyone with unanswered follow-ups, leaving out whoever was reminded today."""
+    event = current_event()
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("organiser.event.followups"))
+    if reminder_plan(event).closed:
+        flash(
+            "Follow-ups are closed: nobody can answer any more, so nobody was reminded.", "warning"
+        )
+    else:
+        flash(*reminder_summary(remind_non_responders(event)))
+    return redirect(url_for("organiser.event.followups"))
 
 
 @event_bp.post("/followups/close")
