@@ -148,14 +148,19 @@ def parse_ics(text: str) -> list[dict[str, str]]:
     assert "VERSION:2.0" in unfolded
     events: list[dict[str, str]] = []
     current: dict[str, str] | None = None
+    nested = 0  # depth inside a component of the VEVENT (its VALARM)
     for line in unfolded:
         if line == "BEGIN:VEVENT":
             current = {}
         elif line == "END:VEVENT":
-            assert current is not None
+            assert current is not None and not nested
             events.append(current)
             current = None
-        elif current is not None:
+        elif current is not None and line.startswith("BEGIN:"):
+            nested += 1
+        elif current is not None and line.startswith("END:"):
+            nested -= 1
+        elif current is not None and not nested:
             name, _, value = line.partition(":")
             current[name] = value
     return events

@@ -38,6 +38,7 @@ EVENT_SETTINGS = (
     "p2v_weight",
     "tier_minimums",
     "solve_time_limit",
+    "reminder_minutes",
 )
 SLUG_WORDS = re.compile(r"[^a-z0-9]+")
 SLUG_STEM_LENGTH = 48
@@ -88,6 +89,8 @@ class Event(Model):
     )
     badges_printed_at: Mapped[datetime | None]
     max_must_requests: Mapped[int] = mapped_column(default=3)  # per attendee, from their phone
+    # Calendar alarm before each meeting in the .ics (0: none).
+    reminder_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

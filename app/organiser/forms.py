@@ -205,6 +205,11 @@ class EventForm(MingleForm):
         default=30,
         validators=[InputRequired(), NumberRange(5, 3600)],
     )
+    reminder_minutes = WholeField(
+        "Calendar reminder before each meeting (minutes)",
+        default=5,
+        validators=[InputRequired(), NumberRange(0, 120)],
+    )
 
     def __init__(self, *args: Any, stored_start: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

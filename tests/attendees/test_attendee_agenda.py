@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 
 from app.extensions import db
 from app.models import Attendee, MeetingRequest
@@ -222,6 +223,30 @@ def test_ics_has_one_event_per_meeting_in_utc(client, forum) -> None:
     assert f"/a/{forum.ann.token}" in unescape_ics(first["DESCRIPTION"])
     low, high = sorted((forum.ann.id, forum.bo.id))
     assert first["UID"] == f"meeting-{forum.event.id}-{low}-{high}@mingle"
+
+
+def test_ics_meetings_ring_the_event_s_reminder_minutes_before(client, forum) -> None:
+    """5 minutes by default; the organiser's setting; none at 0."""
+    url = f"/a/{forum.ann.token}/agenda.ics"
+
+    def alarms() -> list[tuple[str, timedelta, str]]:
+        calendar = Calendar.from_ical(client.get(url).get_data())
+        return [
+            (str(a["ACTION"]), a["TRIGGER"].dt, str(a["DESCRIPTION"]))
+            for meeting in calendar.walk("VEVENT")
+            for a in meeting.walk("VALARM")
+        ]
+
+    assert alarms() == [
+        ("DISPLAY", -timedelta(minutes=5), "In 5 min: meeting Bo Beta (Beta Security)"),
+        ("DISPLAY", -timedelta(minutes=5), "In 5 min: meeting Cy Gamma (Gamma Software)"),
+    ]
+    forum.event.reminder_minutes = 15
+    db.session.commit()
+    assert [trigger for _, trigger, _ in alarms()] == [-timedelta(minutes=15)] * 2
+    forum.event.reminder_minutes = 0
+    db.session.commit()
+    assert alarms() == []
 
 
 def test_ics_follows_daylight_saving_time(client, make_event, make_attendee, make_version) -> None:

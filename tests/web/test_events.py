@@ -28,6 +28,7 @@ EVENT_FORM = {
     "p2p_weight": "1.5",
     "p2v_weight": "0.5",
     "solve_time_limit": "60",
+    "reminder_minutes": "10",
 }
 
 
@@ -49,6 +50,7 @@ def test_create_an_event_on_the_web(login_as, make_organiser) -> None:
     assert event.tier_minimums == {"platinum": 7, "gold": 5}
     assert (event.p2p_weight, event.p2v_weight, event.min_meetings) == (1.5, 0.5, 4)
     assert event.solve_time_limit == 60
+    assert event.reminder_minutes == 10
 
 
 @pytest.mark.parametrize(
@@ -57,6 +59,7 @@ def test_create_an_event_on_the_web(login_as, make_organiser) -> None:
         ("table_names", "a\nb\nc\nd", "4 names for 3 tables"),
         ("min_meetings", "9", "more than the number of rounds"),
         ("rounds", "0", "Number must be between 1 and 100"),
+        ("reminder_minutes", "121", "Number must be between 0 and 120"),
         ("timezone", "Mars/Base", "Not a valid choice"),
         ("name", "", "This field is required"),
     ],

@@ -205,7 +205,7 @@ def test_odd_digits_in_the_event_form_are_refused_with_a_message(live: Forum, lo
     form = {
         "name": "Forum", "timezone": "UTC", "starts_at": "2030-03-04T09:00", "rounds": "١٢",
         "round_minutes": "10", "break_minutes": "5", "tables": "4", "min_meetings": "0",
-        "p2p_weight": "１", "p2v_weight": "1", "solve_time_limit": "30",
+        "p2p_weight": "１", "p2v_weight": "1", "solve_time_limit": "30", "reminder_minutes": "5",
     }  # fmt: skip
     response = post_form(client, url, form)
     body = response.get_data(as_text=True)
@@ -223,7 +223,7 @@ def test_a_table_name_too_long_for_its_sign_is_refused(live: Forum, login_as) ->
     form = {
         "name": "Forum", "timezone": "UTC", "starts_at": "2030-03-04T09:00", "rounds": "4",
         "round_minutes": "10", "break_minutes": "5", "tables": "4", "min_meetings": "0",
-        "p2p_weight": "1", "p2v_weight": "1", "solve_time_limit": "30",
+        "p2p_weight": "1", "p2v_weight": "1", "solve_time_limit": "30", "reminder_minutes": "5",
         "table_names": "Tulip\n" + "R" * 150,
     }  # fmt: skip
     body = post_form(client, url, form).get_data(as_text=True)

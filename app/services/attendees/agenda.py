@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar
+from icalendar import Alarm, Calendar
 from icalendar import Event as CalendarEvent
 from sqlalchemy import or_, select
 
@@ -263,10 +263,20 @@ def meeting_uid(event: Event, a_id: int, b_id: int) -> str:
     return f"meeting-{event.id}-{min(a_id, b_id)}-{max(a_id, b_id)}@mingle"
 
 
+def _alarm(minutes: int, other: Attendee) -> Alarm:
+    """A display alarm ``minutes`` before the meeting (RFC 5545 VALARM)."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -timedelta(minutes=minutes))
+    alarm.add("description", f"In {minutes} min: meeting {other.name} ({other.company})")
+    return alarm
+
+
 def agenda_ics(agenda: Agenda, agenda_url: str = "") -> str:
     """The agenda's meetings as an iCalendar file: one VEVENT each, times in UTC.
 
-    The icalendar library escapes the text, folds lines at 75 octets (never inside a UTF-8
+    Each meeting carries a display alarm ``Event.reminder_minutes`` before it (none at 0). The
+    icalendar library escapes the text, folds lines at 75 octets (never inside a UTF-8
     character) and writes the CRLF line ends RFC 5545 asks for.
     """
     event = agenda.event
@@ -294,5 +304,7 @@ def agenda_ics(agenda: Agenda, agenda_url: str = "") -> str:
         meeting.add("location", place)
         meeting.add("description", description)
         meeting.add("transp", "OPAQUE")
+        if event.reminder_minutes:
+            meeting.add_component(_alarm(event.reminder_minutes, other))
         calendar.add_component(meeting)
     return calendar.to_ical().decode("utf-8")
