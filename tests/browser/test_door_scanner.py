@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from app.extensions import db
 from app.models import Attendee, Organiser
@@ -25,7 +25,18 @@ from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
 from app.services.messages.mailing import agenda_url
 from app.services.printing.qr import qr_matrix
-from tests.browser.conftest import Account, LiveServer, attendees_csv, log_in, screenshot
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    TIMEOUT_MS,
+    Account,
+    LiveServer,
+    attendees_csv,
+    log_in,
+    record_problems,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -239,6 +250,16 @@ def test_a_refused_or_missing_camera_says_what_to_do(
         screenshot(page, "door-camera-refused")
 
 
+def test_without_a_live_camera_the_photo_is_offered(door: Door, phone: Page) -> None:
+    """A browser without getUserMedia (plain http, not localhost) offers no Start button that
+    must then fail: it says why and keeps the photo."""
+    page = phone
+    open_door(page, door, "Object.defineProperty(navigator, 'mediaDevices', {value: undefined});")
+    expect(page.locator("#scan-camera-note")).to_contain_text("take a photo of the badge")
+    expect(page.get_by_role("button", name="Start the camera")).to_be_hidden()
+    expect(page.get_by_label("Or take a photo of the badge")).to_be_visible()
+
+
 def test_the_desktop_door_scans_a_photo(
     live_server: LiveServer, door: Door, desktop: Page, tmp_path: Path
 ) -> None:
@@ -252,3 +273,57 @@ def test_the_desktop_door_scans_a_photo(
     expect(page.locator("#scan-result")).to_have_text(f"{name} is checked in.")
     assert door.checked_in(live_server, name)
     screenshot(page, "door-scan-desktop")
+
+
+def y4m(png: bytes, size: tuple[int, int] = (640, 480)) -> bytes:
+    """One frame of a YUV4MPEG2 video (4:2:0) showing ``png`` centred on grey: what Chromium's
+    fake camera (--use-file-for-fake-video-capture) plays in a loop."""
+    w, h = size
+    frame = Image.new("RGB", size, (150, 150, 150))
+    code = Image.open(io.BytesIO(png)).convert("RGB")
+    frame.paste(code, ((w - code.width) // 2, (h - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (w // 2, h // 2)
+    planes = [y, cb.resize(half, Image.Resampling.BOX), cr.resize(half, Image.Resampling.BOX)]
+    header = f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode()
+    return header + b"FRAME\n" + b"".join(p.tobytes() for p in planes)
+
+
+def test_chromiums_own_camera_checks_the_attendee_in(
+    live_server: LiveServer, door: Door, browser: Browser, tmp_path: Path
+) -> None:
+    """Through getUserMedia unchanged: Chromium's fake camera device plays a badge, the page's
+    video shows it, and jsQR reads it from the frames."""
+    name = "Aiko Tanaka"
+    video = tmp_path / "badge.y4m"
+    video.write_bytes(y4m(qr_png(door.badge(live_server, name), module=5)))
+    camera = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera.new_context(
+            base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.grant_permissions(["camera"], origin=live_server.url)
+        page = context.new_page()
+        problems = record_problems(page)
+        open_door(page, door)
+        before = present(page)
+        page.get_by_role("button", name="Start the camera").click()
+        expect(page.locator("#scan-result")).to_have_text(f"{name} is checked in.")
+        expect(page.locator("#count-present")).to_have_text(str(before + 1))
+        assert door.checked_in(live_server, name)
+        assert page.evaluate("document.getElementById('scan-video').videoWidth") == 640
+        page.get_by_role("button", name="Stop the camera").click()
+        expect(page.locator("#scan-video")).to_be_hidden()
+        assert not problems, problems
+    finally:
+        camera.close()
