@@ -169,7 +169,13 @@
       .catch(function () {}).then(next);
   }
 
-  function stopCamera(message) {
+  // A note about the camera; a problem (``bad``) shows in the error colour.
+  function note(text, bad) {
+    cameraNote.textContent = text;
+    cameraNote.className = bad ? "door-result door-bad" : "muted";
+  }
+
+  function stopCamera(message, bad) {
     if (timer) window.clearTimeout(timer);
     timer = 0;
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
@@ -179,7 +185,7 @@
     stop.hidden = true;
     start.hidden = false;
     start.disabled = false;
-    if (message) cameraNote.textContent = message;
+    if (message) note(message, bad);
   }
 
   // What to tell door staff when the browser gives no camera, by the reason it names.
@@ -201,7 +207,7 @@
 
   function startCamera() {
     start.disabled = true;
-    cameraNote.textContent = "Starting the camera…";
+    note("Starting the camera…");
     detectorChecked.then(function () {
       if (!canDecode()) throw new Error("no decoder");
       return navigator.mediaDevices.getUserMedia({
@@ -215,13 +221,13 @@
       stop.hidden = false;
       return video.play();
     }).then(function () {
-      cameraNote.textContent = "Hold a badge's QR code in front of the camera.";
+      note("Hold a badge's QR code in front of the camera.");
       tick();
     }).catch(function (error) {
       if (error && error.message === "no decoder") {
-        stopCamera("The QR code reader did not load: reload the page, or search by name.");
+        stopCamera("The QR code reader did not load: reload the page, or search by name.", true);
       } else {
-        stopCamera(cameraProblem(error));
+        stopCamera(cameraProblem(error), true);
       }
     });
   }
@@ -239,9 +245,9 @@
     window.addEventListener("pagehide", function () { stopCamera(""); });
   } else {
     // getUserMedia exists only on https (and on localhost).
-    cameraNote.textContent = window.isSecureContext ?
+    note(window.isSecureContext ?
       "This browser gives no live camera here: take a photo of the badge, or search by name." :
-      "The live camera needs an https address: take a photo of the badge, or search by name.";
+      "The live camera needs an https address: take a photo of the badge, or search by name.");
   }
 
   // --- A photo of the badge (the phone's camera app, or a picture already taken). -------

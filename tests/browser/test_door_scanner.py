@@ -244,6 +244,7 @@ def test_a_refused_or_missing_camera_says_what_to_do(
     page.get_by_role("button", name="Start the camera").click()
     expect(page.locator("#scan-camera-note")).to_contain_text(message)
     expect(page.locator("#scan-camera-note")).to_contain_text("take a photo of the badge")
+    expect(page.locator("#scan-camera-note")).to_have_class("door-result door-bad")
     expect(page.get_by_role("button", name="Start the camera")).to_be_enabled()
     expect(page.locator("#scan-video")).to_be_hidden()
     if error == "NotAllowedError":
