@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 PDF_TOOLS := /usr/bin/pdftoppm /usr/bin/pdftotext /usr/bin/zbarimg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser tools run test lint format bench clean
+.PHONY: help venv vendor browser tools run test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,6 +25,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 venv: $(STAMP) ## Create .venv and install Mingle with its dev tools
+
+# Front-end libraries are static files from the npm registry, pinned (with their integrity)
+# in package-lock.json; no build step. `npm ci` installs them in a temporary folder, which
+# checks the integrity, and the browser builds and their licences are copied to static/vendor/
+# (generated, not committed). Again only when package-lock.json is newer than the copy.
+VENDOR := static/vendor
+JSQR := $(VENDOR)/jsqr/jsQR.js
+
+$(JSQR): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make vendor: npm is missing (apt-get install npm)" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp package.json package-lock.json "$$tmp"/ && \
+	npm ci --prefix "$$tmp" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null && \
+	rm -rf $(VENDOR)/jsqr && mkdir -p $(VENDOR)/jsqr && \
+	cp "$$tmp"/node_modules/jsqr/dist/jsQR.js "$$tmp"/node_modules/jsqr/LICENSE $(VENDOR)/jsqr/ && \
+	echo "static/vendor: jsqr $$(node -p 'require(process.argv[1]).version' "$$tmp"/node_modules/jsqr/package.json)"
+
+vendor: $(JSQR) ## Copy the pinned front-end libraries (npm registry) into static/vendor/
 
 browser: ## Install Debian's chromium for the browser tests (apt-get, needs root)
 	@if [ -x $(CHROMIUM) ]; then \
@@ -55,12 +73,12 @@ tools: ## Install Debian's poppler-utils and zbar-tools for the PDF tests (apt-g
 			poppler-utils zbar-tools; \
 	fi
 
-run: venv ## Migrate the local database and serve the app on http://127.0.0.1:5000
+run: venv vendor ## Migrate the local database and serve the app on http://127.0.0.1:5000
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: venv ## Lint, check formatting, layers and types, then run the test suite
+test: venv vendor ## Lint, check formatting, layers and types, then run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -78,6 +96,6 @@ format: venv ## Apply safe lint fixes and format the code
 bench: venv ## Run the solver benchmarks
 	$(BIN)/python -m bench
 
-clean: ## Remove caches and test output (keeps .venv and instance/, the local database)
+clean: ## Remove caches and test output (keeps .venv, static/vendor and instance/, the local database)
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -rf .pytest_cache .ruff_cache .hypothesis test-artifacts *.egg-info
