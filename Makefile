@@ -27,16 +27,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP) ## Create .venv and install Mingle with its dev tools
 
 # Front-end libraries are static files from the npm registry, pinned (with their integrity)
-# in package-lock.json; no build step. `npm ci` installs them in a temporary folder, which
-# checks the integrity, and the browser builds and their licences are copied to static/vendor/
-# (generated, not committed). Again only when package-lock.json is newer than the copy.
+# in static/npm/package-lock.json; no build step. `npm ci` installs them in a temporary folder,
+# which checks the integrity, and the browser builds and their licences are copied to static/vendor/
+# (generated, not committed). Again only when static/npm/package-lock.json is newer than the copy.
 VENDOR := static/vendor
 JSQR := $(VENDOR)/jsqr/jsQR.js
 
-$(JSQR): package.json package-lock.json
+$(JSQR): static/npm/package.json static/npm/package-lock.json
 	@command -v npm >/dev/null || { echo "make vendor: npm is missing (apt-get install npm)" >&2; exit 1; }
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	cp package.json package-lock.json "$$tmp"/ && \
+	cp static/npm/package.json static/npm/package-lock.json "$$tmp"/ && \
 	npm ci --prefix "$$tmp" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null && \
 	rm -rf $(VENDOR)/jsqr && mkdir -p $(VENDOR)/jsqr && \
 	cp "$$tmp"/node_modules/jsqr/dist/jsQR.js "$$tmp"/node_modules/jsqr/LICENSE $(VENDOR)/jsqr/ && \
