@@ -13,14 +13,15 @@ from flask.testing import FlaskClient
 from app.models import Event, Organiser
 
 ROOT = Path(__file__).resolve().parents[2]
+NPM = ROOT / "static" / "npm"  # the front-end pins
 MISSING = "static/vendor/ is missing or stale: run `make vendor` (make test and make run do)"
 
 
 def test_the_pinned_jsqr_is_the_one_served(client: FlaskClient) -> None:
     """jsQR's browser build and its Apache licence are served, at the version the lock pins."""
-    lock = json.loads((ROOT / "static" / "npm" / "package-lock.json").read_text())
+    lock = json.loads((NPM / "package-lock.json").read_text())
     pinned = lock["packages"]["node_modules/jsqr"]
-    wanted = json.loads((ROOT / "static" / "npm" / "package.json").read_text())["dependencies"]["jsqr"]
+    wanted = json.loads((NPM / "package.json").read_text())["dependencies"]["jsqr"]
     assert pinned["version"] == wanted, "package.json and package-lock.json disagree on jsqr"
     assert pinned["integrity"].startswith("sha512-")
     script = client.get("/static/vendor/jsqr/jsQR.js")
@@ -31,7 +32,7 @@ def test_the_pinned_jsqr_is_the_one_served(client: FlaskClient) -> None:
     assert licence.status_code == 200, MISSING
     assert "Apache License" in licence.get_data(as_text=True)
     copied = (ROOT / "static/vendor/jsqr/jsQR.js").stat().st_mtime
-    assert copied >= (ROOT / "static" / "npm" / "package-lock.json").stat().st_mtime, MISSING
+    assert copied >= (NPM / "package-lock.json").stat().st_mtime, MISSING
 
 
 def test_the_door_page_loads_jsqr_before_its_scanner(
