@@ -191,3 +191,16 @@ def test_the_dashboard_on_the_day_shows_the_round_on_and_the_day_s_tools(
     desktop.reload()
     expect(card.get_by_role("heading")).to_have_text("Next step: follow-ups and reports")
     screenshot(desktop, "dashboard-after")
+
+
+def test_the_dashboard_before_the_day_keeps_the_checklist(desktop: Page, room: Room, clock) -> None:
+    clock(room.round_2_ends - timedelta(days=2))
+    log_in(desktop, room.account)
+    desktop.goto(f"/organiser/events/{room.slug}")
+    card = desktop.locator(".next-step")
+    expect(card.get_by_role("heading")).to_have_text("Next step")
+    expect(card.get_by_role("link", name="Print badges")).to_be_visible()
+    expect(desktop.locator("#board").get_by_role("link", name="Open the board")).to_be_visible()
+    screenshot(desktop, "dashboard-before")
+    desktop.set_viewport_size({"width": 375, "height": 740})
+    no_sideways_scroll(desktop)

@@ -89,3 +89,20 @@ def test_after_the_event_the_next_step_is_follow_ups_and_reports(app, login_as, 
     assert "0 of 4 follow-up answers are in (0%)" in step
     assert "Follow-up progress" in step and "Event report" in step
     assert "Close follow-ups" in step and "Print badges" not in step
+
+
+def test_before_the_event_sending_the_links_is_the_last_step(app, login_as, forum) -> None:
+    """Badges printed: "Send agenda links" comes next; once sent, everything is ready."""
+    from app.extensions import db
+    from app.models.common import utcnow
+    from app.services.messages.mailing import compose_agenda_link
+
+    forum.badges_printed_at = utcnow()
+    db.session.commit()
+    early = datetime(2030, 3, 1, 12, 0, tzinfo=ZONE)
+    assert "Send agenda links" in next_step(dashboard(app, login_as, forum, early))
+    db.session.add(compose_agenda_link(forum, forum.attendees[0]))
+    db.session.commit()
+    html = dashboard(app, login_as, forum, early)
+    assert "Everything is ready" in next_step(html)
+    assert "1 agenda e-mail in the outbox." in html
