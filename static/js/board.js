@@ -26,9 +26,11 @@
 
   function $(id) { return document.getElementById(id); }
 
-  // Seconds left as M:SS, or H:MM:SS from an hour, rounded up (app/services/events/board.py).
+  // Seconds left as M:SS, H:MM:SS from an hour, "N days" from two days, rounded up
+  // (countdown_text in app/services/events/board.py).
   function countdownText(ms) {
     var left = Math.max(0, Math.ceil(ms / 1000));
+    if (left >= 2 * 86400) return Math.floor(left / 86400) + " days";
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     var ss = (s < 10 ? "0" : "") + s;
     if (h) return h + ":" + (m < 10 ? "0" : "") + m + ":" + ss;

@@ -127,6 +127,8 @@ def test_the_stand_in_clock_is_only_read_by_a_test_app(app) -> None:
 
 
 def test_countdowns_are_rounded_up_and_never_negative() -> None:
+    assert countdown_text(2 * 86400 - 1) == "47:59:59"
+    assert countdown_text(3 * 86400 + 5) == "3 days"
     assert [countdown_text(s) for s in (0, -3, 0.2, 59.5, 61, 3600, 3725)] == [
         "0:00",
         "0:00",

@@ -111,11 +111,12 @@ class Board:
 
 
 def countdown_text(seconds: float) -> str:
-    """Seconds left as ``M:SS``, or ``H:MM:SS`` from an hour, rounded up (never negative).
-
-    static/js/board.js formats the ticking countdown the same way.
+    """Seconds left as ``M:SS``, ``H:MM:SS`` from an hour, ``N days`` from two days; rounded
+    up, never negative. static/js/board.js formats the ticking countdown the same way.
     """
     left = max(0, math.ceil(seconds))
+    if left >= 2 * 86400:
+        return f"{left // 86400} days"
     hours, rest = divmod(left, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
