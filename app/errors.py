@@ -86,6 +86,12 @@ SPONSOR_LINK = Explanation(
     "company a new link, the old one stops working at once.",
     "Ask the organiser for your current link.",
 )
+BOARD_LINK = Explanation(
+    "This board link does not work",
+    "This link to the live board is not valid any more, or it was mistyped: when the organiser "
+    "revokes the board link or makes a new one, the old one stops working at once.",
+    "Ask the organiser for the current board link.",
+)
 ORGANISER_NOT_FOUND = Explanation(
     "Page not found",
     "There is no such page, or it belongs to an event that is not yours.",
@@ -95,6 +101,7 @@ ORGANISER_NOT_FOUND = Explanation(
 BY_AUDIENCE = {
     **{("attendee", status): ATTENDEE_LINK for status in LINK_GONE},
     **{("sponsor", status): SPONSOR_LINK for status in LINK_GONE},
+    **{("board", status): BOARD_LINK for status in LINK_GONE},
     ("organiser", 404): ORGANISER_NOT_FOUND,
     ("organiser", 410): ORGANISER_NOT_FOUND,
     ("organiser", 403): Explanation(
@@ -123,7 +130,8 @@ def install_error_pages(app: Flask) -> None:
 
 
 def audience() -> str:
-    """Whose page the URL is: ``attendee``, ``sponsor``, ``organiser``, ``door`` or ``visitor``."""
+    """Whose page the URL is: ``attendee``, ``sponsor``, ``organiser``, ``door``, ``board``
+    (the live board) or ``visitor``."""
     path = request.path
     if path.startswith("/a/"):
         return "attendee"
@@ -131,6 +139,8 @@ def audience() -> str:
         return "sponsor"
     if path.startswith("/checkin/"):
         return "door"
+    if path.startswith("/board/"):
+        return "board"
     if path == "/organiser" or path.startswith("/organiser/"):
         return "organiser"
     return "visitor"

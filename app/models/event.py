@@ -92,6 +92,8 @@ class Event(Model):
     # Calendar alarm before each meeting in the .ics (0: none).
     reminder_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
+    # The secret of the live board's link (/board/<token>); None: no board link (revoked).
+    board_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Who manages the event; None for events made from the command line without an organiser.

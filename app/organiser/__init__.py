@@ -7,6 +7,7 @@ blueprint.py), so ``app.create_app`` registers the whole audience with ``bp`` al
 from app.organiser import (  # noqa: F401  (each module adds its routes)
     attendees,
     auth,
+    board,
     events,
     followups,
     messages,

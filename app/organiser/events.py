@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.access import current_event
 from app.organiser.blueprint import bp, event_bp
 from app.organiser.forms import EventForm
+from app.services.events.board import board_url
 from app.services.events.editing import (
     EventRefused,
     create_event,
@@ -17,7 +18,9 @@ from app.services.events.editing import (
     organiser_events,
     update_event,
 )
+from app.services.events.phases import event_moment
 from app.services.followups.closing import collection, followup_days
+from app.services.followups.progress import followup_progress
 
 
 @bp.get("/")
@@ -51,12 +54,16 @@ def event_new() -> ResponseReturnValue:
 
 @event_bp.get("")
 def dashboard() -> ResponseReturnValue:
-    """The event dashboard: what is done, what is next."""
+    """The event dashboard: what is done and what is next, before, on and after the day."""
     event = current_event()
+    moment = event_moment(event)
     return render_template(
         "organiser/event.html",
         event=event,
         overview=event_overview(event),
+        moment=moment,
+        board_url=board_url(event),
+        progress=followup_progress(event, moment.now) if moment.stage == "after" else None,
         collection=collection(event),
         followup_days=followup_days(),
     )

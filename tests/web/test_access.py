@@ -174,3 +174,37 @@ def test_a_token_from_another_session_is_refused(app: Flask, login_as, world: Wo
     assert response.status_code == 400
     db.session.refresh(world.event)
     assert world.event.name != "Hijacked"
+
+
+# The live board (/board/<token>) has no log-in: its link is the credential. Every route of its
+# blueprint, read from the URL map, refuses a wrong, a replaced and a removed link.
+BOARD_ROUTES = sorted(
+    rule.endpoint
+    for rule in create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    ).url_map.iter_rules()
+    if rule.endpoint.startswith("board.")
+)
+
+
+def test_the_board_route_list_is_complete() -> None:
+    assert BOARD_ROUTES == ["board.page", "board.state"]
+
+
+@pytest.mark.parametrize("endpoint", BOARD_ROUTES)
+def test_board_routes_open_only_with_the_current_link(app: Flask, world: World, endpoint) -> None:
+    """A made-up token, the previous link after a new one, and a removed link all get 404."""
+    from flask import url_for
+
+    from app.services.events.board import issue_board_link, revoke_board_link
+
+    client = app.test_client()
+    old = issue_board_link(world.event)
+    current = issue_board_link(world.event)
+    with app.test_request_context():
+        urls = {t: url_for(endpoint, token=t) for t in ("A" * 43, old, current)}
+    assert client.get(urls[current]).status_code == 200
+    assert client.get(urls["A" * 43]).status_code == 404
+    assert client.get(urls[old]).status_code == 404
+    revoke_board_link(world.event)
+    assert client.get(urls[current]).status_code == 404

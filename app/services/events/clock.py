@@ -10,11 +10,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
+
 from app.models import Event
+
+# A test's stand-in clock: ``app.config[TEST_CLOCK]``, a function returning an aware datetime.
+# Only an app made with ``TESTING`` on reads it, and nothing sets it from the environment, so
+# a real server always runs on the real clock. The browser tests move a live server's time
+# through an event with it (a round, its break, the next round).
+TEST_CLOCK = "TEST_CLOCK"
 
 
 def utc_now() -> datetime:
-    """Now, as an aware UTC datetime."""
+    """Now, as an aware UTC datetime (a test's stand-in clock when the app is a test's)."""
+    if has_app_context() and current_app.testing:
+        clock = current_app.config.get(TEST_CLOCK)
+        if clock is not None:
+            return clock().astimezone(UTC)
     return datetime.now(UTC)
 
 

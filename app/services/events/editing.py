@@ -10,10 +10,19 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion, SolveJob
+from app.models import (
+    Attendee,
+    Event,
+    Meeting,
+    Organiser,
+    OutboxMessage,
+    ScheduleVersion,
+    SolveJob,
+)
 from app.models.common import text_limit
 from app.models.event import EVENT_SETTINGS, make_slug
 from app.services.events.clock import from_utc
+from app.services.messages.mailing import AGENDA_LINK
 from app.services.scheduling.vocabulary import clean_text, format_rounds, parse_rounds, too_long
 
 
@@ -28,6 +37,17 @@ def _printed_on(event: Event) -> str:
     if event.badges_printed_at is None:
         return "Not yet."
     return f"On {from_utc(event, event.badges_printed_at):%d %b %Y}."
+
+
+def _links_step(event: Event) -> Step:
+    """Whether agenda links went out: e-mailed (or kept in the outbox to send) at least once."""
+    handed = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.event_id == event.id, OutboxMessage.kind == AGENDA_LINK
+        )
+    )
+    detail = f"{handed} agenda e-mail{'s' if handed != 1 else ''} in the outbox." if handed else ""
+    return Step("links", "Agenda links sent", bool(handed), detail or "Not yet.")
 
 
 def organiser_events(organiser: Organiser) -> list[Event]:
@@ -170,7 +190,7 @@ def fit_available_rounds(event: Event, rounds: int) -> list[str]:
 class Step:
     """One line of the dashboard's checklist."""
 
-    key: str  # attendees, schedule, published, badges
+    key: str  # attendees, schedule, published, badges, links
     title: str
     done: bool
     detail: str
@@ -233,5 +253,6 @@ def event_overview(event: Event) -> EventOverview:
             event.badges_printed_at is not None,
             _printed_on(event),
         ),
+        _links_step(event),
     ]
     return overview
