@@ -1,7 +1,7 @@
 """events: the secret of the live board's link (/board/<token>), empty when there is none
 
 Revision ID: 590a6ad0c61a
-Revises: 3a7c5e91d2b4
+Revises: b81d4f6a2c93
 Create Date: 2026-12-03 13:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '590a6ad0c61a'
-down_revision = '3a7c5e91d2b4'
+down_revision = 'b81d4f6a2c93'
 branch_labels = None
 depends_on = None
 
