@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -10,7 +11,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 
 from app.access import current_event, event_attendee, event_meeting, event_row, event_version
-from app.models import SolveJob
+from app.models import Meeting, SolveJob
 from app.organiser.blueprint import event_bp, safe_next
 from app.organiser.forms import ConfirmForm
 from app.params import whole
@@ -27,15 +28,25 @@ from app.services.scheduling.edits import (
 )
 from app.services.scheduling.exports import schedule_export as export_schedule
 from app.services.scheduling.jobs import BuildRunning, active_job, job_status
+from app.services.scheduling.legal import label
 from app.services.scheduling.replanning import version_changes
 from app.services.scheduling.review import ReviewFilters, schedule_review
 from app.services.scheduling.versions import BuildError, publish
 
+# The id of the round or meeting an edit form sits in: the page scrolls back to it.
+ANCHOR = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def _place(url: str) -> str:
+    """``url`` with the fragment of the element the edit was made from (``at``), if any."""
+    at = request.form.get("at", "")
+    return f"{url.split('#', 1)[0]}#{at}" if ANCHOR.fullmatch(at) else url
+
 
 def _back_to_schedule() -> ResponseReturnValue:
-    """Redirect to the review page, keeping the view the edit was made from."""
+    """Redirect to the review page, keeping the view (filters, place) the edit was made from."""
     target = safe_next(request.form.get("next"))
-    return redirect(target or url_for("organiser.event.schedule"))
+    return redirect(_place(target or url_for("organiser.event.schedule")))
 
 
 def _seen() -> Seen | None:
@@ -66,7 +77,13 @@ def _current_schedule() -> ResponseReturnValue:
     latest = current_event().latest_version()
     if latest is not None:
         args["version"] = str(latest.number)
-    return redirect(url_for("organiser.event.schedule", **args))
+    return redirect(_place(url_for("organiser.event.schedule", **args)))
+
+
+def _meeting_words(meeting: Meeting) -> str:
+    """ "Meeting of Maya Thompson (Northwind Cloud) and … in round 2", for a flash message."""
+    a, b = meeting.attendee_a, meeting.attendee_b
+    return f"Meeting of {label(a)} and {label(b)} in round {meeting.round}"
 
 
 def _form_round() -> int:
@@ -148,9 +165,10 @@ def meeting_pin(meeting_id: int) -> ResponseReturnValue:
     event = current_event()
     meeting = event_meeting(event, meeting_id)
     pinned = request.form.get("pinned") == "1"
+    what = _meeting_words(meeting)
     return _edit(
         lambda: set_pinned(event, meeting, pinned, seen=_seen()),
-        "Meeting pinned." if pinned else "Meeting unpinned.",
+        f"{what} pinned." if pinned else f"{what} unpinned.",
     )
 
 
@@ -159,7 +177,8 @@ def meeting_remove(meeting_id: int) -> ResponseReturnValue:
     """Remove a meeting, if every rule still holds without it."""
     event = current_event()
     meeting = event_meeting(event, meeting_id)
-    return _edit(lambda: remove_meeting(event, meeting, seen=_seen()), "Meeting removed.")
+    what = _meeting_words(meeting)
+    return _edit(lambda: remove_meeting(event, meeting, seen=_seen()), f"{what} removed.")
 
 
 @event_bp.route("/schedule/meetings/add", methods=["POST"])
@@ -171,7 +190,7 @@ def meeting_add() -> ResponseReturnValue:
     round_ = _form_round()
     return _edit(
         lambda: add_meeting(event, a, b, round_, seen=_seen()),
-        f"Meeting of {a.name} and {b.name} added in round {round_} and pinned.",
+        f"Meeting of {label(a)} and {label(b)} added in round {round_} and pinned.",
     )
 
 
@@ -184,7 +203,7 @@ def schedule_swap() -> ResponseReturnValue:
     round_ = _form_round()
     return _edit(
         lambda: swap_attendees(event, round_, x, y, seen=_seen()),
-        f"{x.name} and {y.name} swapped places in round {round_}.",
+        f"{label(x)} and {label(y)} swapped places in round {round_}.",
     )
 
 
