@@ -16,6 +16,7 @@ from app.organiser.blueprint import event_bp, safe_next
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.report_views import download
+from app.services.messages.mailing import mail_updated_agendas
 from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
     EditConflict,
@@ -29,9 +30,10 @@ from app.services.scheduling.edits import (
 from app.services.scheduling.exports import schedule_export as export_schedule
 from app.services.scheduling.jobs import BuildRunning, active_job, job_status
 from app.services.scheduling.legal import label
+from app.services.scheduling.publishing import publish_confirmed, publish_preview
 from app.services.scheduling.replanning import version_changes
 from app.services.scheduling.review import ReviewFilters, schedule_review
-from app.services.scheduling.versions import BuildError, publish
+from app.services.scheduling.versions import BuildError, StalePublish
 
 # The id of the round or meeting an edit form sits in: the page scrolls back to it.
 ANCHOR = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -207,17 +209,45 @@ def schedule_swap() -> ResponseReturnValue:
     )
 
 
-@event_bp.route("/schedule/versions/<int:number>/publish", methods=["POST"])
+@event_bp.route("/schedule/versions/<int:number>/publish", methods=["GET", "POST"])
 def schedule_publish(number: int) -> ResponseReturnValue:
-    """Publish a version: attendees see it from now on."""
-    version = event_version(current_event(), number)
-    try:
-        publish(version, seen_revision=request.form.get("revision", type=whole))
-    except BuildError as refused:
-        flash(str(refused), "error")
-    else:
+    """Ask first: what publishing the version changes, for whom; the confirmation publishes.
+
+    Only the confirmation's POST (it carries the revision and published version it showed)
+    publishes; any other request shows the confirmation, drawn afresh.
+    """
+    event = current_event()
+    version = event_version(event, number)
+    revision = request.form.get("revision", type=whole)
+    seen = request.form.get("published", type=whole)
+    if request.method == "POST" and revision is not None and seen is not None:
+        before = publish_preview(version)  # who was told what, for the mail after a re-plan
+        old = before.published
+        try:
+            publish_confirmed(version, revision, seen)
+        except StalePublish as stale:
+            flash(str(stale), "warning")
+            return redirect(url_for("organiser.event.schedule_publish", number=number))
+        except BuildError as refused:
+            flash(str(refused), "error")
+            return redirect(url_for("organiser.event.schedule", version=number))
         flash(f"Version {number} is published: attendees now see it.", "success")
-    return redirect(url_for("organiser.event.schedule", version=number))
+        if version.source != "replan":
+            return redirect(url_for("organiser.event.schedule", version=number))
+        absent = set(version.replan_absent or ())
+        notice = mail_updated_agendas(event, [a for a in before.affected if a.id not in absent])
+        if notice is not None:
+            flash(*notice)
+        args: dict[str, Any] = {"new": number}
+        if old is not None:
+            args["old"] = old.number
+        return redirect(url_for("organiser.event.schedule_changes", **args))
+    return render_template(
+        "organiser/publish.html",
+        event=event,
+        preview=publish_preview(version),
+        form=ConfirmForm(),
+    )
 
 
 @event_bp.route("/schedule/versions/<int:number>/schedule.<fmt>")

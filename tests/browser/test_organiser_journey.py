@@ -250,7 +250,12 @@ def test_organiser_goes_from_login_to_an_exported_schedule(
     assert seats[(legal.round, legal.y.id)][0] == legal.p.id
 
     # Publish, then export what attendees now see.
-    page.get_by_role("button", name="Publish this version").click()
+    # Publish, which asks first: the confirmation lists what changes, for whom.
+    page.get_by_role("link", name="Publish this version…").click()
+    expect(page.get_by_role("heading", name="Publish version 1?")).to_be_visible()
+    expect(page.locator("#count-added")).to_have_text(str(len(seats) // 2))
+    screenshot(page, "11a-publish-confirm")
+    page.get_by_role("button", name="Publish version 1").click()
     expect(page.get_by_role("status")).to_contain_text(
         "Version 1 is published: attendees now see it."
     )

@@ -12,13 +12,16 @@ from datetime import datetime
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Organiser
+from app.models import Attendee, Event, Organiser
 from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
 from app.services.scheduling.builds import run_build
+from app.services.scheduling.edits import swap_attendees
 from app.services.scheduling.jobs import create_build_job
+from app.services.scheduling.legal import legality
 from tests.browser.conftest import Account, LiveServer, attendees_csv, log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -102,3 +105,57 @@ def test_the_schedule_page_does_not_scroll_sideways_at_375(
     expect(phone.locator("#me-title")).to_contain_text(name)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "schedule-attendee-phone")
+
+
+def test_publishing_asks_first_with_what_changes_and_for_whom(
+    live_server: LiveServer, desktop: Page, eight_rounds: tuple[Account, str]
+) -> None:
+    """Publish opens a confirmation (nothing published yet); after a swap, it names the people."""
+    account, slug = eight_rounds
+    page = desktop
+    log_in(page, account)
+    page.goto(f"/organiser/events/{slug}/schedule")
+    page.get_by_role("link", name="Publish this version…").click()
+    heading = page.get_by_role("heading", name=re.compile(r"Publish version \d+\?"))
+    expect(heading).to_be_visible()
+    number = int(re.search(r"\d+", heading.inner_text()).group(0))
+    with live_server.app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        assert event.published_version_id is None  # the first click published nothing
+    expect(page.locator("#count-added")).not_to_have_text("0")
+    screenshot(page, "publish-confirm-first")
+    page.get_by_role("button", name=f"Publish version {number}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Version {number} is published")
+
+    # A swap makes a draft; its confirmation names the four people and their tables.
+    with live_server.app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        legal = legality(event.published_version)
+        x, y = next(
+            (m.attendee_a_id, other.id)
+            for m in event.published_version.meetings
+            for other in legal.swaps(m.round, m.attendee_a_id)
+        )
+        round_ = next(
+            m.round for m in event.published_version.meetings if m.attendee_a_id == x
+            and any(o.id == y for o in legal.swaps(m.round, x))
+        )  # fmt: skip
+        swap_attendees(event, round_, db.session.get(Attendee, x), db.session.get(Attendee, y))
+        names = [db.session.get(Attendee, i).name for i in (x, y)]
+    page.goto(f"/organiser/events/{slug}/schedule")
+    page.get_by_role("link", name="Publish this version…").click()
+    expect(page.locator("#count-moved")).to_have_text("0")
+    expect(page.locator("#count-added")).to_have_text("2")
+    expect(page.locator("#count-removed")).to_have_text("2")
+    expect(page.locator("#count-affected")).to_have_text("4")
+    for name in names:
+        expect(page.locator("#affected")).to_contain_text(name)
+    expect(page.locator("#meeting-changes")).to_contain_text(f"round {round_}, Table ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    screenshot(page, "publish-confirm-swap")
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Schedule, version"))).to_contain_text(
+        "draft"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 
 import pytest
@@ -130,8 +131,10 @@ def test_pin_remove_swap_and_publish_from_the_page(owner_client, event):
     view = owner_client.get(f"{base}?attendee={someone.id}").get_data(as_text=True)
     assert "Swap places" in view and someone.name in view
 
-    published = post_form(owner_client, f"{base}/versions/{version.number}/publish",
-                          follow_redirects=True)  # fmt: skip
+    confirm = f"{base}/versions/{version.number}/publish"
+    shown = owner_client.get(confirm).get_data(as_text=True)  # publishing asks first
+    stamp = dict(re.findall(r'name="(revision|published)" value="(\d+)"', shown))
+    published = post_form(owner_client, confirm, stamp, follow_redirects=True)
     assert f"Version {version.number} is published" in published.get_data(as_text=True)
     db.session.expire_all()
     assert event.published_version_id == version.id
