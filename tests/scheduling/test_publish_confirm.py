@@ -15,7 +15,7 @@ from app.models import Event
 from app.models.common import utcnow
 from app.services.scheduling import edits
 from app.services.scheduling.publishing import STALE, publish_preview
-from app.services.scheduling.versions import publish
+from app.services.scheduling.versions import BuildError, publish
 from tests.conftest import post_form
 from tests.scheduling.test_replanning import replan_and_confirm
 from tests.scheduling.test_scheduling import build
@@ -126,6 +126,9 @@ def test_a_version_that_breaks_a_rule_offers_no_publish(two_versions, make_versi
     assert "Ada Person (A Systems) and Gda Person (A Systems) both work for A Systems" in html
     assert "Publish version 3</button>" not in html
     assert publish_preview(event.latest_version()).problem
+    with pytest.raises(BuildError) as refused:  # the command line's publish says the same
+        publish(event.latest_version())
+    assert "Ada Person (A Systems)" in str(refused.value) and "@" not in str(refused.value)
 
 
 def test_the_replan_post_publishes_nothing_until_confirmed(event, login_as) -> None:

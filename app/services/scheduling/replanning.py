@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.events.clock import local_now
 from app.services.scheduling.instance import instance_for
+from app.services.scheduling.legal import named
 from app.services.scheduling.versions import add_meetings, check_version, next_version_number
 from solver.replan import replan
 
@@ -202,7 +203,8 @@ def _replan(
     db.session.flush()
     report = check_version(version)
     if not report.ok:
-        raise ReplanRefused(f"not re-planned: the result breaks a rule: {report.violations[0]}")
+        problem = named(report.violations[0], built)
+        raise ReplanRefused(f"not re-planned: the result breaks a rule: {problem}")
     if publish:
         event.published_version_id = version.id
     db.session.commit()
