@@ -9,7 +9,6 @@ from app.access import current_event
 from app.organiser.blueprint import event_bp
 from app.organiser.forms import ConfirmForm
 from app.params import whole
-from app.services.messages.mailing import mail_updated_agendas
 from app.services.scheduling.replanning import (
     ReplanRefused,
     next_round,
@@ -20,7 +19,7 @@ from app.services.scheduling.replanning import (
 
 @event_bp.route("/replan", methods=["GET", "POST"])
 def replan() -> ResponseReturnValue:
-    """Who has not checked in and which meetings are at risk; POST re-plans rounds N..end."""
+    """Who has not checked in and which meetings are at risk; POST re-plans N..end as a draft."""
     event = current_event()
     form = ConfirmForm()
     source = request.form if request.method == "POST" else request.args
@@ -28,15 +27,14 @@ def replan() -> ResponseReturnValue:
     from_round = min(max(from_round, 1), event.rounds)
     if form.validate_on_submit():
         try:
-            report = replan_event(event, from_round)
+            report = replan_event(event, from_round, publish=False)
         except ReplanRefused as refused:
             flash(str(refused), "error")
             return redirect(url_for("organiser.event.replan", from_round=from_round))
-        flash(report.summary(), "success")
-        notice = mail_updated_agendas(event, report.affected)
-        if notice is not None:
-            flash(*notice)
-        return redirect(url_for("organiser.event.schedule_changes", new=report.version.number))
+        # Nothing is published yet: the confirmation shows what changes, for whom, and asks.
+        flash(report.draft_summary(), "success")
+        number = report.version.number
+        return redirect(url_for("organiser.event.schedule_publish", number=number))
     try:
         plan = replan_plan(event, from_round)
     except ReplanRefused as refused:

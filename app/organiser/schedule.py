@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -10,11 +11,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 
 from app.access import current_event, event_attendee, event_meeting, event_row, event_version
-from app.models import SolveJob
+from app.models import Meeting, SolveJob
 from app.organiser.blueprint import event_bp, safe_next
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.report_views import download
+from app.services.messages.mailing import mail_updated_agendas
 from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
     EditConflict,
@@ -27,15 +29,26 @@ from app.services.scheduling.edits import (
 )
 from app.services.scheduling.exports import schedule_export as export_schedule
 from app.services.scheduling.jobs import BuildRunning, active_job, job_status
+from app.services.scheduling.legal import label
+from app.services.scheduling.publishing import publish_confirmed, publish_preview
 from app.services.scheduling.replanning import version_changes
 from app.services.scheduling.review import ReviewFilters, schedule_review
-from app.services.scheduling.versions import BuildError, publish
+from app.services.scheduling.versions import BuildError, StalePublish
+
+# The id of the round or meeting an edit form sits in: the page scrolls back to it.
+ANCHOR = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def _place(url: str) -> str:
+    """``url`` with the fragment of the element the edit was made from (``at``), if any."""
+    at = request.form.get("at", "")
+    return f"{url.split('#', 1)[0]}#{at}" if ANCHOR.fullmatch(at) else url
 
 
 def _back_to_schedule() -> ResponseReturnValue:
-    """Redirect to the review page, keeping the view the edit was made from."""
+    """Redirect to the review page, keeping the view (filters, place) the edit was made from."""
     target = safe_next(request.form.get("next"))
-    return redirect(target or url_for("organiser.event.schedule"))
+    return redirect(_place(target or url_for("organiser.event.schedule")))
 
 
 def _seen() -> Seen | None:
@@ -66,7 +79,13 @@ def _current_schedule() -> ResponseReturnValue:
     latest = current_event().latest_version()
     if latest is not None:
         args["version"] = str(latest.number)
-    return redirect(url_for("organiser.event.schedule", **args))
+    return redirect(_place(url_for("organiser.event.schedule", **args)))
+
+
+def _meeting_words(meeting: Meeting) -> str:
+    """ "Meeting of Maya Thompson (Northwind Cloud) and … in round 2", for a flash message."""
+    a, b = meeting.attendee_a, meeting.attendee_b
+    return f"Meeting of {label(a)} and {label(b)} in round {meeting.round}"
 
 
 def _form_round() -> int:
@@ -148,9 +167,10 @@ def meeting_pin(meeting_id: int) -> ResponseReturnValue:
     event = current_event()
     meeting = event_meeting(event, meeting_id)
     pinned = request.form.get("pinned") == "1"
+    what = _meeting_words(meeting)
     return _edit(
         lambda: set_pinned(event, meeting, pinned, seen=_seen()),
-        "Meeting pinned." if pinned else "Meeting unpinned.",
+        f"{what} pinned." if pinned else f"{what} unpinned.",
     )
 
 
@@ -159,7 +179,8 @@ def meeting_remove(meeting_id: int) -> ResponseReturnValue:
     """Remove a meeting, if every rule still holds without it."""
     event = current_event()
     meeting = event_meeting(event, meeting_id)
-    return _edit(lambda: remove_meeting(event, meeting, seen=_seen()), "Meeting removed.")
+    what = _meeting_words(meeting)
+    return _edit(lambda: remove_meeting(event, meeting, seen=_seen()), f"{what} removed.")
 
 
 @event_bp.route("/schedule/meetings/add", methods=["POST"])
@@ -171,7 +192,7 @@ def meeting_add() -> ResponseReturnValue:
     round_ = _form_round()
     return _edit(
         lambda: add_meeting(event, a, b, round_, seen=_seen()),
-        f"Meeting of {a.name} and {b.name} added in round {round_} and pinned.",
+        f"Meeting of {label(a)} and {label(b)} added in round {round_} and pinned.",
     )
 
 
@@ -184,21 +205,49 @@ def schedule_swap() -> ResponseReturnValue:
     round_ = _form_round()
     return _edit(
         lambda: swap_attendees(event, round_, x, y, seen=_seen()),
-        f"{x.name} and {y.name} swapped places in round {round_}.",
+        f"{label(x)} and {label(y)} swapped places in round {round_}.",
     )
 
 
-@event_bp.route("/schedule/versions/<int:number>/publish", methods=["POST"])
+@event_bp.route("/schedule/versions/<int:number>/publish", methods=["GET", "POST"])
 def schedule_publish(number: int) -> ResponseReturnValue:
-    """Publish a version: attendees see it from now on."""
-    version = event_version(current_event(), number)
-    try:
-        publish(version, seen_revision=request.form.get("revision", type=whole))
-    except BuildError as refused:
-        flash(str(refused), "error")
-    else:
+    """Ask first: what publishing the version changes, for whom; the confirmation publishes.
+
+    Only the confirmation's POST (it carries the revision and published version it showed)
+    publishes; any other request shows the confirmation, drawn afresh.
+    """
+    event = current_event()
+    version = event_version(event, number)
+    revision = request.form.get("revision", type=whole)
+    seen = request.form.get("published", type=whole)
+    if request.method == "POST" and revision is not None and seen is not None:
+        before = publish_preview(version)  # who was told what, for the mail after a re-plan
+        old = before.published
+        try:
+            publish_confirmed(version, revision, seen)
+        except StalePublish as stale:
+            flash(str(stale), "warning")
+            return redirect(url_for("organiser.event.schedule_publish", number=number))
+        except BuildError as refused:
+            flash(str(refused), "error")
+            return redirect(url_for("organiser.event.schedule", version=number))
         flash(f"Version {number} is published: attendees now see it.", "success")
-    return redirect(url_for("organiser.event.schedule", version=number))
+        if version.source != "replan":
+            return redirect(url_for("organiser.event.schedule", version=number))
+        absent = set(version.replan_absent or ())
+        notice = mail_updated_agendas(event, [a for a in before.affected if a.id not in absent])
+        if notice is not None:
+            flash(*notice)
+        args: dict[str, Any] = {"new": number}
+        if old is not None:
+            args["old"] = old.number
+        return redirect(url_for("organiser.event.schedule_changes", **args))
+    return render_template(
+        "organiser/publish.html",
+        event=event,
+        preview=publish_preview(version),
+        form=ConfirmForm(),
+    )
 
 
 @event_bp.route("/schedule/versions/<int:number>/schedule.<fmt>")

@@ -119,6 +119,14 @@ def test_check_in_by_name_then_replan_two_no_shows(
     screenshot(page, "replan-no-shows")
     page.get_by_role("button", name="Re-plan rounds 2..4").click()
     expect(page.get_by_role("status").first).to_contain_text("changed for present attendees")
+    # Nothing is published yet: the confirmation lists what changes and for whom.
+    expect(page.get_by_role("heading", name="Publish version 2?")).to_be_visible()
+    with live_server.app.app_context():
+        assert db.session.get(Event, door.event_id).published_version_id == door.version_id
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "replan-confirm")
+    page.get_by_role("button", name="Publish version 2").click()
+    expect(page.get_by_role("status").first).to_contain_text("Version 2 is published")
     screenshot(page, "replan-done")
 
     with live_server.app.app_context():

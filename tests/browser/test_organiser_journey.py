@@ -221,14 +221,14 @@ def test_organiser_goes_from_login_to_an_exported_schedule(
     expect(page.get_by_role("heading", name=re.compile(r"Schedule, version 1"))).to_contain_text(
         "draft"
     )
-    grid = page.locator("table.schedule-grid")
+    grid = page.locator(".schedule-grid")
     expect(grid).to_be_visible()
     screenshot(page, "09-schedule-grid")
 
     # Pin a meeting in the grid.
     grid.get_by_role("button", name="Pin", exact=True).first.click()
-    expect(page.get_by_role("status")).to_contain_text("Meeting pinned.")
-    expect(page.locator("table.schedule-grid td.pinned")).to_have_count(1)
+    expect(page.get_by_role("status")).to_contain_text(re.compile(r"in round \d+ pinned\."))
+    expect(page.locator(".schedule-grid .meeting.pinned")).to_have_count(1)
     seats, people = schedule_of(live_server, slug, 1)
     assert sum(pinned for _partner, pinned in seats.values()) == 2  # one meeting, two seats
 
@@ -242,7 +242,7 @@ def test_organiser_goes_from_login_to_an_exported_schedule(
     assert schedule_of(live_server, slug, 1)[0] == seats
     swap_in_page(page, legal)
     expect(page.get_by_role("status")).to_contain_text(
-        f"{legal.x.name} and {legal.y.name} swapped places in round {legal.round}."
+        f"{legal.x.option} and {legal.y.option} swapped places in round {legal.round}."
     )
     screenshot(page, "10-schedule-attendee-after-swap")
     seats, _people = schedule_of(live_server, slug, 1)
@@ -250,7 +250,12 @@ def test_organiser_goes_from_login_to_an_exported_schedule(
     assert seats[(legal.round, legal.y.id)][0] == legal.p.id
 
     # Publish, then export what attendees now see.
-    page.get_by_role("button", name="Publish this version").click()
+    # Publish, which asks first: the confirmation lists what changes, for whom.
+    page.get_by_role("link", name="Publish this version…").click()
+    expect(page.get_by_role("heading", name="Publish version 1?")).to_be_visible()
+    expect(page.locator("#count-added")).to_have_text(str(len(seats) // 2))
+    screenshot(page, "11a-publish-confirm")
+    page.get_by_role("button", name="Publish version 1").click()
     expect(page.get_by_role("status")).to_contain_text(
         "Version 1 is published: attendees now see it."
     )

@@ -25,6 +25,7 @@ from app.services.attendees.editing import remove_attendee
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import edits as adjusting
 from app.services.scheduling import jobs, versions
+from app.services.scheduling.publishing import STALE
 from tests.conftest import post_form
 
 
@@ -516,15 +517,16 @@ def test_publishing_a_version_edited_since_the_page_was_drawn_is_refused(
     owner_client, event: Event
 ) -> None:
     draft = build_now(event)
-    page = owner_client.get(f"/organiser/events/{event.slug}/schedule").get_data(as_text=True)
+    confirm = f"/organiser/events/{event.slug}/schedule/versions/{draft.number}/publish"
+    page = owner_client.get(confirm).get_data(as_text=True)
     assert f'name="revision" value="{draft.revision}"' in page
     adjusting.set_pinned(event, draft.meetings[0], True)  # someone else's edit meanwhile
     publish = f"/organiser/events/{event.slug}/schedule/versions/{draft.number}/publish"
-    answer = post_form(owner_client, publish, {"revision": "0"})
-    assert adjusting.CONFLICT in owner_client.get(answer.headers["Location"]).get_data(as_text=True)
+    answer = post_form(owner_client, publish, {"revision": "0", "published": "0"})
+    assert STALE in owner_client.get(answer.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert event.published_version_id is None
-    post_form(owner_client, publish, {"revision": "1"})
+    post_form(owner_client, publish, {"revision": "1", "published": "0"})
     db.session.expire_all()
     assert event.published_version_id == draft.id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from unittest import mock
 
@@ -155,8 +156,19 @@ def test_nothing_published_is_refused(event: Event) -> None:
         replan_event(event, 2)
 
 
+def replan_and_confirm(client: FlaskClient, event: Event, from_round: int = 2) -> str:
+    """Press "Re-plan", then "Publish" on the confirmation it leads to; the final page."""
+    url = f"/organiser/events/{event.slug}/replan"
+    answer = post_form(client, url, {"from_round": from_round})
+    confirmation = answer.headers["Location"]
+    assert confirmation.endswith("/publish"), confirmation
+    page = client.get(confirmation).get_data(as_text=True)
+    stamp = dict(re.findall(r'name="(revision|published)" value="(\d+)"', page))
+    return post_form(client, confirmation, stamp, follow_redirects=True).get_data(as_text=True)
+
+
 def test_replan_page_and_post(published, login_as) -> None:
-    """The page shows who is missing; the POST re-plans and reports the figures."""
+    """The page shows who is missing; the POST re-plans as a draft; its confirmation publishes."""
     event, version, no_shows = published
     client: FlaskClient = login_as(event.organiser)
     url = f"/organiser/events/{event.slug}/replan"
@@ -166,8 +178,14 @@ def test_replan_page_and_post(published, login_as) -> None:
         assert person.name in html
     response = post_form(client, url, {"from_round": 2}, follow_redirects=True)
     text = response.get_data(as_text=True)
-    assert "Version 2 is published" in text and "changed for present attendees" in text
-    assert "From version 1 to version 2" in text
+    assert "Re-planned as draft version 2" in text and "changed for present attendees" in text
+    assert "Nothing is published yet" in text and "Publish version 2?" in text
+    for person in no_shows:  # their meetings from round 2 on are removed, by name
+        assert f"<strong>{person.name}</strong>" in text
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).published_version_id == version.id  # not yet
+    text = replan_and_confirm(client, event)  # a second re-plan, then confirmed
+    assert "Version 3 is published" in text and "From version 1 to version 3" in text
     db.session.expire_all()
     assert db.session.get(Event, event.id).published_version.source == "replan"
 
@@ -198,10 +216,7 @@ def test_replan_emails_only_the_affected_attendees_when_smtp_is_set(
         app.config.update(
             SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False, SMTP_USER=None, SMTP_TIMEOUT=5.0
         )
-        url = f"/organiser/events/{event.slug}/replan"
-        text = post_form(client, url, {"from_round": 2}, follow_redirects=True).get_data(
-            as_text=True
-        )
+        text = replan_and_confirm(client, event)
     db.session.expire_all()
     new = db.session.get(Event, event.id).published_version
     absent = {p.email for p in no_shows}
@@ -221,7 +236,6 @@ def test_replan_without_smtp_points_to_the_outbox(app, published, login_as) -> N
     event, _, _ = published
     app.config["SMTP_HOST"] = None
     client: FlaskClient = login_as(event.organiser)
-    url = f"/organiser/events/{event.slug}/replan"
-    text = post_form(client, url, {"from_round": 2}, follow_redirects=True).get_data(as_text=True)
+    text = replan_and_confirm(client, event)
     assert "e-mail is not configured (SMTP_HOST)" in text and "Send agenda links" in text
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0

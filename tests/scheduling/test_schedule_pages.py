@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 
 import pytest
@@ -73,7 +74,7 @@ def test_build_shows_progress_then_the_schedule(owner_client, event):
     page = owner_client.get(f"/organiser/events/{event.slug}/schedule").get_data(as_text=True)
     assert "Schedule, version 1" in page and "draft" in page
     assert "must-meet requests honoured" in page and "rotating round robin" in page
-    assert 'class="table schedule-grid"' in page
+    assert 'class="rounds schedule-grid"' in page
     for a in event.attendees:
         if any(a.id in (m.attendee_a_id, m.attendee_b_id) for m in event.latest_version().meetings):
             assert a.name in page
@@ -109,7 +110,7 @@ def test_pin_remove_swap_and_publish_from_the_page(owner_client, event):
     base = f"/organiser/events/{event.slug}/schedule"
     done = post_form(owner_client, f"{base}/meetings/{meeting.id}/pin", {"pinned": "1"},
                      follow_redirects=True)  # fmt: skip
-    assert "Meeting pinned." in done.get_data(as_text=True)
+    assert f"in round {meeting.round} pinned." in done.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(meeting), meeting.id).pinned
 
@@ -130,8 +131,10 @@ def test_pin_remove_swap_and_publish_from_the_page(owner_client, event):
     view = owner_client.get(f"{base}?attendee={someone.id}").get_data(as_text=True)
     assert "Swap places" in view and someone.name in view
 
-    published = post_form(owner_client, f"{base}/versions/{version.number}/publish",
-                          follow_redirects=True)  # fmt: skip
+    confirm = f"{base}/versions/{version.number}/publish"
+    shown = owner_client.get(confirm).get_data(as_text=True)  # publishing asks first
+    stamp = dict(re.findall(r'name="(revision|published)" value="(\d+)"', shown))
+    published = post_form(owner_client, confirm, stamp, follow_redirects=True)
     assert f"Version {version.number} is published" in published.get_data(as_text=True)
     db.session.expire_all()
     assert event.published_version_id == version.id

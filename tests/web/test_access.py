@@ -114,8 +114,12 @@ def test_the_route_list_is_complete() -> None:
         "organiser.event.attendee_remove",
         "organiser.event.import_upload",
         "organiser.event.import_confirm",
+        "organiser.event.schedule_publish",
     ):
         assert known in endpoints
+    # Publishing asks first: GET shows what changes, only the confirmation's POST publishes.
+    assert ("organiser.event.schedule_publish", "GET") in ROUTES
+    assert ("organiser.event.schedule_publish", "POST") in UNSAFE_ROUTES
     assert len(UNSAFE_ROUTES) >= 8
     assert "organiser.event.attendees" in EVENT_ENDPOINTS
     assert "organiser.events" not in EVENT_ENDPOINTS

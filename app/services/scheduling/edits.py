@@ -20,6 +20,7 @@ from sqlalchemy.exc import InvalidRequestError
 from app.extensions import db, rowcount
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.scheduling.instance import instance_for
+from app.services.scheduling.legal import Legality, named
 from app.services.scheduling.versions import (
     CONFLICT,
     check_version,
@@ -50,14 +51,22 @@ def seen_of(version: ScheduleVersion) -> Seen:
 PRIORITY = ("same_company", "avoid", "availability", "pair_once", "one_per_round", "must_meet")
 
 
-def _refuse(report: Report) -> EditRefused:
-    """Roll back and build the refusal naming the most telling broken rule."""
-    db.session.rollback()
+def _refuse(report: Report, event: Event) -> EditRefused:
+    """Roll back and build the refusal naming the most telling broken rule (people by name)."""
     ranked = sorted(
         report.violations,
         key=lambda v: PRIORITY.index(v.rule) if v.rule in PRIORITY else len(PRIORITY),
     )
-    return EditRefused(ranked[0].message)
+    message = named(ranked[0], instance_for(event))
+    db.session.rollback()
+    return EditRefused(message)
+
+
+def _check(refusal: str | None) -> None:
+    """Refuse (rolling back) what the page would not have offered, with the reason."""
+    if refusal is not None:
+        db.session.rollback()
+        raise EditRefused(refusal)
 
 
 def _open(event: Event, seen: Seen | None) -> ScheduleVersion:
@@ -118,7 +127,7 @@ def _commit(version: ScheduleVersion, meetings: list[Meeting]) -> None:
     """Check the proposed meetings as a whole schedule; store them or refuse."""
     report = check_version(version, meetings)
     if not report.ok:
-        raise _refuse(report)
+        raise _refuse(report, version.event)
     version.objective = report.objective
     if version.bound:
         version.gap = max(0.0, (version.bound - report.objective) / version.bound)
@@ -176,10 +185,11 @@ def remove_meeting(event: Event, meeting: Meeting, seen: Seen | None = None) -> 
     """Remove a meeting, unless that leaves someone short of a minimum or a must-meet."""
     version = editable_version(event, seen)
     target = _twin(version, meeting)
+    _check(Legality(version, instance_for(event)).remove_refusal(target))
     remaining = [m for m in version.meetings if m is not target]
     report = check_version(version, remaining)
     if not report.ok:
-        raise _refuse(report)
+        raise _refuse(report, event)
     version.meetings.remove(target)
     _commit(version, version.meetings)
 
@@ -193,10 +203,10 @@ def add_meeting(
 ) -> Meeting:
     """Add a meeting of ``a`` and ``b`` in a round, at its first free table."""
     version = editable_version(event, seen)
-    used = {m.table for m in version.meetings if m.round == round_}
-    free = [t for t in range(1, event.tables + 1) if t not in used]
-    table = free[0] if free else event.tables + 1  # checked below: says why it won't fit
     built = instance_for(event)
+    legal = Legality(version, built)
+    _check(legal.add_refusal(a.id, b.id, round_))
+    table = legal.free_tables(round_)[0]
     scorer = built.scorer
     i, j = built.position[a.id], built.position[b.id]
     meeting = Meeting(
@@ -210,10 +220,7 @@ def add_meeting(
     )
     report = check_version(version, [*version.meetings, meeting])
     if not report.ok:
-        if all(v.rule in ("table", "tables") for v in report.violations):
-            db.session.rollback()
-            raise EditRefused(f"round {round_} has no free table")
-        raise _refuse(report)
+        raise _refuse(report, event)
     version.meetings.append(meeting)
     _commit(version, version.meetings)
     return meeting
@@ -224,15 +231,11 @@ def swap_attendees(
 ) -> None:
     """In one round, ``x`` and ``y`` trade places: each takes the other's meeting and table."""
     version = editable_version(event, seen)
+    built = instance_for(event)
+    _check(Legality(version, built).swap_refusal(round_, x.id, y.id))
     mx = _meeting_of(version, round_, x.id)
     my = _meeting_of(version, round_, y.id)
-    if mx is None or my is None:
-        db.session.rollback()
-        raise EditRefused(f"both people need a meeting in round {round_} to swap")
-    if mx is my:
-        db.session.rollback()
-        raise EditRefused("these two are meeting each other; nothing to swap")
-    built = instance_for(event)
+    assert mx is not None and my is not None  # swap_refusal: both have one, not the same
     scorer = built.scorer
     for m, old, new in ((mx, x.id, y.id), (my, y.id, x.id)):
         if m.attendee_a_id == old:
@@ -244,7 +247,7 @@ def swap_attendees(
         m.reasons = scorer.reasons(i, j)
     report = check_version(version)
     if not report.ok:
-        raise _refuse(report)
+        raise _refuse(report, event)
     _commit(version, version.meetings)
 
 

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.events.clock import local_now
 from app.services.scheduling.instance import instance_for
+from app.services.scheduling.legal import named
 from app.services.scheduling.versions import add_meetings, check_version, next_version_number
 from solver.replan import replan
 
@@ -122,6 +123,14 @@ class ReplanReport:
     seconds: float
     affected: list[Attendee] = field(default_factory=list)  # present, agenda changed
 
+    def draft_summary(self) -> str:
+        """The sentence the organiser reads when the re-plan is stored as a draft."""
+        return (
+            f"Re-planned as draft version {self.version.number}: {self.changed} meeting(s) "
+            f"changed for present attendees, {self.dropped} dropped, {self.added} added "
+            f"({self.absent} not checked in, {self.seconds:.1f} s). Nothing is published yet."
+        )
+
     def summary(self) -> str:
         """The sentence the organiser reads."""
         return (
@@ -131,10 +140,14 @@ class ReplanReport:
         )
 
 
-def replan_event(event: Event, from_round: int, time_limit: float = TIME_LIMIT) -> ReplanReport:
+def replan_event(
+    event: Event, from_round: int, time_limit: float = TIME_LIMIT, publish: bool = True
+) -> ReplanReport:
     """Re-plan rounds ``from_round``..end around everyone not checked in; store and publish it.
 
     Runs synchronously. The new version and its publication are one transaction.
+    ``publish=False`` stores it as a draft only: the organiser's page shows what publishing it
+    would change and asks first (``publishing.publish_preview``).
 
     Raises:
         ReplanRefused: nothing published, an invalid round, no valid schedule found, or any
@@ -146,7 +159,7 @@ def replan_event(event: Event, from_round: int, time_limit: float = TIME_LIMIT) 
     if not 1 <= from_round <= event.rounds:
         raise ReplanRefused(f"choose a round from 1 to {event.rounds}")
     try:
-        return _replan(event, published, from_round, time_limit)
+        return _replan(event, published, from_round, time_limit, publish)
     except ReplanRefused:
         db.session.rollback()
         raise
@@ -157,7 +170,7 @@ def replan_event(event: Event, from_round: int, time_limit: float = TIME_LIMIT) 
 
 
 def _replan(
-    event: Event, published: ScheduleVersion, from_round: int, time_limit: float
+    event: Event, published: ScheduleVersion, from_round: int, time_limit: float, publish: bool
 ) -> ReplanReport:
     built = instance_for(event)
     current = [built.solver_meeting(m) for m in published.meetings]
@@ -190,8 +203,10 @@ def _replan(
     db.session.flush()
     report = check_version(version)
     if not report.ok:
-        raise ReplanRefused(f"not re-planned: the result breaks a rule: {report.violations[0]}")
-    event.published_version_id = version.id
+        problem = named(report.violations[0], built)
+        raise ReplanRefused(f"not re-planned: the result breaks a rule: {problem}")
+    if publish:
+        event.published_version_id = version.id
     db.session.commit()
     return ReplanReport(
         version,

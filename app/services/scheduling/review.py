@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
 from app.models import Attendee, Event, Meeting, ScheduleVersion
 from app.services.scheduling.instance import EventInstance, instance_for
+from app.services.scheduling.legal import Legality
 from app.services.scheduling.stats import ScheduleStats, schedule_stats
-from solver.score import Scorer
 
 GRID_LIMIT = 600  # meetings shown at once before the grid asks for one round at a time
 SUGGESTIONS = 25  # partners offered when adding a meeting by hand
@@ -23,7 +24,9 @@ class Slot:
     meeting: Meeting | None
     other: Attendee | None = None
     suggestions: list[tuple[Attendee, float]] = field(default_factory=list)
-    swaps: list[Attendee] = field(default_factory=list)  # people meeting someone this round
+    swaps: list[Attendee] = field(default_factory=list)  # people ``attendee`` may swap with
+    removable: bool = False  # removing the meeting keeps every rule
+    why_not: str | None = None  # a free round with nobody to add: why
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,18 @@ class ReviewFilters:
 
 
 @dataclass
+class RoundView:
+    """One round of the grid: its times, its meetings (by table) that pass the filters."""
+
+    round: int
+    starts: datetime  # in the event's zone
+    ends: datetime
+    meetings: list[tuple[str, Meeting]]  # (table label, meeting), by table
+    total: int  # meetings in the round, filtered or not
+    free_tables: int
+
+
+@dataclass
 class Review:
     """Everything the review page needs for one version."""
 
@@ -47,8 +62,9 @@ class Review:
     kinds: list[str]
     companies: list[str]
     rounds: list[int]  # rounds shown in the grid
-    grid: list[tuple[int, str, list[Meeting | None]]]  # (table, label, meeting per round)
+    grid: list[RoundView]  # the rounds shown, each with its meetings that pass the filters
     matching: set[int]  # ids of meetings that pass the filters
+    removable: set[int] = field(default_factory=set)  # ids of shown meetings "Remove" may drop
     attendee: Attendee | None = None
     slots: list[Slot] = field(default_factory=list)
 
@@ -80,13 +96,13 @@ def schedule_review(event: Event, version: ScheduleVersion, filters: ReviewFilte
         rounds = [1]
     else:
         rounds = list(range(1, event.rounds + 1))
-    cells: dict[tuple[int, int], Meeting] = {(m.table, m.round): m for m in version.meetings}
-    used_tables = sorted({m.table for m in version.meetings if m.round in rounds})
-    grid = [
-        (t, event.table_label(t), [cells.get((t, r)) for r in rounds])
-        for t in used_tables
-        if any(cells.get((t, r)) and cells[(t, r)].id in matching for r in rounds)
-    ]
+    legal = Legality(version, built)
+    times = event.round_times()
+    grid = []
+    for r in rounds:
+        held = sorted((m for m in version.meetings if m.round == r), key=lambda m: m.table)
+        shown = [(event.table_label(m.table), m) for m in held if m.id in matching]
+        grid.append(RoundView(r, *times[r - 1], shown, len(held), len(legal.free_tables(r))))
     review = Review(
         stats=stats,
         people=people,
@@ -96,84 +112,46 @@ def schedule_review(event: Event, version: ScheduleVersion, filters: ReviewFilte
         rounds=rounds,
         grid=grid,
         matching=matching,
+        removable={
+            m.id for view in grid for _, m in view.meetings if legal.remove_refusal(m) is None
+        },
     )
     attendee_id = filters.attendee
     if attendee_id is not None and attendee_id in people:
         review.attendee = people[attendee_id]
-        review.slots = _slots(event, version, built, review.attendee)
+        review.slots = _slots(event, built, legal, review.attendee)
     return review
 
 
-def _slots(
-    event: Event, version: ScheduleVersion, built: EventInstance, attendee: Attendee
-) -> list[Slot]:
-    """The attendee's rounds: each meeting with swap options, or partners free to meet."""
+def _slots(event: Event, built: EventInstance, legal: Legality, attendee: Attendee) -> list[Slot]:
+    """The attendee's rounds: each meeting with the swaps allowed, or the partners to add."""
     scorer = built.scorer
-    me = built.position[attendee.id]
-    scores = scorer.block(np.array([me]))[0]
-    allowed = scorer.allowed(np.array([me]))[0]
-    busy: dict[tuple[int, int], Meeting] = {}
-    met: set[int] = set()
-    pairs_met = {frozenset((m.attendee_a_id, m.attendee_b_id)) for m in version.meetings}
-    for m in version.meetings:
-        busy[(m.round, m.attendee_a_id)] = m
-        busy[(m.round, m.attendee_b_id)] = m
-        if attendee.id in (m.attendee_a_id, m.attendee_b_id):
-            met.update((m.attendee_a_id, m.attendee_b_id))
+    scores = scorer.block(np.array([built.position[attendee.id]]))[0]
     slots = []
     for r in range(1, event.rounds + 1):
-        meeting = busy.get((r, attendee.id))
+        meeting = legal.busy.get((r, attendee.id))
         if meeting is not None:
-            other_id = (
-                meeting.attendee_b_id
-                if meeting.attendee_a_id == attendee.id
-                else meeting.attendee_a_id
+            other = legal.person(legal.partner(meeting, attendee.id))
+            slots.append(
+                Slot(
+                    r,
+                    meeting,
+                    other,
+                    swaps=legal.swaps(r, attendee.id),
+                    removable=legal.remove_refusal(meeting) is None,
+                )
             )
-            swaps = _allowed_swaps(built, scorer, busy, pairs_met, attendee, other_id, r)
-            slots.append(Slot(r, meeting, built.attendees[built.position[other_id]], swaps=swaps))
             continue
         free = [
-            (a, float(scores[i]))
-            for i, a in enumerate(built.attendees)
-            if allowed[i]
-            and a.id not in met
-            and (r, a.id) not in busy
-            and scorer.available[i, r - 1]
-            and scorer.available[me, r - 1]
+            (a, float(scores[built.position[a.id]])) for a in legal.partners_to_add(attendee.id, r)
         ]
         free.sort(key=lambda item: -item[1])
-        slots.append(Slot(r, None, suggestions=free[:SUGGESTIONS]))
+        why = None
+        if not legal.free_tables(r):
+            why = f"Round {r} has no free table."
+        elif not legal.available(attendee.id, r):
+            why = f"{attendee.name} does not attend round {r}."
+        elif not free:
+            why = "Nobody who may meet them is free in this round."
+        slots.append(Slot(r, None, suggestions=free[:SUGGESTIONS], why_not=why))
     return slots
-
-
-def _allowed_swaps(
-    built: EventInstance,
-    scorer: Scorer,
-    busy: dict[tuple[int, int], Meeting],
-    pairs_met: set[frozenset[int]],
-    me: Attendee,
-    partner_id: int,
-    round_: int,
-) -> list[Attendee]:
-    """People ``me`` may trade places with in ``round_``: both new pairs keep the pair rules.
-
-    A swap gives ``me`` the other's partner and the other ``me``'s partner; each new pair must
-    be allowed (other company, no avoid) and not already meeting in another round. Minimums
-    cannot change (everyone keeps one meeting); must-meet is re-checked when it is submitted.
-    """
-    pos = built.position
-    out = []
-    for other in built.attendees:
-        meeting = busy.get((round_, other.id))
-        if meeting is None or other.id in (me.id, partner_id):
-            continue
-        their_partner = (
-            meeting.attendee_b_id if meeting.attendee_a_id == other.id else meeting.attendee_a_id
-        )
-        new_pairs = ((me.id, their_partner), (other.id, partner_id))
-        if all(
-            scorer.may_meet(pos[a], pos[b]) and frozenset((a, b)) not in pairs_met
-            for a, b in new_pairs
-        ):
-            out.append(other)
-    return out

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.models import Event, Meeting, ScheduleVersion
 from app.services.scheduling.instance import EventInstance, instance_for
+from app.services.scheduling.legal import named
 from solver.replan import adjusted_instance
 from solver.schema import Meeting as SolverMeeting
 from solver.validate import Report, validate
@@ -23,6 +24,10 @@ CONFLICT = (
 
 class BuildError(Exception):
     """A schedule cannot be built or published (no attendees, one running, a broken rule)."""
+
+
+class StalePublish(BuildError):
+    """The version was edited, or another one published, since the organiser's page was drawn."""
 
 
 def lock_event(event_id: int) -> None:
@@ -92,19 +97,28 @@ def find_version(event: Event, number: int | None = None) -> ScheduleVersion | N
     return db.session.scalar(query)
 
 
-def publish(version: ScheduleVersion, seen_revision: int | None = None) -> None:
+def publish(
+    version: ScheduleVersion, seen_revision: int | None = None, seen_published: int | None = None
+) -> None:
     """Make ``version`` the schedule attendees see; it must hold every hard rule.
 
-    ``seen_revision``: the revision the organiser's page showed; publishing refuses (with
-    ``CONFLICT``) when someone edited the version since, so nobody publishes unseen edits.
+    ``seen_revision``: the revision the organiser's page showed; ``seen_published``: the id of
+    the version published then (0 for none). Publishing refuses (``StalePublish``) when
+    someone edited the version or published another since, so nobody publishes unseen edits.
     """
     lock_event(version.event_id)  # after any edit of the version in flight
     db.session.refresh(version)
-    if seen_revision is not None and version.revision != seen_revision:
+    db.session.refresh(version.event)
+    stale = seen_revision is not None and (version.revision or 0) != seen_revision
+    if seen_published is not None and (version.event.published_version_id or 0) != seen_published:
+        stale = True
+    if stale:
         db.session.rollback()
-        raise BuildError(CONFLICT)
+        raise StalePublish(CONFLICT)
     report = check_version(version)
     if not report.ok:
-        raise BuildError(f"version {version.number} breaks a rule: {report.violations[0].message}")
+        problem = named(report.violations[0], instance_for(version.event))
+        db.session.rollback()
+        raise BuildError(f"version {version.number} breaks a rule: {problem}")
     version.event.published_version_id = version.id
     db.session.commit()
