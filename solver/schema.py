@@ -62,6 +62,9 @@ class Rules:
     tables: int
     min_meetings: int = 0
     tier_minimums: dict[str, int] = field(default_factory=dict)  # tier -> meetings guaranteed
+    # Booths: table -> its owner, an attendee's e-mail or a company name (see
+    # ``solver.rules.table_owners``); the owner's meetings take place at its tables.
+    table_owners: dict[int, str] = field(default_factory=dict)
 
     def minimum_for(self, attendee: Attendee) -> int:
         """Meetings this attendee must get: the event minimum or their tier's, capped by rounds."""
