@@ -13,7 +13,9 @@ from app.extensions import db
 from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion, SolveJob
 from app.models.common import text_limit
 from app.models.event import EVENT_SETTINGS, make_slug
+from app.services.events.booths import BoothRefused, parse_table_owners
 from app.services.events.clock import from_utc
+from app.services.scheduling.versions import check_version
 from app.services.scheduling.vocabulary import clean_text, format_rounds, parse_rounds, too_long
 
 
@@ -73,6 +75,20 @@ def clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _owned_tables(event: Event | None, values: dict[str, Any]) -> None:
+    """Turn the typed table owners of ``values`` into table -> owner, checked (in place)."""
+    if "table_owners" not in values:
+        return
+    names = values.get("table_names", event.table_names if event else []) or []
+    tables = values.get("tables", event.tables if event else 0) or 0
+    try:
+        values["table_owners"] = parse_table_owners(
+            values["table_owners"] or [], names, tables, event.attendees if event else []
+        )
+    except BoothRefused as refused:
+        raise EventRefused(str(refused)) from None
+
+
 def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Event:
     """Create an event owned by ``organiser`` (None: nobody can manage it on the web yet).
 
@@ -80,6 +96,7 @@ def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Ev
         EventRefused: see ``clean_settings``.
     """
     values = clean_settings(settings)
+    _owned_tables(None, values)
     values.setdefault("starts_at", default_start())
     event = Event(organiser=organiser, **values)
     with db.session.no_autoflush:
@@ -101,11 +118,21 @@ def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
         EventRefused: see ``clean_settings`` and ``fit_available_rounds``; nothing is changed.
     """
     values = clean_settings(settings)
+    _owned_tables(event, values)
     warnings = fit_available_rounds(event, values.get("rounds", event.rounds))
+    booths_before = event.table_owners
     for key, value in values.items():
         setattr(event, key, value)
     db.session.commit()
     latest = event.latest_version()
+    if latest is not None and event.table_owners and event.table_owners != booths_before:
+        off = [v for v in check_version(latest).violations if v.rule == "booth"]
+        if off:
+            warnings.append(
+                f"Schedule version {latest.number} has {len(off)} meeting"
+                f"{'s' if len(off) != 1 else ''} away from their owner's table: build the "
+                "schedule again, or re-plan it, to seat the owners at their tables."
+            )
     if latest is not None:
         query = select(func.max(Meeting.round), func.max(Meeting.table)).where(
             Meeting.version_id == latest.id
