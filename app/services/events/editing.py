@@ -48,6 +48,10 @@ MAX_TABLE_NAME = 100  # characters of one table's name or location, as printed o
 class EventRefused(ValueError):
     """A setting that cannot be stored; the message names the field and says why."""
 
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field  # the form field to show the message at, when one
+
 
 def clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The settings Mingle manages, their text cleaned and checked against the columns' lengths.
@@ -86,7 +90,7 @@ def _owned_tables(event: Event | None, values: dict[str, Any]) -> None:
             values["table_owners"] or [], names, tables, event.attendees if event else []
         )
     except BoothRefused as refused:
-        raise EventRefused(str(refused)) from None
+        raise EventRefused(str(refused), field="table_owners") from None
 
 
 def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Event:
