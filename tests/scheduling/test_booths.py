@@ -198,3 +198,31 @@ def test_a_new_event_cannot_have_owners_before_its_attendees(login_as, make_orga
     assert response.status_code == 200
     assert "(import the attendees first)" in response.get_data(as_text=True)
     assert db.session.query(Event).count() == 0
+
+
+def test_a_meeting_added_by_hand_for_an_owner_goes_to_its_booth(northwind) -> None:
+    from app.services.scheduling import edits
+
+    event, reps = northwind
+    event.min_meetings = 0
+    event.table_owners = {"4": "Northwind Cloud"}
+    db.session.commit()
+    version = build(event).version
+    for m in list(version.meetings):  # free tables 1 and 4 and the reps in round 3
+        if m.round == 3 and (m.table in (1, 4) or {m.attendee_a, m.attendee_b} & set(reps)):
+            edits.remove_meeting(event, m)
+    version = event.latest_version()
+    busy = {x for m in version.meetings if m.round == 3 for x in (m.attendee_a_id, m.attendee_b_id)}
+    met = {
+        m.attendee_a_id if m.attendee_b_id == reps[0].id else m.attendee_b_id
+        for m in version.meetings
+        if reps[0].id in (m.attendee_a_id, m.attendee_b_id)
+    }
+    partner = next(
+        a
+        for a in sorted(event.attendees, key=lambda a: a.id)
+        if a not in reps and a.id not in busy and a.id not in met
+    )
+    added = edits.add_meeting(event, reps[0], partner, 3)
+    assert added.table == 4
+    assert versions.check_version(event.latest_version()).ok
