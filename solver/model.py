@@ -122,7 +122,8 @@ def booth_reasons(instance: Instance) -> list[str]:
     people, event = instance.attendees, instance.rules
     owners = rules.table_owners(instance)
     reasons = [
-        f"table {table}'s owner {owner!r} is neither an attendee's e-mail nor a company"
+        f"the owner of {event.table_label(table)}, {owner!r}, is neither an attendee's e-mail "
+        "nor a company"
         for table, owner in owners.unknown
     ]
     reasons += [
@@ -137,9 +138,11 @@ def booth_reasons(instance: Instance) -> list[str]:
         groups = owners.groups(p.a, p.b)
         if groups and p.table not in {t for g in groups for t in owners.tables[g]}:
             names = " or ".join(owners.names[g] for g in groups)
-            reasons.append(f"{what} is at table {p.table}, not at a table of {names}")
+            where = event.table_label(p.table)
+            reasons.append(f"{what} is at {where}, not at a table of {names}")
         elif not groups and p.table in owned:
-            reasons.append(f"{what} is at table {p.table}, {owners.names[owned[p.table]]}'s")
+            where = event.table_label(p.table)
+            reasons.append(f"{what} is at {where}, {owners.names[owned[p.table]]}'s")
         for g in groups:
             load[(g, p.round)] = load.get((g, p.round), 0) + 1
     for (g, r), count in sorted(load.items()):

@@ -11,6 +11,9 @@ round and by person. Each rule below adds its constraints to it in one of three 
 * ``SWITCHED``: the rule holds when an assumption literal is true, so CP-SAT can name the
   rules that conflict (an infeasible core).
 
+Booths (``Rules.table_owners``): ``owner_tables`` caps an owner's meetings per round at its
+tables and ``seat`` puts them there; others get a booth only when its owner leaves it empty.
+
 Colleagues never meeting, avoid requests and availability are rules about which meetings may
 exist at all: callers only create variables for meetings ``may_meet`` and ``both_available``
 allow (the Scorer's vectorised ``allowed`` applies the same rules to whole rows at once).

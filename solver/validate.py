@@ -63,19 +63,19 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
             add(Violation("round", f"{who(a)} and {who(b)} meet in round {m.round}", pair))
         if not 1 <= m.table <= rules.tables:
             add(Violation("table", f"{who(a)} and {who(b)} meet at table {m.table}", pair))
+        where = rules.table_label(m.table)
         allowed = booth_of(a) | booth_of(b)
         if allowed and m.table not in allowed:
             add(
                 Violation(
                     "booth",
-                    f"{who(a)} and {who(b)} meet at table {m.table} in round {m.round}, not at "
-                    f"their own table{'s' if len(allowed) > 1 else ''} "
-                    f"{', '.join(map(str, sorted(allowed)))}",
+                    f"{who(a)} and {who(b)} meet at {where} in round {m.round}; their own: "
+                    f"{', '.join(rules.table_label(t) for t in sorted(allowed))}",
                     pair,
                 )
             )
         if (m.round, m.table) in tables_used:
-            add(Violation("table_shared", f"table {m.table} has two meetings in round {m.round}"))
+            add(Violation("table_shared", f"{where} has two meetings in round {m.round}"))
         tables_used.add((m.round, m.table))
         per_round[m.round] += 1
         for x in pair:

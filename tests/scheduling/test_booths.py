@@ -226,3 +226,17 @@ def test_a_meeting_added_by_hand_for_an_owner_goes_to_its_booth(northwind) -> No
     added = edits.add_meeting(event, reps[0], partner, 3)
     assert added.table == 4
     assert versions.check_version(event.latest_version()).ok
+
+
+def test_a_meeting_off_its_booth_is_refused_in_the_tables_names(northwind) -> None:
+    event, reps = northwind
+    event.table_names = NAMES.splitlines()
+    event.table_owners = {"2": "Northwind Cloud"}
+    event.min_meetings = 1
+    db.session.commit()
+    version = build(event).version
+    theirs = next(m for m in version.meetings if {m.attendee_a, m.attendee_b} & set(reps))
+    theirs.table = 3  # the Window
+    messages = [v.message for v in versions.check_version(version).violations]
+    db.session.rollback()
+    assert any(f"at Window in round {theirs.round}; their own: Booth A2" in m for m in messages)

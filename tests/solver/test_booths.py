@@ -115,10 +115,16 @@ def test_pinned_meetings_beyond_the_booths_and_unknown_owners_are_named() -> Non
     assert "Northwind Cloud has 2 people meeting in round 1 (pinned) but owns 1 table" in (
         result.reasons
     )
-    assert "table 3's owner 'Nobody Ltd' is neither an attendee's e-mail nor a company" in (
+    assert "the owner of table 3, 'Nobody Ltd', is neither an attendee's e-mail nor a company" in (
         result.reasons
     )
     assert any("is at table 3, not at a table of Northwind Cloud" in r for r in result.reasons)
+    named = replace(inst, rules=replace(inst.rules, table_names=("A1", "Booth A2", "Window")))
+    nina, p1 = inst.index["nina@northwind.io"], inst.index["p1@x1.io"]
+    off = validate(named, [Meeting(1, 3, min(nina, p1), max(nina, p1))]).violations
+    assert "nina@northwind.io and p1@x1.io meet at Window in round 1; their own: Booth A2" in [
+        v.message for v in off
+    ]
 
 
 def test_seating_moves_a_meeting_of_others_off_a_booth_its_owner_needs() -> None:
