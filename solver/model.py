@@ -131,7 +131,16 @@ def booth_reasons(instance: Instance) -> list[str]:
         for table in sorted(event.table_owners)
         if not 1 <= table <= event.tables
     ]
-    owned = {t: g for g, tables in enumerate(owners.tables) for t in tables}
+    for g, tables in enumerate(owners.tables):
+        members = [i for i, group in enumerate(owners.of) if group == g]
+        need = sum(event.minimum_for(people[i]) for i in members)
+        rounds = set().union(*(people[i].rounds(event.rounds) for i in members))
+        if need > len(tables) * len(rounds):
+            reasons.append(
+                f"{owners.names[g]}: {len(members)} people need {need} meetings but "
+                f"{len(tables)} table{'s' if len(tables) != 1 else ''} over {len(rounds)} "
+                f"rounds hold {len(tables) * len(rounds)}"
+            )
     load: dict[tuple[int, int], int] = {}
     for p in instance.pinned:
         what = f"pinned meeting of {people[p.a].email} and {people[p.b].email} in round {p.round}"
@@ -140,10 +149,7 @@ def booth_reasons(instance: Instance) -> list[str]:
             names = " or ".join(owners.names[g] for g in groups)
             where = event.table_label(p.table)
             reasons.append(f"{what} is at {where}, not at a table of {names}")
-        elif not groups and p.table in owned:
-            where = event.table_label(p.table)
-            reasons.append(f"{what} is at {where}, {owners.names[owned[p.table]]}'s")
-        for g in groups:
+        for g in owners.taking(p):
             load[(g, p.round)] = load.get((g, p.round), 0) + 1
     for (g, r), count in sorted(load.items()):
         if count > len(owners.tables[g]):

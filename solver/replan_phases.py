@@ -61,7 +61,7 @@ class Plan:
             busy.update(((m.a, m.round), (m.b, m.round)))
             seats.add((m.round, m.table))
             pairs.add(m.pair)
-            load.update((g, m.round) for g in self.owners.groups(m.a, m.b))
+            load.update((g, m.round) for g in self.owners.taking(m))
         per_round = Counter(m.round for m in self.fixed)
         fixed_keys = {meeting_key(m) for m in self.fixed}
         for m in sorted(current, key=lambda m: (m.round, m.table, m.pair)):
@@ -116,10 +116,10 @@ class Plan:
         return busy, degree, per_round, pairs
 
     def booth_load(self, meetings: Iterable[Meeting]) -> Counter[tuple[int, int]]:
-        """Meetings per (booth owner, round) among ``meetings``."""
+        """Tables taken per (booth owner, round) by ``meetings`` (which stay where they are)."""
         load: Counter[tuple[int, int]] = Counter()
         for m in meetings:
-            load.update((g, m.round) for g in self.owners.groups(m.a, m.b))
+            load.update((g, m.round) for g in self.owners.taking(m))
         return load
 
     def weight(self, keys: list[Key]) -> list[int]:
@@ -469,4 +469,5 @@ def number_tables(plan: Plan, chosen: set[Key]) -> list[Meeting]:
     kept = {meeting_key(m): m for m in plan.kept}
     seated = list(plan.fixed) + [kept[k] for k in chosen if k in kept and kept[k].table]
     unseated = sorted(k for k in chosen if k not in kept or not kept[k].table)
-    return sorted(rules.seat(seated, unseated, plan.owners), key=lambda m: (m.round, m.table))
+    met = rules.seat(seated, unseated, plan.owners, fixed=len(plan.fixed))
+    return sorted(met, key=lambda m: (m.round, m.table))

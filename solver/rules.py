@@ -181,10 +181,19 @@ class Owners:
     names: list[str] = field(default_factory=list)  # group -> how a message names it
     unknown: list[tuple[int, str]] = field(default_factory=list)  # (table, owner) naming nobody
     count: int = 0  # tables of the event
+    by_table: dict[int, int] = field(default_factory=dict)  # owned table -> its group
 
     def groups(self, u: int, v: int) -> list[int]:
         """The groups whose tables a meeting of ``u`` and ``v`` may use (none: any table)."""
         return [g for g in dict.fromkeys((self.of[u], self.of[v])) if g >= 0]
+
+    def taking(self, m: Meeting) -> list[int]:
+        """The groups a meeting that cannot move counts against: its owners', or, for a meeting
+        of others at a booth (lent), the booth's owner, whose room it takes."""
+        groups = self.groups(m.a, m.b)
+        if not groups and m.table in self.by_table:
+            return [self.by_table[m.table]]
+        return groups
 
 
 def table_owners(instance: Instance) -> Owners:
@@ -217,7 +226,8 @@ def table_owners(instance: Instance) -> Owners:
         key_of.get(("person", i), key_of.get(("company", company_of[i]), -1))
         for i in range(len(people))
     ]
-    return Owners(of, [tuple(t) for t in tables], names, unknown, instance.rules.tables)
+    by_table = {t: g for g, owned in enumerate(tables) for t in owned}
+    return Owners(of, [tuple(t) for t in tables], names, unknown, instance.rules.tables, by_table)
 
 
 def owner_tables(
@@ -263,12 +273,14 @@ def seat(
     seated: Iterable[Meeting],
     unseated: Iterable[tuple[int, int, int]],
     owners: Owners | None = None,
+    fixed: int = 0,
 ) -> list[Meeting]:
     """Number the tables: seated meetings keep theirs, the others (``(a, b, round)``, in the
     order given) each take the lowest table of their round nobody sits at yet.
 
     With booths (``owners``): an owner's meeting takes the lowest free table of its owner
-    (first ``a``'s), moving a seated meeting of other people off it if need be; the others take
+    (first ``a``'s), moving a seated meeting of other people off it if need be (never one of
+    the first ``fixed`` seated meetings, which stay where they are); the others take
     the lowest free table nobody owns, then a booth left free that round. ``owner_tables``
     makes sure there is room. One numbering for the solve and the re-plan, so a table printed
     on an agenda means the same.
@@ -299,7 +311,14 @@ def seat(
         if free:
             table = free[0]
         elif mine:  # the booth is lent to a meeting of others: it moves to a free table
-            table = next((t for t in mine if not groups(*out[taken[(r, t)]].pair)), mine[0])
+            table = next(
+                (
+                    t
+                    for t in mine
+                    if taken[(r, t)] >= fixed and not groups(*out[taken[(r, t)]].pair)
+                ),
+                mine[0],
+            )
             moved = taken.pop((r, table))
             elsewhere = lowest_free(r)
             out[moved] = replace(out[moved], table=elsewhere)

@@ -153,6 +153,9 @@ class Search:
             pair = self.pair_id(m.a, m.b)
             self.state.place(pair, m.a, m.b, m.round - 1)
             self.state.pinned.add(pair)
+            if not self.owners.groups(m.a, m.b):  # a pin of others at a booth takes its room
+                for g in self.owners.taking(m):
+                    self.state.load[g][m.round - 1] += 1
 
     def place(self, a: int, b: int, r: int) -> None:
         """Put ``a`` and ``b`` in 0-based round ``r`` (a hint someone else computed)."""
@@ -353,4 +356,5 @@ class Search:
         placed = sorted((r + 1, cand.first[pair], cand.second[pair]) for pair, r in s.met.items())
         seated = [Meeting(r, pinned[(r, a, b)], a, b) for r, a, b in placed if (r, a, b) in pinned]
         unseated = [(a, b, r) for r, a, b in placed if (r, a, b) not in pinned]
-        return sorted(rules.seat(seated, unseated, self.owners), key=lambda m: (m.round, m.a))
+        met = rules.seat(seated, unseated, self.owners, fixed=len(seated))
+        return sorted(met, key=lambda m: (m.round, m.a))

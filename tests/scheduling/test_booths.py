@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Attendee, Event, ScheduleVersion
 from app.models.common import utcnow
+from app.services.messages.mailing import compose_agenda_link
 from app.services.scheduling import versions
 from app.services.scheduling.replanning import replan_event
 from tests.conftest import post_form
@@ -94,6 +95,10 @@ def test_a_booth_set_in_the_settings_holds_every_meeting_of_its_company(
     assert f"<strong>{lost.name}</strong>, round" in changes
     assert "Booth A2" in changes
     assert not re.search(r"table \d", changes)
+    # the re-planned agenda e-mail of a Northwind rep names the booth, never a number
+    db.session.expire_all()
+    body = compose_agenda_link(event, reps[0]).body
+    assert ", Booth A2\n" in body and not re.search(r"[Tt]able \d", body)
 
 
 def test_change_lists_name_tables_by_their_names(event, login_as) -> None:

@@ -95,13 +95,40 @@ def test_the_checker_catches_a_meeting_off_its_booth_and_an_owner_naming_nobody(
     assert any("names nobody" in v.message for v in validate(typo, on).violations)
 
 
-def test_too_few_booths_for_the_minimums_is_infeasible_in_words() -> None:
-    # two reps each need 2 meetings in 3 rounds, but one table: only 3 Northwind meetings fit
-    inst = booth_event({2: NORTHWIND}, min_meetings=2)
+def test_too_few_booths_for_the_must_meets_is_infeasible_in_words() -> None:
+    # the reps must meet two partners each in 3 rounds, but one table: 3 Northwind meetings fit
+    inst = booth_event({2: NORTHWIND}, min_meetings=0)
+    wants = {"nina@northwind.io": "p1@x1.io;p2@x2.io", "nick@northwind.io": "p3@x3.io;p4@x4.io"}
+    people = [
+        replace(p, must_meet=frozenset(wants.get(p.email, "").split(";")) - {""})
+        for p in inst.attendees
+    ]
+    inst = replace(inst, attendees=people)
     result = solve(inst, time_limit=10, seed=1)
     assert result.status == "infeasible"
     text = " ".join(result.reasons)
     assert "Northwind Cloud owns 1 table, so at most 1 of its people can meet in one round" in text
+
+
+def test_minimums_beyond_what_the_booths_hold_are_named_before_any_search() -> None:
+    inst = booth_event({2: NORTHWIND}, rounds=3, min_meetings=2)
+    result = solve(inst, time_limit=5)
+    assert result.status == "infeasible"
+    assert result.reasons == [
+        "Northwind Cloud: 2 people need 4 meetings but 1 table over 3 rounds hold 3"
+    ]
+
+
+def test_a_pin_of_others_at_a_booth_stays_and_the_owner_meets_elsewhere_in_time() -> None:
+    inst = booth_event({1: NORTHWIND}, rounds=3, tables=3, min_meetings=1)
+    p5, p6 = inst.index["p5@x5.io"], inst.index["p6@x6.io"]
+    pinned = replace(inst, pinned=[Meeting(1, 1, p5, p6)])  # lent in round 1, by hand
+    result = solve(pinned, time_limit=10, seed=1)
+    assert result.status in ("optimal", "feasible"), result.reasons
+    assert validate(pinned, result.meetings).ok
+    assert Meeting(1, 1, p5, p6) in result.meetings
+    northwind = {inst.index["nina@northwind.io"], inst.index["nick@northwind.io"]}
+    assert not [m for m in result.meetings if m.round == 1 and {m.a, m.b} & northwind]
 
 
 def test_pinned_meetings_beyond_the_booths_and_unknown_owners_are_named() -> None:
@@ -216,3 +243,38 @@ def test_the_command_line_takes_a_table_owners_file(
             timeout=120,
         )
         assert check.returncode == 0, check.stdout
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_100_person_event_with_booths_holds_them_in_the_solve_and_every_re_plan_path(
+    exact: bool,
+) -> None:
+    """Neighbourhood search, Kempe swaps and the large-event fill and repair keep the booths."""
+    from solver.synthetic import generate_event
+
+    people = generate_event(100, 6, seed=3)
+    reps: dict[str, int] = {}
+    for p in people:
+        if p.kind == "vendor":
+            reps[p.company] = reps.get(p.company, 0) + 1
+    vendors = sorted(reps)[:5]
+    owners: dict[int, str] = {}
+    for company in vendors:  # a booth per rep, one rep of the first sharing it
+        for _ in range(max(1, reps[company] - (company == vendors[0]))):
+            owners[len(owners) + 1] = company
+    inst = instance(people, rounds=6, tables=40, min_meetings=3)
+    inst = replace(inst, rules=replace(inst.rules, table_owners=owners))
+    result = solve(inst, time_limit=10, seed=1)
+    assert result.status in ("optimal", "feasible"), result.reasons
+    assert validate(inst, result.meetings).ok
+    booths = rules.table_owners(inst)
+    owned = [m for m in result.meetings if booths.groups(m.a, m.b)]
+    assert owned and all(m.table in owners for m in owned)
+    absent = {m.a for m in owned if m.round >= 3}
+    limits = {} if exact else {"exact_fill": 0, "exact_repair": 0}
+    after = replan(inst, result.meetings, absent, from_round=3, time_limit=4, **limits)
+    assert after.ok, after.reasons
+    from solver.replan import adjusted_instance
+
+    adjusted = adjusted_instance(inst, result.meetings, absent, 3)
+    assert validate(adjusted, after.meetings).ok
