@@ -82,6 +82,7 @@ def render_figure(
         base_template=base_template,
         back_url=back_url,
         event=event if base_template != "base.html" else None,
+        table_label=event.table_label,
         page_url=page_url,
         **rows.context(),
     )

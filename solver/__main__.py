@@ -12,7 +12,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from solver.io import Problem, parse_attendees, parse_pair_scores, parse_schedule, write_schedule
+from solver.io import (
+    Problem,
+    parse_attendees,
+    parse_pair_scores,
+    parse_schedule,
+    parse_table_owners,
+    write_schedule,
+)
 from solver.model import solve
 from solver.schema import TIERS, Instance, Progress, Rules
 from solver.score import Scorer
@@ -50,6 +57,13 @@ def load_instance(args: argparse.Namespace) -> Instance:
         if problems:
             _fail(problems, args.scores)
         instance = replace(instance, pair_scores=scores)
+    if args.table_owners:
+        companies = {a.company.strip().lower() for a in instance.attendees}
+        data = Path(args.table_owners).read_bytes()
+        owners, problems = parse_table_owners(data, instance.index, companies, args.tables)
+        if problems:
+            _fail(problems, args.table_owners)
+        instance = replace(instance, rules=replace(instance.rules, table_owners=owners))
     return instance
 
 
@@ -126,6 +140,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attendees", required=True, help="attendees CSV or XLSX (FORMATS.md 1)")
     p.add_argument("--scores", help="optional pair scores CSV (FORMATS.md 2)")
+    p.add_argument(
+        "--table-owners",
+        help="optional booths CSV table,owner: the owner (e-mail or company) meets there",
+    )
     p.add_argument("--rounds", type=int, required=True)
     p.add_argument("--tables", type=int, required=True)
     p.add_argument("--min-meetings", type=int, default=0)

@@ -429,3 +429,39 @@ def parse_schedule(data: bytes, index: dict[str, int]) -> tuple[list[Meeting], l
 def read_bytes(path: str | Path) -> bytes:
     """Read a file's bytes (a tiny seam so the CLI and app read files the same way)."""
     return Path(path).read_bytes()
+
+
+def parse_table_owners(
+    data: bytes, instance_index: dict[str, int], companies: set[str], tables: int
+) -> tuple[dict[int, str], list[Problem]]:
+    """Parse a table owners CSV (``table,owner``): the booths of FORMATS.md section 4.
+
+    ``owner`` is an attendee's e-mail or a company of the attendees file (case-insensitive);
+    a company may own several tables, a table has one owner.
+    """
+    try:
+        table = read_table(data, "table_owners.csv")
+    except SheetError as exc:
+        return {}, [Problem(0, "", "", str(exc))]
+    if not table:
+        return {}, []
+    header = [h.strip().lower() for h in table[0]]
+    if header[:2] != ["table", "owner"]:
+        return {}, [Problem(1, "", ",".join(header), "expected header table,owner")]
+    owners: dict[int, str] = {}
+    problems: list[Problem] = []
+    for number, cells in enumerate(table[1:], start=2):
+        raw, owner = (cells + ["", ""])[0].strip(), (cells + ["", ""])[1].strip()
+        if not raw and not owner:
+            continue
+        if not raw.isdigit() or not 1 <= int(raw) <= tables:
+            problems.append(Problem(number, "table", raw, f"must be a table from 1 to {tables}"))
+            continue
+        if owner.lower() not in instance_index and owner.lower() not in companies:
+            message = "neither an attendee's e-mail nor a company of the attendees file"
+            problems.append(Problem(number, "owner", owner, message))
+        elif int(raw) in owners:
+            problems.append(Problem(number, "table", raw, "this table already has an owner"))
+        else:
+            owners[int(raw)] = owner
+    return owners, problems

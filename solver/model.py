@@ -114,6 +114,50 @@ def precheck(instance: Instance, scorer: Scorer) -> list[str]:
         if p.pair in pinned_pairs:
             reasons.append(f"{ea} and {eb} are pinned to meet twice")
         pinned_pairs.add(p.pair)
+    return reasons + booth_reasons(instance)
+
+
+def booth_reasons(instance: Instance) -> list[str]:
+    """Table owners that name nobody, booths outside the event, pins off their owner's booth."""
+    people, event = instance.attendees, instance.rules
+    owners = rules.table_owners(instance)
+    reasons = [
+        f"the owner of {event.table_label(table)}, {owner!r}, is neither an attendee's e-mail "
+        "nor a company"
+        for table, owner in owners.unknown
+    ]
+    reasons += [
+        f"table {table} has an owner but the event has {event.tables} tables"
+        for table in sorted(event.table_owners)
+        if not 1 <= table <= event.tables
+    ]
+    for g, tables in enumerate(owners.tables):
+        members = [i for i, group in enumerate(owners.of) if group == g]
+        need = sum(event.minimum_for(people[i]) for i in members)
+        rounds = set().union(*(people[i].rounds(event.rounds) for i in members))
+        if need > len(tables) * len(rounds):
+            reasons.append(
+                f"{owners.names[g]}: {len(members)} people need {need} meetings but "
+                f"{len(tables)} table{'s' if len(tables) != 1 else ''} over {len(rounds)} "
+                f"rounds hold {len(tables) * len(rounds)}"
+            )
+    load: dict[tuple[int, int], int] = {}
+    for p in instance.pinned:
+        what = f"pinned meeting of {people[p.a].email} and {people[p.b].email} in round {p.round}"
+        groups = owners.groups(p.a, p.b)
+        if groups and p.table not in {t for g in groups for t in owners.tables[g]}:
+            names = " or ".join(owners.names[g] for g in groups)
+            where = event.table_label(p.table)
+            reasons.append(f"{what} is at {where}, not at a table of {names}")
+        for g in owners.taking(p):
+            load[(g, p.round)] = load.get((g, p.round), 0) + 1
+    for (g, r), count in sorted(load.items()):
+        if count > len(owners.tables[g]):
+            has = len(owners.tables[g])
+            reasons.append(
+                f"{owners.names[g]} has {count} people meeting in round {r} (pinned) but owns "
+                f"{has} table{'s' if has != 1 else ''}"
+            )
     return reasons
 
 
@@ -138,6 +182,7 @@ def explain_infeasible(search: Search, time_limit: float, workers: int) -> list[
     rules.one_meeting_per_round(choices)
     rules.pair_meets_once(choices)
     rules.table_capacity(choices, lambda r: s.tables)
+    rules.owner_tables(choices, search.owners, mode=rules.SWITCHED)
 
     def needs(person: int, count: int) -> str:
         return f"{people[person].email} needs at least {count} meetings"

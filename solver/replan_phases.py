@@ -52,6 +52,8 @@ class Plan:
         self.fixed: list[Meeting] = list(adjusted.pinned)  # never move
         self.kept: list[Meeting] = []  # from current, may move only in the repair
         self.unusable = 0  # later meetings of present people in current that break a rule
+        self.owners = rules.table_owners(adjusted)
+        load: Counter[tuple[int, int]] = Counter()  # (booth owner, round) -> meetings
         busy: set[tuple[int, int]] = set()
         seats: set[tuple[int, int]] = set()
         pairs: set[tuple[int, int]] = set()
@@ -59,6 +61,7 @@ class Plan:
             busy.update(((m.a, m.round), (m.b, m.round)))
             seats.add((m.round, m.table))
             pairs.add(m.pair)
+            load.update((g, m.round) for g in self.owners.taking(m))
         per_round = Counter(m.round for m in self.fixed)
         fixed_keys = {meeting_key(m) for m in self.fixed}
         for m in sorted(current, key=lambda m: (m.round, m.table, m.pair)):
@@ -74,17 +77,27 @@ class Plan:
                 and (b, m.round) not in busy
                 and m.pair not in pairs
                 and per_round[m.round] < self.tables
+                and all(
+                    load[(g, m.round)] < len(self.owners.tables[g])
+                    for g in self.owners.groups(a, b)
+                )
             )
             if not ok:  # absent attendees are unavailable from ``start`` on: theirs land here
                 self.unusable += a not in absent and b not in absent
                 continue
-            if not 1 <= m.table <= self.tables or (m.round, m.table) in seats:
-                m = replace(m, table=0)  # its table is taken (by a pin): it gets another one
+            booths = [t for g in self.owners.groups(a, b) for t in self.owners.tables[g]]
+            if (
+                not 1 <= m.table <= self.tables
+                or (m.round, m.table) in seats
+                or (booths and m.table not in booths)
+            ):
+                m = replace(m, table=0)  # taken (by a pin) or not its owner's: it gets another
             self.kept.append(m)
             busy.update(((a, m.round), (b, m.round)))
             seats.add((m.round, m.table))
             pairs.add(m.pair)
             per_round[m.round] += 1
+            load.update((g, m.round) for g in self.owners.groups(a, b))
         self.minimum = rules.minimums(adjusted)
         self.must = rules.must_pairs(adjusted)
         self._weights: dict[tuple[int, int], int] = {}
@@ -101,6 +114,13 @@ class Plan:
             per_round[m.round] += 1
             pairs.add(m.pair)
         return busy, degree, per_round, pairs
+
+    def booth_load(self, meetings: Iterable[Meeting]) -> Counter[tuple[int, int]]:
+        """Tables taken per (booth owner, round) by ``meetings`` (which stay where they are)."""
+        load: Counter[tuple[int, int]] = Counter()
+        for m in meetings:
+            load.update((g, m.round) for g in self.owners.taking(m))
+        return load
 
     def weight(self, keys: list[Key]) -> list[int]:
         """Integer scores (hundredths) of the pairs of ``keys``, remembered per pair."""
@@ -157,6 +177,8 @@ def solve_phase(
     rules.pair_meets_once(choices, exempt=must)
     rules.must_meet(choices, must, rules.SOFT)
     rules.table_capacity(choices, lambda r: plan.tables - per_round[r])
+    booths = plan.booth_load(fixed)
+    rules.owner_tables(choices, plan.owners, lambda g, r: booths[(g, r)])
     rules.minimum_meetings(choices, lambda a: plan.minimum[a] - degree[a], rules.SOFT)
     gains = [w + reward.get(k, 0) for k, w in zip(keys, weights, strict=True)]
     rules.maximize_score(choices, gains, (sum(g for g in gains if g > 0) + 1) if gains else 1)
@@ -190,6 +212,7 @@ def assess(plan: Plan, fixed: list[Meeting], chosen: set[Key], proved: bool) -> 
 def greedy_fill(plan: Plan, taken: list[Meeting], keys: list[Key], weights: list[int]) -> set[Key]:
     """A quick fill for the hint: pairs helping someone short first, then by score."""
     busy, degree, per_round, met = plan.occupancy(taken)
+    load = plan.booth_load(taken)
     need = [required - degree[i] for i, required in enumerate(plan.minimum)]
     must = plan.must - met
     order = sorted(
@@ -205,12 +228,16 @@ def greedy_fill(plan: Plan, taken: list[Meeting], keys: list[Key], weights: list
         u, v, r = keys[k]
         if (u, r) in busy or (v, r) in busy or (u, v) in met or per_round[r] >= plan.tables:
             continue
+        booths = plan.owners.groups(u, v)
+        if any(load[(g, r)] >= len(plan.owners.tables[g]) for g in booths):
+            continue
         if weights[k] <= 0 and need[u] <= 0 and need[v] <= 0 and (u, v) not in must:
             continue
         chosen.add(keys[k])
         busy.update(((u, r), (v, r)))
         met.add((u, v))
         per_round[r] += 1
+        load.update((g, r) for g in booths)
         need[u] -= 1
         need[v] -= 1
     return chosen
@@ -442,4 +469,5 @@ def number_tables(plan: Plan, chosen: set[Key]) -> list[Meeting]:
     kept = {meeting_key(m): m for m in plan.kept}
     seated = list(plan.fixed) + [kept[k] for k in chosen if k in kept and kept[k].table]
     unseated = sorted(k for k in chosen if k not in kept or not kept[k].table)
-    return sorted(rules.seat(seated, unseated), key=lambda m: (m.round, m.table))
+    met = rules.seat(seated, unseated, plan.owners, fixed=len(plan.fixed))
+    return sorted(met, key=lambda m: (m.round, m.table))

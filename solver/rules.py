@@ -11,6 +11,9 @@ round and by person. Each rule below adds its constraints to it in one of three 
 * ``SWITCHED``: the rule holds when an assumption literal is true, so CP-SAT can name the
   rules that conflict (an infeasible core).
 
+Booths (``Rules.table_owners``): ``owner_tables`` caps an owner's meetings per round at its
+tables and ``seat`` puts them there; others get a booth only when its owner leaves it empty.
+
 Colleagues never meeting, avoid requests and availability are rules about which meetings may
 exist at all: callers only create variables for meetings ``may_meet`` and ``both_available``
 allow (the Scorer's vectorised ``allowed`` applies the same rules to whole rows at once).
@@ -20,7 +23,7 @@ The independent checker, solver/validate.py, shares none of this code on purpose
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -38,6 +41,7 @@ class Choices:
 
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     variables: list[Any] = field(default_factory=list)
+    ends: list[tuple[int, int, int]] = field(default_factory=list)  # (u, v, round) per variable
     by_slot: dict[tuple[int, int], list] = field(default_factory=dict)  # (person, round)
     by_pair: dict[Hashable, list] = field(default_factory=dict)
     by_round: dict[int, list] = field(default_factory=dict)
@@ -49,6 +53,7 @@ class Choices:
         """A boolean for "``u`` and ``v`` (known as ``pair``) meet in round ``r``"."""
         x = self.model.new_bool_var("")
         self.variables.append(x)
+        self.ends.append((u, v, r))
         self.by_slot.setdefault((u, r), []).append(x)
         self.by_slot.setdefault((v, r), []).append(x)
         self.by_pair.setdefault(pair, []).append(x)
@@ -163,22 +168,164 @@ def maximize_score(choices: Choices, gains: list[int], penalty: int) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Owners:
+    """Booths: the groups of people who own tables (a company, or one person) and their tables.
+
+    A person belongs to the group of the tables given to them by e-mail, else to their
+    company's when it owns some, else to none (-1).
+    """
+
+    of: list[int]  # person -> group, -1 when they own no table
+    tables: list[tuple[int, ...]] = field(default_factory=list)  # group -> its tables
+    names: list[str] = field(default_factory=list)  # group -> how a message names it
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # (table, owner) naming nobody
+    count: int = 0  # tables of the event
+    by_table: dict[int, int] = field(default_factory=dict)  # owned table -> its group
+
+    def groups(self, u: int, v: int) -> list[int]:
+        """The groups whose tables a meeting of ``u`` and ``v`` may use (none: any table)."""
+        return [g for g in dict.fromkeys((self.of[u], self.of[v])) if g >= 0]
+
+    def taking(self, m: Meeting) -> list[int]:
+        """The groups a meeting that cannot move counts against: its owners', or, for a meeting
+        of others at a booth (lent), the booth's owner, whose room it takes."""
+        groups = self.groups(m.a, m.b)
+        if not groups and m.table in self.by_table:
+            return [self.by_table[m.table]]
+        return groups
+
+
+def table_owners(instance: Instance) -> Owners:
+    """Resolve ``Rules.table_owners``: an owner is an attendee's e-mail, else a company name."""
+    people = instance.attendees
+    company_of = [p.company.strip().lower() for p in people]
+    companies = set(company_of)
+    key_of: dict[tuple[str, Hashable], int] = {}
+    tables: list[list[int]] = []
+    names: list[str] = []
+    unknown: list[tuple[int, str]] = []
+    for table, owner in sorted(instance.rules.table_owners.items()):
+        text = owner.strip()
+        person = instance.index.get(text.lower())
+        if person is not None:
+            key: tuple[str, Hashable] = ("person", person)
+            name = f"{people[person].name} ({people[person].email})"
+        elif text.lower() in companies:
+            key = ("company", text.lower())
+            name = people[company_of.index(text.lower())].company.strip()
+        else:
+            unknown.append((table, owner))
+            continue
+        if key not in key_of:
+            key_of[key] = len(tables)
+            tables.append([])
+            names.append(name)
+        tables[key_of[key]].append(table)
+    of = [
+        key_of.get(("person", i), key_of.get(("company", company_of[i]), -1))
+        for i in range(len(people))
+    ]
+    by_table = {t: g for g, owned in enumerate(tables) for t in owned}
+    return Owners(of, [tuple(t) for t in tables], names, unknown, instance.rules.tables, by_table)
+
+
+def owner_tables(
+    choices: Choices,
+    owners: Owners,
+    used: Callable[[int, int], int] = lambda g, r: 0,
+    mode: str = HARD,
+) -> None:
+    """Owners meet at their own tables: per round, a table owner's meetings fit its tables.
+
+    ``used(group, round)`` counts the group's meetings outside the model. A meeting between
+    two owners counts for both (it takes one of their tables; so a booth always has room for
+    its owner). Switched: one assumption per owner names it ("Northwind Cloud owns 1 table").
+    """
+    if not owners.tables:
+        return
+    grouped: dict[tuple[int, int], list] = {}
+    for x, (u, v, r) in zip(choices.variables, choices.ends, strict=True):
+        for g in owners.groups(u, v):
+            grouped.setdefault((g, r), []).append(x)
+    switch: dict[int, Any] = {}
+    for (g, r), xs in grouped.items():
+        room = len(owners.tables[g]) - used(g, r)
+        if len(xs) <= room:
+            continue
+        constraint = choices.model.add(cp_model.LinearExpr.sum(xs) <= room)
+        if mode == SWITCHED:
+            if g not in switch:
+                count = len(owners.tables[g])
+                switch[g] = choices.model.new_bool_var("")
+                choices.switches[switch[g].index] = (
+                    f"{owners.names[g]} owns {count} table{'s' if count != 1 else ''}, so at "
+                    f"most {count} of its people can meet in one round"
+                )
+                choices.model.add_assumption(switch[g])
+            constraint.only_enforce_if(switch[g])
+
+
 # -- rules on a whole schedule, outside CP-SAT -------------------------------------------------
 
 
-def seat(seated: Iterable[Meeting], unseated: Iterable[tuple[int, int, int]]) -> list[Meeting]:
+def seat(
+    seated: Iterable[Meeting],
+    unseated: Iterable[tuple[int, int, int]],
+    owners: Owners | None = None,
+    fixed: int = 0,
+) -> list[Meeting]:
     """Number the tables: seated meetings keep theirs, the others (``(a, b, round)``, in the
     order given) each take the lowest table of their round nobody sits at yet.
 
-    One numbering for the solve and the re-plan, so a table printed on an agenda means the same.
+    With booths (``owners``): an owner's meeting takes the lowest free table of its owner
+    (first ``a``'s), moving a seated meeting of other people off it if need be (never one of
+    the first ``fixed`` seated meetings, which stay where they are); the others take
+    the lowest free table nobody owns, then a booth left free that round. ``owner_tables``
+    makes sure there is room. One numbering for the solve and the re-plan, so a table printed
+    on an agenda means the same.
     """
     out = list(seated)
-    taken = {(m.round, m.table) for m in out}
-    for a, b, r in unseated:
+    taken = {(m.round, m.table): i for i, m in enumerate(out)}
+    todo = list(unseated)
+    owned: dict[int, int] = {}
+    if owners is not None and owners.tables:
+        owned = {t: g for g, tables in enumerate(owners.tables) for t in tables}
+        todo.sort(key=lambda k: not owners.groups(k[0], k[1]))  # owners' meetings first
+
+    def groups(a: int, b: int) -> list[int]:
+        return owners.groups(a, b) if owners is not None and owned else []
+
+    def lowest_free(r: int) -> int:
+        """The lowest free table nobody owns, else the lowest free booth."""
         table = 1
-        while (r, table) in taken:
+        while (r, table) in taken or table in owned:
             table += 1
-        taken.add((r, table))
+        if owners is not None and table > owners.count:
+            table = min([table, *(t for t in sorted(owned) if (r, t) not in taken)])
+        return table
+
+    for a, b, r in todo:
+        mine = [t for g in groups(a, b) for t in owners.tables[g]] if owners else []
+        free = [t for t in mine if (r, t) not in taken]
+        if free:
+            table = free[0]
+        elif mine:  # the booth is lent to a meeting of others: it moves to a free table
+            table = next(
+                (
+                    t
+                    for t in mine
+                    if taken[(r, t)] >= fixed and not groups(*out[taken[(r, t)]].pair)
+                ),
+                mine[0],
+            )
+            moved = taken.pop((r, table))
+            elsewhere = lowest_free(r)
+            out[moved] = replace(out[moved], table=elsewhere)
+            taken[(r, elsewhere)] = moved
+        else:
+            table = lowest_free(r)
+        taken[(r, table)] = len(out)
         out.append(Meeting(r, table, a, b))
     return out
 

@@ -62,6 +62,17 @@ class Rules:
     tables: int
     min_meetings: int = 0
     tier_minimums: dict[str, int] = field(default_factory=dict)  # tier -> meetings guaranteed
+    # Booths: table -> its owner, an attendee's e-mail or a company name (see
+    # ``solver.rules.table_owners``); the owner's meetings take place at its tables.
+    table_owners: dict[int, str] = field(default_factory=dict)
+    table_names: tuple[str, ...] = ()  # optional, index = table - 1: how messages name tables
+
+    def table_label(self, table: int) -> str:
+        """The table's name when it has one, else ``table N``, for messages."""
+        names = self.table_names
+        if 1 <= table <= len(names) and names[table - 1].strip():
+            return names[table - 1].strip()
+        return f"table {table}"
 
     def minimum_for(self, attendee: Attendee) -> int:
         """Meetings this attendee must get: the event minimum or their tier's, capped by rounds."""

@@ -21,8 +21,17 @@ class State:
     """Who meets whom in which round (0-based), with the counts the rules need."""
 
     def __init__(
-        self, n: int, rounds: int, tables: int, available: np.ndarray, weight: list[int]
+        self,
+        n: int,
+        rounds: int,
+        tables: int,
+        available: np.ndarray,
+        weight: list[int],
+        owners: rules.Owners | None = None,
     ) -> None:
+        self.owners = owners or rules.Owners([-1] * n)
+        # meetings per booth owner and round: at most its tables (rules.owner_tables)
+        self.load = [[0] * rounds for _ in self.owners.tables]
         self.rounds = rounds
         self.tables = tables
         self.weight = weight  # score of each candidate pair (shared, grows with it)
@@ -35,6 +44,8 @@ class State:
         self.pinned: set[int] = set()
 
     def place(self, pair: int, a: int, b: int, r: int) -> None:
+        for g in self.owners.groups(a, b) if self.load else ():
+            self.load[g][r] += 1
         self.partner[a][r] = b
         self.partner[b][r] = a
         self.count[r] += 1
@@ -45,6 +56,8 @@ class State:
 
     def remove(self, pair: int, a: int, b: int) -> int:
         r = self.met.pop(pair)
+        for g in self.owners.groups(a, b) if self.load else ():
+            self.load[g][r] -= 1
         self.partner[a][r] = -1
         self.partner[b][r] = -1
         self.count[r] -= 1
@@ -62,7 +75,19 @@ class State:
             and partner_b[r] < 0
             and rules.both_available(self.available, a, b, r)
             and self.count[r] < self.tables
+            and self.booth_free(a, b, r)
         ]
+
+    def booth_free(self, a: int, b: int, r: int) -> bool:
+        """Whether the booth owners among ``a`` and ``b`` have a table left in round ``r``."""
+        if not self.load:
+            return True
+        tables = self.owners.tables
+        return all(self.load[g][r] < len(tables[g]) for g in self.owners.groups(a, b))
+
+    def booths_hold(self, r: int) -> bool:
+        """Whether every booth owner's meetings of round ``r`` fit its tables."""
+        return all(load[r] <= len(t) for load, t in zip(self.load, self.owners.tables, strict=True))
 
 
 class Search:
@@ -74,7 +99,10 @@ class Search:
         self.candidates = cand
         self.n = scorer.n
         event = instance.rules
-        self.state = State(self.n, event.rounds, event.tables, scorer.available, cand.weight)
+        self.owners = rules.table_owners(instance)
+        self.state = State(
+            self.n, event.rounds, event.tables, scorer.available, cand.weight, self.owners
+        )
         self.minimum = rules.minimums(instance)
         self.rng = random.Random(seed)
         # A missing minimum or must-meet costs more than any schedule can score.
@@ -125,6 +153,9 @@ class Search:
             pair = self.pair_id(m.a, m.b)
             self.state.place(pair, m.a, m.b, m.round - 1)
             self.state.pinned.add(pair)
+            if not self.owners.groups(m.a, m.b):  # a pin of others at a booth takes its room
+                for g in self.owners.taking(m):
+                    self.state.load[g][m.round - 1] += 1
 
     def place(self, a: int, b: int, r: int) -> None:
         """Put ``a`` and ``b`` in 0-based round ``r`` (a hint someone else computed)."""
@@ -167,6 +198,12 @@ class Search:
                     s.remove(step, cand.first[step], cand.second[step])
                 for step, _, r in path:
                     s.place(step, cand.first[step], cand.second[step], y if r == x else x)
+                if s.load and not (s.booths_hold(x) and s.booths_hold(y) and s.booth_free(a, b, x)):
+                    for step, _, _ in path:  # a booth would overflow: swap back
+                        s.remove(step, cand.first[step], cand.second[step])
+                    for step, _, r in path:
+                        s.place(step, cand.first[step], cand.second[step], r)
+                    continue
                 s.place(pair, a, b, x)
                 return True
         return False
@@ -287,6 +324,7 @@ class Search:
         rules.pair_meets_once(choices, exempt=must)
         rules.must_meet(choices, must, rules.SOFT)
         rules.table_capacity(choices, lambda r: s.tables - s.count[r])
+        rules.owner_tables(choices, self.owners, lambda g, r: s.load[g][r])
         rules.minimum_meetings(choices, lambda a: self.minimum[a] - s.degree[a], rules.SOFT)
         gains = [cand.weight[pair] for pair, _ in variable]
         rules.maximize_score(choices, gains, self.shortfall_cost)
@@ -318,4 +356,5 @@ class Search:
         placed = sorted((r + 1, cand.first[pair], cand.second[pair]) for pair, r in s.met.items())
         seated = [Meeting(r, pinned[(r, a, b)], a, b) for r, a, b in placed if (r, a, b) in pinned]
         unseated = [(a, b, r) for r, a, b in placed if (r, a, b) not in pinned]
-        return sorted(rules.seat(seated, unseated), key=lambda m: (m.round, m.a))
+        met = rules.seat(seated, unseated, self.owners, fixed=len(seated))
+        return sorted(met, key=lambda m: (m.round, m.a))

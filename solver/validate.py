@@ -8,6 +8,7 @@ Python sets, so a bug in the solver's vectorised model cannot hide itself. Every
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,7 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
     tables_used: set[tuple[int, int]] = set()
     degree: Counter[int] = Counter()
     scored: list[tuple[int, int]] = []
+    booth_of = booths(instance, add)
     for m in meetings:
         a, b = m.a, m.b
         if not (0 <= a < n and 0 <= b < n) or a == b:
@@ -61,8 +63,19 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
             add(Violation("round", f"{who(a)} and {who(b)} meet in round {m.round}", pair))
         if not 1 <= m.table <= rules.tables:
             add(Violation("table", f"{who(a)} and {who(b)} meet at table {m.table}", pair))
+        where = rules.table_label(m.table)
+        allowed = booth_of(a) | booth_of(b)
+        if allowed and m.table not in allowed:
+            add(
+                Violation(
+                    "booth",
+                    f"{who(a)} and {who(b)} meet at {where} in round {m.round}; their own: "
+                    f"{', '.join(rules.table_label(t) for t in sorted(allowed))}",
+                    pair,
+                )
+            )
         if (m.round, m.table) in tables_used:
-            add(Violation("table_shared", f"table {m.table} has two meetings in round {m.round}"))
+            add(Violation("table_shared", f"{where} has two meetings in round {m.round}"))
         tables_used.add((m.round, m.table))
         per_round[m.round] += 1
         for x in pair:
@@ -124,6 +137,32 @@ def validate(instance: Instance, meetings: list[Meeting], scorer: Scorer | None 
         report.objective = float(scorer.pairs(np.array(a_side), np.array(b_side)).sum())
     report.objective = round(report.objective, 2)
     return report
+
+
+def booths(instance: Instance, add: Callable[[Violation], None]) -> Callable[[int], set[int]]:
+    """Each attendee's own tables (``Rules.table_owners``): given to them by e-mail, else their
+    company's; empty when they own none. Owners naming nobody are violations too."""
+    emails = {p.email.lower(): i for i, p in enumerate(instance.attendees)}
+    companies = {p.company.strip().lower() for p in instance.attendees}
+    personal: dict[int, set[int]] = {}
+    company: dict[str, set[int]] = {}
+    for table, owner in instance.rules.table_owners.items():
+        key = owner.strip().lower()
+        if not 1 <= table <= instance.rules.tables:
+            add(Violation("booth", f"table {table} of {owner} is outside the event's tables"))
+        if key in emails:
+            personal.setdefault(emails[key], set()).add(table)
+        elif key in companies:
+            company.setdefault(key, set()).add(table)
+        else:
+            add(Violation("booth", f"table {table}'s owner {owner!r} names nobody"))
+
+    def own(i: int) -> set[int]:
+        if i in personal:
+            return personal[i]
+        return company.get(instance.attendees[i].company.strip().lower(), set())
+
+    return own
 
 
 def must_pairs(instance: Instance) -> set[tuple[int, int]]:

@@ -33,6 +33,7 @@ EVENT_SETTINGS = (
     "break_minutes",
     "tables",
     "table_names",
+    "table_owners",
     "min_meetings",
     "p2p_weight",
     "p2v_weight",
@@ -79,6 +80,9 @@ class Event(Model):
     break_minutes: Mapped[int] = mapped_column(default=5)
     tables: Mapped[int]
     table_names: Mapped[list[str]] = mapped_column(JSON, default=list)  # index = table - 1
+    # Booths: table number (as text) -> its owner, a company name or an attendee's e-mail; the
+    # owner's meetings take place at its tables (solver/rules.py ``owner_tables``).
+    table_owners: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     min_meetings: Mapped[int] = mapped_column(default=0)
     p2p_weight: Mapped[float] = mapped_column(Float, default=1.0)
     p2v_weight: Mapped[float] = mapped_column(Float, default=1.0)

@@ -45,7 +45,7 @@ def event_new() -> ResponseReturnValue:
         try:
             event = create_event(current_user, form.settings())
         except EventRefused as refused:
-            flash(str(refused), "error")
+            flash(_refusal(form, refused), "error")
         else:
             flash(f"Created {event.name}. Next: import the attendees.", "success")
             return redirect(url_for("organiser.event.dashboard", slug=event.slug))
@@ -80,10 +80,20 @@ def settings() -> ResponseReturnValue:
         try:
             warnings = update_event(event, form.settings())
         except EventRefused as refused:
-            flash(f"Not saved: {refused}", "error")
+            flash(f"Not saved: {_refusal(form, refused)}", "error")
         else:
             for warning in warnings:
                 flash(warning, "warning")
             flash("Settings saved.", "success")
             return redirect(url_for("organiser.event.dashboard", slug=event.slug))
     return render_template("organiser/event_form.html", form=form, event=event)
+
+
+def _refusal(form: EventForm, refused: EventRefused) -> str:
+    """Put a refusal next to the box it is about (where a phone user is looking); the words
+    for the top of the page."""
+    box = getattr(form, refused.field, None) if refused.field else None
+    if box is None:
+        return str(refused)
+    box.errors = [str(refused)]
+    return f"{box.label.text.split(' (')[0]}: see below."

@@ -37,6 +37,7 @@ from app.models import Attendee, Event
 from app.models.event import EVENT_SETTINGS, valid_timezone
 from app.params import whole
 from app.services.attendees.importing import KNOWN_COLUMNS
+from app.services.events.booths import owner_lines
 from app.services.scheduling.vocabulary import (
     GOALS,
     KINDS,
@@ -176,6 +177,10 @@ class EventForm(MingleForm):
         "Table names or locations (optional, one per line, first line is table 1)",
         validators=[Optional(), limit("Table names", 100_000)],
     )
+    table_owners = TextAreaField(
+        "Table owners (optional, one per line: table = company or e-mail)",
+        validators=[Optional(), limit("Table owners", 100_000)],
+    )
     min_meetings = WholeField(
         "Minimum meetings per attendee",
         default=0,
@@ -251,6 +256,7 @@ class EventForm(MingleForm):
             "name": self.name.data.strip(),
             "venue": (self.venue.data or "").strip(),
             "table_names": _lines(self.table_names.data),
+            "table_owners": _lines(self.table_owners.data),
             "tier_minimums": tiers,
             "p2p_weight": _required_number(self.p2p_weight),
             "p2v_weight": _required_number(self.p2v_weight),
@@ -265,6 +271,8 @@ class EventForm(MingleForm):
         for name in EVENT_SETTINGS:
             if name == "table_names":
                 self.table_names.data = "\n".join(event.table_names or [])
+            elif name == "table_owners":
+                self.table_owners.data = "\n".join(owner_lines(event))
             elif name == "tier_minimums":
                 for tier in TIERS:
                     getattr(self, f"tier_{tier}").data = (event.tier_minimums or {}).get(tier, 0)

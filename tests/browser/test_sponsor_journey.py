@@ -260,7 +260,7 @@ def test_sponsor_reads_the_answers_behind_a_figure_on_a_phone(acme_link: str, ph
     expect(phone).to_have_url(re.compile(rf"{re.escape(acme_link)}/answers/unanswered$"))
     expect(phone.locator("p.lead")).to_contain_text("1 meeting.")
     expect(phone.locator("ol.answers > li")).to_have_text(
-        re.compile(r"Round 2 · table 2 · Walt Acme \(Acme\)\s+and Partner 4")
+        re.compile(r"Round 2 · Table 2 · Walt Acme \(Acme\)\s+and Partner 4")
     )
     _sideways(phone, "sponsor answers unanswered", too_wide)
     _no_sideways_scroll(too_wide)

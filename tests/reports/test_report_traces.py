@@ -94,7 +94,7 @@ def test_meeting_nobody_answered_is_counted_and_listed(client, event, cast, toke
     assert 'id="scheduled">5<' in html and 'id="held">3<' in html
     assert 'id="unanswered">1<' in html
     listed = client.get(f"/s/{tokens['Acme']}/answers/unanswered").get_data(as_text=True)
-    assert "Round 2 · table 2 · Walt Acme (Acme)" in listed and "Partner 4" in listed
+    assert "Round 2 · Table 2 · Walt Acme (Acme)" in listed and "Partner 4" in listed
     assert "1 meeting." in listed
 
 

@@ -56,6 +56,12 @@ class UploadExpired(LookupError):
     """The staged upload is gone, too old, or its token was not issued by us for this event."""
 
 
+def named_table(event: Event, table: int) -> str:
+    """The table's name when the organiser gave it one, else empty."""
+    label = event.table_label(table)
+    return "" if label == f"Table {table}" else label
+
+
 @dataclass(frozen=True)
 class MeetingConflict:
     """A meeting that a change to attendees makes illegal."""
@@ -67,11 +73,12 @@ class MeetingConflict:
     a: str  # "Name <email>"
     b: str
     reason: str
+    where: str = ""  # the table's name when it has one
 
     def __str__(self) -> str:
         return (
-            f"version {self.version_number}, round {self.round}, table {self.table}: "
-            f"{self.a} and {self.b}: {self.reason}"
+            f"version {self.version_number}, round {self.round}, "
+            f"{self.where or f'table {self.table}'}: {self.a} and {self.b}: {self.reason}"
         )
 
 
@@ -349,6 +356,7 @@ def meeting_impact(
             _who(views[a_id]),
             _who(views[b_id]),
             reason,
+            named_table(event, table),
         )
         (impact.removed if removable else impact.published).append(conflict)
     return impact

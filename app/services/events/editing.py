@@ -21,8 +21,10 @@ from app.models import (
 )
 from app.models.common import text_limit
 from app.models.event import EVENT_SETTINGS, make_slug
+from app.services.events.booths import BoothRefused, parse_table_owners
 from app.services.events.clock import from_utc
 from app.services.messages.mailing import AGENDA_LINK
+from app.services.scheduling.versions import check_version
 from app.services.scheduling.vocabulary import clean_text, format_rounds, parse_rounds, too_long
 
 
@@ -66,6 +68,10 @@ MAX_TABLE_NAME = 100  # characters of one table's name or location, as printed o
 class EventRefused(ValueError):
     """A setting that cannot be stored; the message names the field and says why."""
 
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field  # the form field to show the message at, when one
+
 
 def clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The settings Mingle manages, their text cleaned and checked against the columns' lengths.
@@ -93,6 +99,20 @@ def clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _owned_tables(event: Event | None, values: dict[str, Any]) -> None:
+    """Turn the typed table owners of ``values`` into table -> owner, checked (in place)."""
+    if "table_owners" not in values:
+        return
+    names = values.get("table_names", event.table_names if event else []) or []
+    tables = values.get("tables", event.tables if event else 0) or 0
+    try:
+        values["table_owners"] = parse_table_owners(
+            values["table_owners"] or [], names, tables, event.attendees if event else []
+        )
+    except BoothRefused as refused:
+        raise EventRefused(str(refused), field="table_owners") from None
+
+
 def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Event:
     """Create an event owned by ``organiser`` (None: nobody can manage it on the web yet).
 
@@ -100,6 +120,7 @@ def create_event(organiser: Organiser | None, settings: Mapping[str, Any]) -> Ev
         EventRefused: see ``clean_settings``.
     """
     values = clean_settings(settings)
+    _owned_tables(None, values)
     values.setdefault("starts_at", default_start())
     event = Event(organiser=organiser, **values)
     with db.session.no_autoflush:
@@ -121,11 +142,21 @@ def update_event(event: Event, settings: Mapping[str, Any]) -> list[str]:
         EventRefused: see ``clean_settings`` and ``fit_available_rounds``; nothing is changed.
     """
     values = clean_settings(settings)
+    _owned_tables(event, values)
     warnings = fit_available_rounds(event, values.get("rounds", event.rounds))
+    booths_before = event.table_owners
     for key, value in values.items():
         setattr(event, key, value)
     db.session.commit()
     latest = event.latest_version()
+    if latest is not None and event.table_owners and event.table_owners != booths_before:
+        off = [v for v in check_version(latest).violations if v.rule == "booth"]
+        if off:
+            warnings.append(
+                f"Schedule version {latest.number} has {len(off)} meeting"
+                f"{'s' if len(off) != 1 else ''} away from their owner's table: build the "
+                "schedule again, or re-plan it, to seat the owners at their tables."
+            )
     if latest is not None:
         query = select(func.max(Meeting.round), func.max(Meeting.table)).where(
             Meeting.version_id == latest.id

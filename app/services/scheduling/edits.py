@@ -27,6 +27,7 @@ from app.services.scheduling.versions import (
     lock_event,
     next_version_number,
 )
+from solver.rules import table_owners
 from solver.validate import Report
 
 
@@ -201,7 +202,7 @@ def add_meeting(
     round_: int,
     seen: Seen | None = None,
 ) -> Meeting:
-    """Add a meeting of ``a`` and ``b`` in a round, at its first free table."""
+    """Add a meeting of ``a`` and ``b`` in a round, at its first free table (their booth's)."""
     version = editable_version(event, seen)
     built = instance_for(event)
     legal = Legality(version, built)
@@ -209,6 +210,13 @@ def add_meeting(
     table = legal.free_tables(round_)[0]
     scorer = built.scorer
     i, j = built.position[a.id], built.position[b.id]
+    used = {m.table for m in version.meetings if m.round == round_}
+    owners = table_owners(built.instance)
+    booths = [t for g in owners.groups(i, j) for t in owners.tables[g]]
+    owned = {t for tables in owners.tables for t in tables}
+    order = booths or sorted(range(1, event.tables + 1), key=lambda t: t in owned)
+    free = [t for t in order if t not in used]
+    table = free[0] if free else event.tables + 1  # checked below: says why it won't fit
     meeting = Meeting(
         round=round_,
         table=table,

@@ -108,6 +108,8 @@ def event_instance(event: Event, with_requests: bool = True) -> EventInstance:
         tables=event.tables,
         min_meetings=event.min_meetings,
         tier_minimums={k: int(v) for k, v in (event.tier_minimums or {}).items() if v},
+        table_owners={int(t): owner for t, owner in (event.table_owners or {}).items()},
+        table_names=tuple(event.table_names or ()),
     )
     weights = ScoreWeights(p2p_weight=event.p2p_weight, p2v_weight=event.p2v_weight)
     instance = Instance([to_solver(a) for a in attendees], rules, weights)
@@ -147,6 +149,8 @@ def instance_revision(event: Event, with_requests: bool) -> tuple[object, ...]:
         event.tables,
         event.min_meetings,
         tuple(sorted((event.tier_minimums or {}).items())),
+        tuple(sorted((event.table_owners or {}).items())),
+        tuple(event.table_names or ()),
         event.p2p_weight,
         event.p2v_weight,
     )
