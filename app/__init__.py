@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (registers tables with the metadata for migrations)
     from app.attendee.routes import bp as attendee_bp
     from app.checkin.routes import bp as checkin_bp
+    from app.checkin.routes import links_bp as door_links_bp
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser import bp as organiser_bp
@@ -60,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(organiser_bp)
     app.register_blueprint(attendee_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(door_links_bp)
     app.register_blueprint(sponsor_bp)
     register_cli(app)
     return app

@@ -58,8 +58,9 @@ PERMISSIONS = ", ".join(
         )
     ]
 )  # fmt: skip
-# Pages whose URL or content is a credential or personal: attendee and sponsor links, the door.
-PRIVATE_PREFIXES = ("/a/", "/s/", "/checkin/")
+# Pages whose URL or content is a credential or personal: attendee and sponsor links, the door,
+# door links and invitations.
+PRIVATE_PREFIXES = ("/a/", "/s/", "/checkin/", "/door/", "/organiser/invite/")
 CACHEABLE_ENDPOINTS = {"attendee.service_worker"}  # code, not personal; sets its own caching
 
 
