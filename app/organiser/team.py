@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user
 from markupsafe import Markup
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.access import current_event
@@ -44,8 +45,8 @@ class MemberForm(MingleForm):
     role = SelectField(
         "Role",
         choices=[
-            (DOOR, "Door staff: check-in only"),
-            (CO_ORGANISER, "Co-organiser: full rights on this event"),
+            SelectChoice(DOOR, "Door staff: check-in only"),
+            SelectChoice(CO_ORGANISER, "Co-organiser: full rights on this event"),
         ],
     )
 
