@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.attendee.routes import bp as attendee_bp
     from app.board.routes import bp as board_bp
     from app.checkin.routes import bp as checkin_bp
+    from app.checkin.routes import links_bp as door_links_bp
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser import bp as organiser_bp
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(organiser_bp)
     app.register_blueprint(attendee_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(door_links_bp)
     app.register_blueprint(sponsor_bp)
     app.register_blueprint(board_bp)
     register_cli(app)

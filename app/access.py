@@ -7,18 +7,21 @@ read it with ``current_event()`` and never look the slug up themselves.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, Protocol, TypeVar
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, g, make_response, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_login.config import EXEMPT_METHODS
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
-from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.models import Attendee, DoorLink, Event, Meeting, ScheduleVersion
+from app.services.events import clock
 from app.services.scheduling.versions import find_version
+
+DOOR_LINK = "door_link"  # session key: the id of the door link this browser opened
 
 
 class EventOwned(Protocol):
@@ -56,8 +59,11 @@ def require_login(bp: Blueprint, public: Collection[str] = ()) -> None:
         return login_manager.unauthorized()
 
 
-def load_event_once(bp: Blueprint) -> None:
+def load_event_once(bp: Blueprint, loader: Callable[[str], Event] | None = None) -> None:
     """Load the event of ``bp``'s ``<slug>`` once per request into ``g.event``, access-checked.
+
+    ``loader`` finds the event and checks access: ``organiser_event`` (the default) for the
+    organiser's pages, ``door_event`` for the door's.
 
     The slug leaves the views' arguments; ``url_for`` of ``bp``'s pages fills it in from the
     current event. Call after ``require_login`` (here or on a parent blueprint), so a visitor
@@ -73,7 +79,7 @@ def load_event_once(bp: Blueprint) -> None:
     def load_event() -> None:
         """The organiser's event of this URL, else 404, for every view of ``bp``."""
         if request.method not in EXEMPT_METHODS:  # OPTIONS runs no view
-            g.event = organiser_event(g.event_slug)
+            g.event = (loader or organiser_event)(g.event_slug)
 
     @bp.url_defaults
     def add_slug(endpoint: str, values: dict[str, Any]) -> None:
@@ -81,6 +87,35 @@ def load_event_once(bp: Blueprint) -> None:
         event = g.get("event")
         if event is not None:
             values.setdefault("slug", event.slug)
+
+
+def open_door_link(link: DoorLink) -> None:
+    """Let this browser use the door of ``link``'s event, and nothing else, while it works."""
+    session[DOOR_LINK] = link.id
+
+
+def door_event(slug: str) -> Event:
+    """The event of a door page, if this browser may use its door; else an error.
+
+    A logged-in member of the event's team (owner, co-organiser, door staff until their access
+    expires) may; so may a browser that opened one of the event's door links, until the link
+    expires or is revoked: then 410, whose page says to ask for a new link. Anyone else with a
+    log-in or a door link (of another event) gets 404; a visitor is sent to log in.
+    """
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    now = clock.utc_now().replace(tzinfo=None)
+    if event is not None and event.can_check_in(current_user, now):
+        return event
+    link_id = session.get(DOOR_LINK)
+    link = db.session.get(DoorLink, link_id) if isinstance(link_id, int) else None
+    if link is not None and event is not None and link.event_id == event.id:
+        if link.active(now):
+            g.door_link = link
+            return event
+        abort(410)
+    if current_user.is_authenticated or link is not None:
+        abort(404)
+    abort(make_response(login_manager.unauthorized()))
 
 
 def current_event() -> Event:

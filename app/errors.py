@@ -120,6 +120,11 @@ BY_AUDIENCE = {
         "There is no such page at the door, or the event is not yours.",
         "Open the door page again from the link you were given, or ask the organiser.",
     ),
+    ("door", 410): Explanation(
+        "This door link does not work any more",
+        "Door links stop working after the event, or as soon as the organiser revokes them.",
+        "Ask the organiser for a new link.",
+    ),
 }
 
 
@@ -137,7 +142,7 @@ def audience() -> str:
         return "attendee"
     if path.startswith("/s/"):
         return "sponsor"
-    if path.startswith("/checkin/"):
+    if path.startswith(("/checkin/", "/door/")):
         return "door"
     if path.startswith("/board/"):
         return "board"

@@ -59,8 +59,8 @@ PERMISSIONS = ", ".join(
     ]
 )  # fmt: skip
 # Pages whose URL or content is a credential or personal: attendee and sponsor links, the door,
-# the live board's link.
-PRIVATE_PREFIXES = ("/a/", "/s/", "/checkin/", "/board/")
+# the live board's link, door links and invitations.
+PRIVATE_PREFIXES = ("/a/", "/s/", "/checkin/", "/board/", "/door/", "/organiser/invite/")
 CACHEABLE_ENDPOINTS = {"attendee.service_worker"}  # code, not personal; sets its own caching
 
 

@@ -1,8 +1,10 @@
 """The door, under /checkin: staff mark attendees present by badge QR code or by name.
 
-Only the event's organiser may use it: the blueprint asks for a login and loads the event of
-the URL once, access-checked (app/access.py: other people's events are 404), before any view;
-CSRFProtect guards every POST.
+The event's team may use it (owner, co-organisers, door staff with a log-in), and so may a
+browser that opened one of the event's door links (``/door/<token>``), which reaches this
+event's door and nothing else. The blueprint loads the event of the URL once, access-checked
+(app/access.py ``door_event``: other people's events are 404, an expired or revoked door link
+410), before any view; CSRFProtect guards every POST.
 
 A door page stays open for hours, longer than a CSRF token lives (WTF_CSRF_TIME_LIMIT, an
 hour): when a scan is refused for its token, the scanner fetches a fresh one from
@@ -12,17 +14,33 @@ the scan keeps the same CSRF check as every other POST.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app.access import current_event, event_attendee, load_event_once, require_login
+from app.access import current_event, door_event, event_attendee, load_event_once, open_door_link
 from app.services.attendees.checkin import attendee_by_scan, check_in, counts, undo_check_in
 from app.services.attendees.search import find_attendees
+from app.services.events import clock
+from app.services.events.team import door_link_by_token
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin/<slug>")
-require_login(bp)
-load_event_once(bp)
+load_event_once(bp, door_event)
+# Door links, for a shared phone: /door/<token> opens its event's door page in this browser.
+links_bp = Blueprint("door", __name__, url_prefix="/door")
+
+
+@links_bp.get("/<token>")
+def open_link(token: str) -> ResponseReturnValue:
+    """Open a door link: this browser may then use its event's door page, and nothing else."""
+    link = door_link_by_token(token)
+    if link is None:
+        abort(404)
+    if not link.active(clock.utc_now().replace(tzinfo=None)):
+        abort(410)
+    open_door_link(link)
+    return redirect(url_for("checkin.door", slug=link.event.slug))
 
 
 def _back_to_door() -> ResponseReturnValue:
@@ -42,6 +60,8 @@ def door() -> ResponseReturnValue:
         counts=counts(event),
         q=q,
         found=find_attendees(event, q),
+        door_link=g.get("door_link"),
+        door_only=not event.can_manage(current_user),
     )
 
 

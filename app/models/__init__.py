@@ -13,10 +13,13 @@ from app.models.outbox import OutboxMessage
 from app.models.request import MeetingRequest
 from app.models.schedule import Meeting, ScheduleVersion
 from app.models.sponsor import SponsorContact
+from app.models.team import DoorLink, EventMember
 
 __all__ = [
     "Attendee",
+    "DoorLink",
     "Event",
+    "EventMember",
     "FollowUp",
     "Meeting",
     "MeetingRequest",

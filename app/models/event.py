@@ -154,13 +154,38 @@ class Event(Model):
             return names[table - 1].strip()
         return f"Table {table}"
 
-    def can_manage(self, organiser: object) -> bool:
-        """Whether ``organiser`` (usually ``current_user``) may see and change this event."""
-        return (
-            self.organiser_id is not None
-            and getattr(organiser, "is_authenticated", False)
-            and getattr(organiser, "id", None) == self.organiser_id
+    def role_of(self, organiser: object, now: datetime | None = None) -> str | None:
+        """What ``organiser`` (usually ``current_user``) is on this event at ``now`` (naive UTC).
+
+        ``"owner"``, ``"co-organiser"``, ``"door"`` (check-in only, until it expires), or None
+        for anyone else, visitors included. Read from the database on every call, so access
+        removed by the owner ends at the next request.
+        """
+        from app.models.team import EventMember
+
+        if not getattr(organiser, "is_authenticated", False):
+            return None
+        organiser_id = getattr(organiser, "id", None)
+        if organiser_id is None:
+            return None
+        if self.organiser_id is not None and organiser_id == self.organiser_id:
+            return "owner"
+        member = db.session.scalar(
+            select(EventMember).where(
+                EventMember.event_id == self.id, EventMember.organiser_id == organiser_id
+            )
         )
+        if member is None or not member.active(now or utcnow()):
+            return None
+        return member.role
+
+    def can_manage(self, organiser: object) -> bool:
+        """Whether ``organiser`` may see and change this event: its owner or a co-organiser."""
+        return self.role_of(organiser) in ("owner", "co-organiser")
+
+    def can_check_in(self, organiser: object, now: datetime | None = None) -> bool:
+        """Whether ``organiser`` may use this event's door page: anyone of its team."""
+        return self.role_of(organiser, now) is not None
 
     def attendee_count(self) -> int:
         """Number of attendees, counted in the database."""

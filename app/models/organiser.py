@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +32,14 @@ class Organiser(UserMixin, Model):
     # Failed log-ins in a row, and until when (UTC) the account refuses every log-in.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # False for accounts made by an invitation to someone's event: they work on the events
+    # they were invited to and create none of their own (``flask organiser create`` makes full
+    # accounts).
+    can_create_events: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # An invitation to choose a password: the SHA-256 of its one-time token, and until when
+    # (naive UTC) it works; both cleared once used.
+    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None]
 
     # The events this organiser manages.
     events: Mapped[list[Event]] = relationship(back_populates="organiser")

@@ -16,6 +16,7 @@ from app.organiser import (  # noqa: F401  (each module adds its routes)
     reports,
     schedule,
     sponsors,
+    team,
 )
 from app.organiser.blueprint import bp, event_bp
 

@@ -19,7 +19,7 @@ from app.services.events.clock import from_utc
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 event_bp = Blueprint("event", __name__, url_prefix="/events/<slug>")
 
-require_login(bp, public={"organiser.login"})
+require_login(bp, public={"organiser.login", "organiser.invite"})
 load_event_once(event_bp)
 
 

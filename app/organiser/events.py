@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -19,6 +19,7 @@ from app.services.events.editing import (
     update_event,
 )
 from app.services.events.phases import event_moment
+from app.services.events.team import member_events
 from app.services.followups.closing import collection, followup_days
 from app.services.followups.progress import followup_progress
 
@@ -32,12 +33,18 @@ def index() -> ResponseReturnValue:
 @bp.get("/events")
 def events() -> ResponseReturnValue:
     """List the organiser's events."""
-    return render_template("organiser/events.html", events=organiser_events(current_user))
+    return render_template(
+        "organiser/events.html",
+        events=organiser_events(current_user),
+        member_events=member_events(current_user),
+    )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def event_new() -> ResponseReturnValue:
-    """Create an event."""
+    """Create an event (not with an account made by an invitation to someone's event)."""
+    if not current_user.can_create_events:
+        abort(403)
     form = EventForm()
     if request.method == "GET":
         form.starts_at.data = default_start()

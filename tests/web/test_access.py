@@ -1,8 +1,10 @@
 """Access to every organiser route, enumerated from the URL map so new routes are covered too.
 
-(a) a logged-out visitor is sent to the login page; (b) another organiser gets 404 for an
-event that is not theirs (not 403, so existence does not leak); (c) a POST without a valid CSRF
-token is refused with 400, before any view runs.
+(a) a logged-out visitor is sent to the login page, and so is a phone that opened a door link
+(it has no organiser rights at all); (b) another organiser gets 404 for an event that is not
+theirs (not 403, so existence does not leak), and so does the event's own door staff; a
+co-organiser gets what the owner gets; (c) a POST without a valid CSRF token is refused with
+400, before any view runs. The door's own routes: tests/web/test_team_access.py.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from app import create_app
 from app.extensions import db
-from app.models import Event, SolveJob
+from app.models import Event, EventMember, SolveJob
+from app.models.team import CO_ORGANISER, DOOR
+from app.services.events.team import add_member, create_door_link
 from tests.conftest import csrf_token
+from tests.web.test_team_access import FreshContextClient
 
-PUBLIC = {"organiser.login"}  # the only organiser page a visitor may open
+# The only organiser pages a visitor may open: the log-in, and accepting an invitation (its
+# token is the credential; tests/web/test_team_access.py tries to break it).
+PUBLIC = {"organiser.login", "organiser.invite"}
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -51,17 +58,22 @@ def _id(route: tuple[str, str]) -> str:
 
 @dataclass
 class World:
-    """Two organisers; the owner's event has an attendee, a published version and a job."""
+    """Two organisers; the owner's event has an attendee, a published version and a job, a
+    co-organiser, door staff with a log-in and a door link (``door_url``)."""
 
     owner: Any
     other: Any
     event: Event
     ids: dict[str, int]
+    co_organiser: Any
+    door_staff: Any
+    door_url: str
 
 
 @pytest.fixture
 def world(app: Flask, make_organiser, make_event, make_attendee, make_version) -> World:
     app.config["WTF_CSRF_ENABLED"] = True
+    app.test_client_class = FreshContextClient  # clients in one test see no one else's login
     owner, other = make_organiser(), make_organiser()
     event = make_event(owner)
     make_event(other)  # the other organiser has an event of their own
@@ -70,6 +82,11 @@ def world(app: Flask, make_organiser, make_event, make_attendee, make_version) -
     job = SolveJob(event_id=event.id, version_id=version.id)
     db.session.add(job)
     db.session.commit()
+    co_organiser, door_staff = make_organiser(), make_organiser()
+    with app.test_request_context():
+        add_member(event, co_organiser.email, CO_ORGANISER, owner)
+        member = add_member(event, door_staff.email, DOOR, owner).member
+        link, door_url = create_door_link(event, "Entrance phone")
     ids = {
         "attendee_id": a.id,
         "version_id": version.id,
@@ -78,8 +95,10 @@ def world(app: Flask, make_organiser, make_event, make_attendee, make_version) -
         "number": version.number,
         "round": 1,
         "table": 1,
+        "member_id": member.id,
+        "link_id": link.id,
     }
-    return World(owner, other, event, ids)
+    return World(owner, other, event, ids, co_organiser, door_staff, door_url)
 
 
 def url_for_rule(app: Flask, endpoint: str, world: World) -> str:
@@ -139,6 +158,20 @@ def test_logged_out_visitors_are_sent_to_login(app: Flask, world: World, route) 
     assert response.headers["Location"].startswith("/organiser/login?next=")
 
 
+@pytest.mark.parametrize("route", PROTECTED, ids=_id)
+def test_a_door_link_opens_no_organiser_page(app: Flask, world: World, route) -> None:
+    """(a) A phone that opened the event's door link is a visitor on every organiser page."""
+    endpoint, method = route
+    client = app.test_client()
+    opened = client.get(world.door_url.removeprefix(app.config["PUBLIC_URL"]))
+    assert opened.status_code == 302 and "/checkin/" in opened.headers["Location"]
+    url = url_for_rule(app, endpoint, world)
+    data = {"csrf_token": csrf_token(client)} if method in UNSAFE else None
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert response.headers["Location"].startswith("/organiser/login?next=")
+
+
 @pytest.mark.parametrize("route", EVENT_ROUTES, ids=_id)
 def test_other_organisers_get_404(app: Flask, login_as, world: World, route) -> None:
     """(b) Another organiser gets 404 on every route of an event they do not own.
@@ -152,6 +185,42 @@ def test_other_organisers_get_404(app: Flask, login_as, world: World, route) -> 
     data = {"csrf_token": csrf_token(client, "/organiser/events")} if method in UNSAFE else None
     response = client.open(url, method=method, data=data)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("route", EVENT_ROUTES, ids=_id)
+def test_door_staff_get_404_on_every_organiser_page(
+    app: Flask, login_as, world: World, route
+) -> None:
+    """(b) The event's own door staff (a log-in) get 404 on every organiser route of the event:
+    they check attendees in at its door, nothing else."""
+    endpoint, method = route
+    client = login_as(world.door_staff)
+    url = url_for_rule(app, endpoint, world)
+    data = {"csrf_token": csrf_token(client, "/organiser/events")} if method in UNSAFE else None
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 404
+    assert db.session.get(EventMember, world.ids["member_id"]) is not None  # nothing removed
+
+
+GET_EVENT_ROUTES = [r for r in EVENT_ROUTES if r[1] == "GET"]
+
+
+@pytest.mark.parametrize("route", GET_EVENT_ROUTES, ids=_id)
+def test_co_organisers_see_what_the_owner_sees(app: Flask, login_as, world: World, route) -> None:
+    """(b) A co-organiser gets every page of the event as the owner does (same status; a few
+    URLs filled with placeholder values are 404 for the owner too)."""
+    endpoint, _ = route
+    url = url_for_rule(app, endpoint, world)
+    owner = login_as(world.owner).get(url)
+    co_organiser = login_as(world.co_organiser).get(url)
+    assert co_organiser.status_code == owner.status_code
+
+
+def test_most_event_pages_open_for_a_co_organiser(app: Flask, login_as, world: World) -> None:
+    """The comparison above is not 404 against 404: nearly every page opens."""
+    client = login_as(world.co_organiser)
+    statuses = [client.get(url_for_rule(app, e, world)).status_code for e, _ in GET_EVENT_ROUTES]
+    assert statuses.count(404) <= 6 and statuses.count(200) >= len(statuses) - 10
 
 
 @pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=_id)

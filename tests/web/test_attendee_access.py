@@ -367,6 +367,10 @@ def test_an_attendee_link_grants_no_organiser_route(app, client, world: World, r
     if endpoint == "organiser.login":
         assert response.status_code == 200
         return
+    if endpoint == "organiser.invite":  # public: its token is the credential, and this is none
+        assert response.status_code == 410
+        assert client.get(f"/organiser/invite/{f.ann.token}").status_code == 410
+        return
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/organiser/login")
     # The token itself is no slug or password either.
