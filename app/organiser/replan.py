@@ -9,7 +9,7 @@ from app.access import current_event
 from app.organiser.blueprint import event_bp
 from app.organiser.forms import ConfirmForm
 from app.params import whole
-from app.services.messages.mailing import mail_updated_agendas
+from app.services.messages.notices import told
 from app.services.scheduling.replanning import (
     ReplanRefused,
     next_round,
@@ -33,9 +33,9 @@ def replan() -> ResponseReturnValue:
             flash(str(refused), "error")
             return redirect(url_for("organiser.event.replan", from_round=from_round))
         flash(report.summary(), "success")
-        notice = mail_updated_agendas(event, report.affected)
-        if notice is not None:
-            flash(*notice)
+        heard = told(report.publication)
+        if heard is not None:
+            flash(*heard.summary())
         return redirect(url_for("organiser.event.schedule_changes", new=report.version.number))
     try:
         plan = replan_plan(event, from_round)

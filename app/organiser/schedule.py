@@ -15,6 +15,7 @@ from app.organiser.blueprint import event_bp, safe_next
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.report_views import download
+from app.services.messages.notices import told
 from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
     EditConflict,
@@ -193,11 +194,14 @@ def schedule_publish(number: int) -> ResponseReturnValue:
     """Publish a version: attendees see it from now on."""
     version = event_version(current_event(), number)
     try:
-        publish(version, seen_revision=request.form.get("revision", type=whole))
+        publication = publish(version, seen_revision=request.form.get("revision", type=whole))
     except BuildError as refused:
         flash(str(refused), "error")
     else:
         flash(f"Version {number} is published: attendees now see it.", "success")
+        heard = told(publication)
+        if heard is not None:
+            flash(*heard.summary())
     return redirect(url_for("organiser.event.schedule", version=number))
 
 

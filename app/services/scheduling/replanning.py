@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.models import Attendee, Event, Meeting, Publication, ScheduleVersion
 from app.services.events.clock import local_now
+from app.services.messages.notices import tell_safely
 from app.services.scheduling.instance import instance_for
+from app.services.scheduling.publications import record_publication
 from app.services.scheduling.versions import add_meetings, check_version, next_version_number
 from solver.replan import replan
 
@@ -121,6 +123,7 @@ class ReplanReport:
     added: int
     seconds: float
     affected: list[Attendee] = field(default_factory=list)  # present, agenda changed
+    publication: Publication | None = None  # with who was told of their changed meetings
 
     def summary(self) -> str:
         """The sentence the organiser reads."""
@@ -191,8 +194,10 @@ def _replan(
     report = check_version(version)
     if not report.ok:
         raise ReplanRefused(f"not re-planned: the result breaks a rule: {report.violations[0]}")
+    publication = record_publication(event, version)
     event.published_version_id = version.id
     db.session.commit()
+    tell_safely(publication)
     return ReplanReport(
         version,
         len(absent_ids),
@@ -201,6 +206,7 @@ def _replan(
         result.added,
         result.seconds,
         [built.attendees[i] for i in result.affected],
+        publication,
     )
 
 

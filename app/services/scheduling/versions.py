@@ -9,8 +9,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import Event, Meeting, ScheduleVersion
+from app.models import Event, Meeting, Publication, ScheduleVersion
+from app.services.messages.notices import tell_safely
 from app.services.scheduling.instance import EventInstance, instance_for
+from app.services.scheduling.publications import record_publication
 from solver.replan import adjusted_instance
 from solver.schema import Meeting as SolverMeeting
 from solver.validate import Report, validate
@@ -92,11 +94,15 @@ def find_version(event: Event, number: int | None = None) -> ScheduleVersion | N
     return db.session.scalar(query)
 
 
-def publish(version: ScheduleVersion, seen_revision: int | None = None) -> None:
+def publish(version: ScheduleVersion, seen_revision: int | None = None) -> Publication | None:
     """Make ``version`` the schedule attendees see; it must hold every hard rule.
 
     ``seen_revision``: the revision the organiser's page showed; publishing refuses (with
     ``CONFLICT``) when someone edited the version since, so nobody publishes unseen edits.
+    Once committed, everyone whose meetings changed is told (app/services/messages/notices.py).
+
+    Returns:
+        The publication, with who was told; None when ``version`` was already published.
     """
     lock_event(version.event_id)  # after any edit of the version in flight
     db.session.refresh(version)
@@ -106,5 +112,8 @@ def publish(version: ScheduleVersion, seen_revision: int | None = None) -> None:
     report = check_version(version)
     if not report.ok:
         raise BuildError(f"version {version.number} breaks a rule: {report.violations[0].message}")
+    publication = record_publication(version.event, version)
     version.event.published_version_id = version.id
     db.session.commit()
+    tell_safely(publication)
+    return publication
