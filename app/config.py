@@ -147,6 +147,9 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "LOGIN_RATE_LIMIT": (environ.get("LOGIN_RATE_LIMIT") or "").strip()
         or DEFAULT_LOGIN_RATE_LIMIT,
         **smtp_settings(environ),
+        # Web Push: the contact push services see, and where the VAPID key is kept.
+        "VAPID_SUBJECT": (environ.get("VAPID_SUBJECT") or "").strip() or None,
+        "VAPID_KEY_FILE": (environ.get("VAPID_KEY_FILE") or "").strip() or None,
     }
     # Cookies only over HTTPS once the public address is HTTPS.
     secure = config["PUBLIC_URL"].startswith("https://")
