@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser import bp as organiser_bp
+    from app.services.messages.reminders import install_reminder_clock
     from app.sponsor.routes import bp as sponsor_bp
 
     app.register_blueprint(main_bp)
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(sponsor_bp)
     register_cli(app)
+    install_reminder_clock(app)
     return app
 
 

@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.cli.common import event_by_slug
 from app.models import Event, SolveJob
+from app.services.messages.reminders import start_reminder_clock
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
 from app.services.scheduling.versions import BuildError, find_version, publish
@@ -149,7 +150,7 @@ def schedule_publish(slug: str, number: int | None) -> None:
 @click.option("--burst", is_flag=True, help="Run the queued builds, then stop.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run schedule builds queued on Redis (REDIS_URL) until stopped."""
+    """Run schedule builds queued on Redis (REDIS_URL) and send push reminders until stopped."""
     # Imported here: only this command needs RQ, and it is slow to import for every command.
     from redis import Redis
     from redis.exceptions import RedisError
@@ -177,4 +178,10 @@ def worker_command(burst: bool) -> None:
 
     queue = Queue(scheduling.QUEUE, connection=connection)
     click.echo(f"Worker on queue {scheduling.QUEUE!r}{' (burst)' if burst else ''}.", err=True)
-    AppWorker([queue], connection=connection).work(burst=burst)
+    # With REDIS_URL the web app runs no reminder clock: this worker process sends them.
+    clock = None if burst else start_reminder_clock(app)
+    try:
+        AppWorker([queue], connection=connection).work(burst=burst)
+    finally:
+        if clock is not None:
+            clock.set()

@@ -8,7 +8,7 @@ from app.models.attendee import Attendee
 from app.models.event import Event
 from app.models.followup import FollowUp
 from app.models.job import SolveJob
-from app.models.notice import Publication, PushSubscription
+from app.models.notice import Publication, PushReminder, PushSubscription
 from app.models.organiser import Organiser
 from app.models.outbox import OutboxMessage
 from app.models.request import MeetingRequest
@@ -24,6 +24,7 @@ __all__ = [
     "Organiser",
     "OutboxMessage",
     "Publication",
+    "PushReminder",
     "PushSubscription",
     "ScheduleVersion",
     "SolveJob",

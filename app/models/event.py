@@ -89,6 +89,8 @@ class Event(Model):
     badges_printed_at: Mapped[datetime | None]
     max_must_requests: Mapped[int] = mapped_column(default=3)  # per attendee, from their phone
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
+    # Minutes before each meeting that its push reminder (and the .ics alarm) goes off; 0: none.
+    reminder_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Who manages the event; None for events made from the command line without an organiser.

@@ -3,7 +3,8 @@
 A ``Publication`` is one moment a version became the published schedule (by "Publish" or a
 re-plan), with the version it replaced: comparing the two tells whose meetings changed, and
 its time is the "changed at 11:05" of the agenda. It also records who was told, and how.
-A ``PushSubscription`` is one browser that allowed Web Push notifications on an agenda page.
+A ``PushSubscription`` is one browser that allowed Web Push notifications on an agenda page;
+a ``PushReminder`` notes that an attendee was reminded of one meeting, so never twice.
 """
 
 from __future__ import annotations
@@ -74,3 +75,20 @@ class PushSubscription(Model):
 
     def __repr__(self) -> str:
         return f"<PushSubscription {self.id} attendee={self.attendee_id}>"
+
+
+class PushReminder(Model):
+    """The reminder of one meeting (this pair in this round) was sent to one attendee."""
+
+    __tablename__ = "push_reminders"
+    __table_args__ = (UniqueConstraint("attendee_id", "other_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered: Mapped[bool] = mapped_column(default=False)  # a push service accepted one
+
+    def __repr__(self) -> str:
+        return f"<PushReminder {self.attendee_id}-{self.other_id} r{self.round}>"

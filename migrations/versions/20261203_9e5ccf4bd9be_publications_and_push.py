@@ -1,4 +1,4 @@
-"""publications (who was told of a changed schedule) and Web Push subscriptions
+"""publications (who was told of a changed schedule), Web Push subscriptions and reminders
 
 Revision ID: 9e5ccf4bd9be
 Revises: 3a7c5e91d2b4
@@ -64,9 +64,38 @@ def upgrade():
     op.create_index(
         'ix_push_subscriptions_attendee_id', 'push_subscriptions', ['attendee_id']
     )
+    op.create_table(
+        'push_reminders',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('attendee_id', sa.Integer(), nullable=False),
+        sa.Column('other_id', sa.Integer(), nullable=False),
+        sa.Column('round', sa.Integer(), nullable=False),
+        sa.Column('sent_at', sa.DateTime(), nullable=False),
+        sa.Column('delivered', sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['attendee_id'], ['attendees.id'],
+            name='fk_push_reminders_attendee_id_attendees', ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['other_id'], ['attendees.id'],
+            name='fk_push_reminders_other_id_attendees', ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('id', name='pk_push_reminders'),
+        sa.UniqueConstraint(
+            'attendee_id', 'other_id', 'round', name='uq_push_reminders_attendee_id_other_id_round'
+        ),
+    )
+    # Shared with the calendar file's alarm; 0 turns reminders off.
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('reminder_minutes', sa.Integer(), nullable=False, server_default='5')
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_column('reminder_minutes')
+    op.drop_table('push_reminders')
     op.drop_index('ix_push_subscriptions_attendee_id', table_name='push_subscriptions')
     op.drop_table('push_subscriptions')
     op.drop_index('ix_publications_event_id_id', table_name='publications')

@@ -140,7 +140,12 @@ def test_the_service_worker_shows_a_pushed_change(
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         # The card offers alerts where the browser can push, and says nothing is on yet.
         expect(page.get_by_role("button", name="Turn on alerts")).to_be_visible()
-        expect(page.get_by_text("Get a notification on this device")).to_be_visible()
+        expect(
+            page.get_by_text(
+                "Get a notification on this device when your meetings change and 5 minutes "
+                "before each one."
+            )
+        ).to_be_visible()
         page.wait_for_function("navigator.serviceWorker.controller !== null || true")
         scope = f"{live_server.url}/a/"
         found = [r for r in registrations if r.get("scopeURL") == scope and not r["isDeleted"]]
