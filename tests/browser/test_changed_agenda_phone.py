@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     TIMEOUT_MS,
     LiveServer,
     attendees_csv,
+    log_in,
     record_problems,
     screenshot,
 )
@@ -38,6 +39,8 @@ class Replanned:
     """A re-planned event and one present attendee with a moved or new meeting and a cancelled
     one (or at least one change), with the marks their agenda must show."""
 
+    account: object
+    slug: str
     token: str
     name: str
     changed: list[str]  # "Changed at 13:05" / "Cancelled at 13:05"
@@ -86,6 +89,8 @@ def replanned(live_server: LiveServer) -> Replanned:
         label = f"{when:%H:%M, %d %b}"  # published before the event's day: the date is said
         people = {a.id: a.name for a in event.attendees}
         return Replanned(
+            account,
+            event.slug,
             person.token,
             person.name,
             [
@@ -174,3 +179,16 @@ def test_the_service_worker_shows_a_pushed_change(
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_the_organiser_sees_who_could_not_be_told(replanned: Replanned, phone: Page) -> None:
+    """No SMTP and no phone allowed alerts: the outbox page names everyone not told."""
+    page = phone
+    log_in(page, replanned.account)
+    page.goto(f"/organiser/events/{replanned.slug}/outbox")
+    card = page.locator("#told")
+    expect(card).to_contain_text("Could not be told:")
+    expect(card).to_contain_text(replanned.name)
+    expect(card).to_contain_text("E-mail is not configured (SMTP_HOST)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "outbox-told")

@@ -227,4 +227,5 @@ def test_replan_without_smtp_points_to_the_outbox(app, published, login_as) -> N
     url = f"/organiser/events/{event.slug}/replan"
     text = post_form(client, url, {"from_round": 2}, follow_redirects=True).get_data(as_text=True)
     assert "e-mail is not configured (SMTP_HOST)" in text and "Send agenda links" in text
+    assert "could not be told: " in text
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0

@@ -133,8 +133,26 @@ class Told:
     smtp: bool
     published_local: datetime  # the publication's time in the event's zone
 
+    def counts(self) -> str:
+        """How many had meetings changed and how they heard, without names."""
+        people = f"attendee{'s' if self.changed != 1 else ''}"
+        text = (
+            f"{self.changed} {people} had meetings changed: {self.by_email} told by e-mail, "
+            f"{self.by_push} by push"
+        )
+        return text + (f", {len(self.untold)} could not be told" if self.untold else "")
+
+    def advice(self) -> str:
+        """What the organiser can do for those not told ("" when there is nobody)."""
+        if not self.untold or self.smtp:
+            return ""
+        return (
+            'e-mail is not configured (SMTP_HOST): on "Send agenda links", "Send to the '
+            'changed" puts their updated agendas in the outbox to copy, or use the links CSV'
+        )
+
     def summary(self) -> tuple[str, str]:
-        """The organiser's sentence and its flash category."""
+        """The organiser's sentence after a publish (the first few untold named), its category."""
         if self.publication.notified_at is None:
             return (
                 "Attendees could not be told of the change (see the server log): send the "
@@ -143,22 +161,14 @@ class Told:
             )
         if not self.changed:
             return ("Nobody's meetings changed: there was nobody to tell.", "success")
-        people = f"attendee{'s' if self.changed != 1 else ''}"
-        text = (
-            f"{self.changed} {people} had meetings changed: {self.by_email} told by e-mail, "
-            f"{self.by_push} by push"
-        )
         if not self.untold:
-            return (text + ".", "success")
+            return (self.counts() + ".", "success")
         names = ", ".join(a.name for a in self.untold[:NAMES_SHOWN])
         if len(self.untold) > NAMES_SHOWN:
             names += f" and {len(self.untold) - NAMES_SHOWN} more"
-        text += f", {len(self.untold)} could not be told: {names}"
-        if not self.smtp:
-            text += (
-                '; e-mail is not configured (SMTP_HOST): on "Send agenda links", "Send to the '
-                'changed" puts their updated agendas in the outbox to copy, or use the links CSV'
-            )
+        text = f"{self.counts()}: {names}"
+        if self.advice():
+            text += f"; {self.advice()}"
         return (text + ".", "warning")
 
 
