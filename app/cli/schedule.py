@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.cli.common import event_by_slug
 from app.models import Event, SolveJob
+from app.services.messages.notices import told
 from app.services.messages.reminders import start_reminder_clock
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
@@ -134,13 +135,16 @@ def schedule_publish(slug: str, number: int | None) -> None:
         click.echo(f"Version {version.number} of {slug} is already published.")
         return
     try:
-        publish(version)
+        publication = publish(version)
     except BuildError as refused:
         raise click.ClickException(str(refused)) from refused
     click.echo(
         f"Version {version.number} of {slug} is published: {len(version.meetings)} meetings; "
         "attendees see it on their agenda links from now on."
     )
+    heard = told(publication)
+    if heard is not None:
+        click.echo(heard.summary()[0])
 
 
 # Background workers
