@@ -38,6 +38,7 @@ EVENT_SETTINGS = (
     "p2v_weight",
     "tier_minimums",
     "solve_time_limit",
+    "reminder_minutes",
 )
 SLUG_WORDS = re.compile(r"[^a-z0-9]+")
 SLUG_STEM_LENGTH = 48

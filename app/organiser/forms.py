@@ -206,6 +206,12 @@ class EventForm(MingleForm):
         validators=[InputRequired(), NumberRange(5, 3600)],
     )
 
+    reminder_minutes = WholeField(
+        "Remind attendees before each meeting (minutes)",
+        default=5,
+        validators=[Optional(), NumberRange(0, 120)],
+    )
+
     def __init__(self, *args: Any, stored_start: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(zone) for zone in timezone_choices()]
@@ -249,6 +255,9 @@ class EventForm(MingleForm):
             "tier_minimums": tiers,
             "p2p_weight": _required_number(self.p2p_weight),
             "p2v_weight": _required_number(self.p2v_weight),
+            "reminder_minutes": 5
+            if self.reminder_minutes.data is None
+            else self.reminder_minutes.data,
         }
         return {
             name: shaped[name] if name in shaped else getattr(self, name).data

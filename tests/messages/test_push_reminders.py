@@ -147,3 +147,20 @@ def test_the_web_app_starts_one_clock_at_its_first_request_unless_redis_runs_it(
     stop.set()
     clocks[0].join(timeout=10)
     assert not clocks[0].is_alive()
+
+
+def test_the_organiser_sets_the_lead_time_on_the_event_form(login_as, make_organiser) -> None:
+    from app.models import Event
+    from tests.conftest import post_form
+    from tests.web.test_events import EVENT_FORM
+
+    client = login_as(make_organiser())
+    page = client.get("/organiser/events/new").get_data(as_text=True)
+    assert "Remind attendees before each meeting (minutes)" in page and 'value="5"' in page
+    refused = post_form(client, "/organiser/events/new", {**EVENT_FORM, "reminder_minutes": "121"})
+    assert refused.status_code == 200
+    assert "Number must be between 0 and 120" in refused.get_data(as_text=True)
+    assert db.session.scalars(db.select(Event)).all() == []
+    saved = post_form(client, "/organiser/events/new", {**EVENT_FORM, "reminder_minutes": "10"})
+    assert saved.status_code == 302
+    assert db.session.scalars(db.select(Event)).one().reminder_minutes == 10
