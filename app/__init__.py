@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser import bp as organiser_bp
+    from app.services.messages.push_reminders import install_reminder_clock
     from app.sponsor.routes import bp as sponsor_bp
 
     app.register_blueprint(main_bp)
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sponsor_bp)
     app.register_blueprint(board_bp)
     register_cli(app)
+    install_reminder_clock(app)
     return app
 
 

@@ -147,6 +147,11 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "LOGIN_RATE_LIMIT": (environ.get("LOGIN_RATE_LIMIT") or "").strip()
         or DEFAULT_LOGIN_RATE_LIMIT,
         **smtp_settings(environ),
+        # Web Push: the contact push services see, and where the VAPID key is kept.
+        "VAPID_SUBJECT": (environ.get("VAPID_SUBJECT") or "").strip() or None,
+        "VAPID_KEY_FILE": (environ.get("VAPID_KEY_FILE") or "").strip() or None,
+        # Push reminders' clock in the web process (without REDIS_URL); off: none runs there.
+        "REMINDER_CLOCK": _flag(environ.get("REMINDER_CLOCK"), default=True),
     }
     # Cookies only over HTTPS once the public address is HTTPS.
     secure = config["PUBLIC_URL"].startswith("https://")

@@ -157,6 +157,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "VAPID_KEY_FILE": str(tmp_path / "vapid_private.pem"),  # not the repo's instance/
             # Builds finish before start_build returns; tests of threads and RQ say otherwise.
             "BUILD_RUNNER": "inline",
         }

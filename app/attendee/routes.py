@@ -6,7 +6,8 @@ an unknown or revoked token; meetings are loaded through ``attendee_meeting``, w
 404 for a meeting of another person, version or event. Nothing here reads the organiser's
 login; CSRFProtect guards every POST, and app/security.py keeps these pages out of caches,
 search engines and other sites' Referer headers. The service worker (``/a/sw.js``, scope
-``/a/``) keeps the agenda readable offline.
+``/a/``) keeps the agenda readable offline and shows the Web Push notifications of
+``/a/<token>/push`` (a changed agenda).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -27,6 +29,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app.extensions import db
@@ -46,6 +49,7 @@ from app.services.followups.answers import (
     record_followup,
 )
 from app.services.followups.closing import collection
+from app.services.messages import push
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
 
@@ -204,3 +208,43 @@ def followup(token: str, meeting_id: int) -> ResponseReturnValue:
         errors={},
         **context,
     )
+
+
+# Alerts on this phone (Web Push): the page's script asks for the key, then subscribes
+
+
+@bp.get("/<token>/push")
+def push_settings(token: str) -> ResponseReturnValue:
+    """The server's VAPID public key, this attendee's device count and a CSRF token (JSON).
+
+    Asked by the page's script, not written into the agenda, so a cached agenda carries no
+    session's CSRF token.
+    """
+    attendee = attendee_by_token(token)
+    return jsonify(
+        publicKey=push.public_key(),
+        devices=push.device_count(attendee),
+        maxDevices=push.MAX_DEVICES,
+        csrf=generate_csrf(),
+    )
+
+
+@bp.post("/<token>/push")
+def push_subscribe(token: str) -> ResponseReturnValue:
+    """Store the browser's push subscription (PushSubscription.toJSON(), CSRF in a header)."""
+    attendee = attendee_by_token(token)
+    try:
+        push.subscribe(attendee, request.get_json(silent=True))
+    except push.PushRefused as refused:
+        return jsonify(ok=False, error=str(refused)), 400
+    return jsonify(ok=True, devices=push.device_count(attendee)), 201
+
+
+@bp.delete("/<token>/push")
+def push_unsubscribe(token: str) -> ResponseReturnValue:
+    """Forget one of the attendee's push subscriptions: JSON ``{"endpoint": ...}``."""
+    attendee = attendee_by_token(token)
+    data = request.get_json(silent=True)
+    endpoint = data.get("endpoint") if isinstance(data, dict) else None
+    removed = push.unsubscribe(attendee, endpoint)
+    return jsonify(ok=removed, devices=push.device_count(attendee)), 200 if removed else 404

@@ -12,6 +12,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.cli.common import event_by_slug
 from app.models import Event, SolveJob
+from app.services.messages.notices import told
+from app.services.messages.push_reminders import start_reminder_clock
 from app.services.scheduling import builds as scheduling
 from app.services.scheduling import jobs
 from app.services.scheduling.versions import BuildError, find_version, publish
@@ -133,13 +135,16 @@ def schedule_publish(slug: str, number: int | None) -> None:
         click.echo(f"Version {version.number} of {slug} is already published.")
         return
     try:
-        publish(version)
+        publication = publish(version)
     except BuildError as refused:
         raise click.ClickException(str(refused)) from refused
     click.echo(
         f"Version {version.number} of {slug} is published: {len(version.meetings)} meetings; "
         "attendees see it on their agenda links from now on."
     )
+    heard = told(publication)
+    if heard is not None:
+        click.echo(heard.summary()[0])
 
 
 # Background workers
@@ -149,7 +154,7 @@ def schedule_publish(slug: str, number: int | None) -> None:
 @click.option("--burst", is_flag=True, help="Run the queued builds, then stop.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run schedule builds queued on Redis (REDIS_URL) until stopped."""
+    """Run schedule builds queued on Redis (REDIS_URL) and send push reminders until stopped."""
     # Imported here: only this command needs RQ, and it is slow to import for every command.
     from redis import Redis
     from redis.exceptions import RedisError
@@ -177,4 +182,10 @@ def worker_command(burst: bool) -> None:
 
     queue = Queue(scheduling.QUEUE, connection=connection)
     click.echo(f"Worker on queue {scheduling.QUEUE!r}{' (burst)' if burst else ''}.", err=True)
-    AppWorker([queue], connection=connection).work(burst=burst)
+    # With REDIS_URL the web app runs no reminder clock: this worker process sends them.
+    clock = None if burst else start_reminder_clock(app)
+    try:
+        AppWorker([queue], connection=connection).work(burst=burst)
+    finally:
+        if clock is not None:
+            clock.set()

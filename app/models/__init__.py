@@ -8,6 +8,7 @@ from app.models.attendee import Attendee
 from app.models.event import Event
 from app.models.followup import FollowUp
 from app.models.job import SolveJob
+from app.models.notice import Publication, PushReminder, PushSubscription
 from app.models.organiser import Organiser
 from app.models.outbox import OutboxMessage
 from app.models.request import MeetingRequest
@@ -25,6 +26,9 @@ __all__ = [
     "MeetingRequest",
     "Organiser",
     "OutboxMessage",
+    "Publication",
+    "PushReminder",
+    "PushSubscription",
     "ScheduleVersion",
     "SolveJob",
     "SponsorContact",

@@ -93,7 +93,7 @@ class Event(Model):
     )
     badges_printed_at: Mapped[datetime | None]
     max_must_requests: Mapped[int] = mapped_column(default=3)  # per attendee, from their phone
-    # Calendar alarm before each meeting in the .ics (0: none).
+    # Minutes before each meeting that its .ics alarm and push reminder go off; 0: none.
     reminder_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
     # The secret of the live board's link (/board/<token>); None: no board link (revoked).

@@ -210,10 +210,11 @@ class EventForm(MingleForm):
         default=30,
         validators=[InputRequired(), NumberRange(5, 3600)],
     )
+
     reminder_minutes = WholeField(
-        "Calendar reminder before each meeting (minutes)",
+        "Remind attendees before each meeting (minutes)",
         default=5,
-        validators=[InputRequired(), NumberRange(0, 120)],
+        validators=[Optional(), NumberRange(0, 120)],
     )
 
     def __init__(self, *args: Any, stored_start: datetime | None = None, **kwargs: Any) -> None:
@@ -260,6 +261,9 @@ class EventForm(MingleForm):
             "tier_minimums": tiers,
             "p2p_weight": _required_number(self.p2p_weight),
             "p2v_weight": _required_number(self.p2v_weight),
+            "reminder_minutes": 5
+            if self.reminder_minutes.data is None
+            else self.reminder_minutes.data,
         }
         return {
             name: shaped[name] if name in shaped else getattr(self, name).data

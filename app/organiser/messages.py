@@ -19,6 +19,8 @@ from app.services.messages.mailing import (
     reissue_link,
     send_links,
 )
+from app.services.messages.notices import told
+from app.services.scheduling.publications import latest_publication
 
 
 @event_bp.route("/links/send", methods=["GET", "POST"])
@@ -48,7 +50,11 @@ def outbox() -> ResponseReturnValue:
         event, request.args.get("status", ""), request.args.get("page", 1, type=whole)
     )
     return render_template(
-        "organiser/outbox.html", event=event, found=found, status_of=message_status
+        "organiser/outbox.html",
+        event=event,
+        found=found,
+        status_of=message_status,
+        heard=told(latest_publication(event)),
     )
 
 

@@ -16,7 +16,7 @@ from app.organiser.blueprint import event_bp, safe_next
 from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.report_views import download
-from app.services.messages.mailing import mail_updated_agendas
+from app.services.messages.notices import told
 from app.services.scheduling.builds import start_build
 from app.services.scheduling.edits import (
     EditConflict,
@@ -221,10 +221,9 @@ def schedule_publish(number: int) -> ResponseReturnValue:
     revision = request.form.get("revision", type=whole)
     seen = request.form.get("published", type=whole)
     if request.method == "POST" and revision is not None and seen is not None:
-        before = publish_preview(version)  # who was told what, for the mail after a re-plan
-        old = before.published
+        old = publish_preview(version).published
         try:
-            publish_confirmed(version, revision, seen)
+            publication = publish_confirmed(version, revision, seen)
         except StalePublish as stale:
             flash(str(stale), "warning")
             return redirect(url_for("organiser.event.schedule_publish", number=number))
@@ -232,12 +231,11 @@ def schedule_publish(number: int) -> ResponseReturnValue:
             flash(str(refused), "error")
             return redirect(url_for("organiser.event.schedule", version=number))
         flash(f"Version {number} is published: attendees now see it.", "success")
+        heard = told(publication)
+        if heard is not None:
+            flash(*heard.summary())
         if version.source != "replan":
             return redirect(url_for("organiser.event.schedule", version=number))
-        absent = set(version.replan_absent or ())
-        notice = mail_updated_agendas(event, [a for a in before.affected if a.id not in absent])
-        if notice is not None:
-            flash(*notice)
         args: dict[str, Any] = {"new": number}
         if old is not None:
             args["old"] = old.number

@@ -107,6 +107,112 @@
     window.setInterval(tick, 60000);
   }
 
+  // Alerts (Web Push): subscribe this browser with the server's VAPID key, then hand the
+  // subscription to /a/<token>/push. The key and a CSRF token come from that URL, not the page.
+  var alerts = document.querySelector("[data-push]");
+
+  function keyBytes(text) {
+    var padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = window.atob(padded);
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) {
+      out[i] = raw.charCodeAt(i);
+    }
+    return out;
+  }
+
+  function showAlerts(state, error) {
+    ["off", "on", "blocked"].forEach(function (name) {
+      alerts.querySelector("[data-push-" + name + "]").hidden = name !== state;
+    });
+    alerts.querySelector("[data-push-enable]").hidden = state !== "off";
+    alerts.querySelector("[data-push-disable]").hidden = state !== "on";
+    var message = alerts.querySelector("[data-push-error]");
+    message.textContent = error || "";
+    message.hidden = !error;
+  }
+
+  function pushSettings() {
+    return fetch(alerts.dataset.push, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("This link no longer works: ask the organiser for your new one.");
+        }
+        return response.json();
+      });
+  }
+
+  function sendSubscription(method, body, csrf) {
+    return fetch(alerts.dataset.push, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok && method === "POST") {
+          throw new Error(answer.error || "The server did not accept this phone.");
+        }
+        return answer;
+      });
+    });
+  }
+
+  function turnOnAlerts() {
+    Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") {
+        showAlerts(permission === "denied" ? "blocked" : "off");
+        return null;
+      }
+      return Promise.all([pushSettings(), navigator.serviceWorker.ready]).then(function (got) {
+        var settings = got[0];
+        return got[1].pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: keyBytes(settings.publicKey)
+        }).then(function (subscription) {
+          return sendSubscription("POST", subscription.toJSON(), settings.csrf);
+        }).then(function () {
+          showAlerts("on");
+        });
+      });
+    }).catch(function (error) {
+      showAlerts("off", "Alerts could not be turned on: " + (error && error.message || error));
+    });
+  }
+
+  function turnOffAlerts() {
+    navigator.serviceWorker.ready.then(function (registration) {
+      return registration.pushManager.getSubscription();
+    }).then(function (subscription) {
+      if (!subscription) {
+        return null;
+      }
+      return pushSettings().then(function (settings) {
+        return sendSubscription("DELETE", { endpoint: subscription.endpoint }, settings.csrf);
+      }).then(function () {
+        return subscription.unsubscribe();
+      });
+    }).then(function () {
+      showAlerts("off");
+    }).catch(function (error) {
+      showAlerts("on", "Alerts could not be turned off: " + (error && error.message || error));
+    });
+  }
+
+  if (alerts && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window) {
+    alerts.hidden = false;
+    showAlerts(Notification.permission === "denied" ? "blocked" : "off");
+    alerts.querySelector("[data-push-enable]").addEventListener("click", turnOnAlerts);
+    alerts.querySelector("[data-push-disable]").addEventListener("click", turnOffAlerts);
+    navigator.serviceWorker.ready.then(function (registration) {
+      return registration.pushManager.getSubscription();
+    }).then(function (subscription) {
+      if (subscription && Notification.permission === "granted") {
+        showAlerts("on");
+      }
+    }).catch(function () { /* no push here: the card keeps offering it */ });
+  }
+
   // Follow-up form: the rating questions only apply when the meeting happened.
   var form = document.querySelector("[data-followup]");
   if (form) {

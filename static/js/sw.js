@@ -4,6 +4,10 @@
  * server when it answers, and the answer is kept; with no network the kept copy is shown, with
  * the "last updated" time it was rendered at. A link that now answers 404 (re-issued by the
  * organiser) loses its copy. Only the agenda page is kept, never forms or calendar files.
+ *
+ * It also shows the Web Push notifications the server sends when an attendee's meetings
+ * change (app/services/messages/notices.py): JSON {title, body, url, tag}; a tap opens the
+ * agenda.
  */
 "use strict";
 
@@ -47,4 +51,42 @@ self.addEventListener("fetch", (event) => {
     return; // the browser's own handling: straight to the network
   }
   event.respondWith(networkFirst(request));
+});
+
+// Web Push: "Your agenda changed" with the changes, replacing an older one of the same event.
+self.addEventListener("push", (event) => {
+  let data = {};
+  if (event.data) {
+    try {
+      data = event.data.json();
+    } catch (error) {
+      data = { body: event.data.text() };
+    }
+  }
+  const title = data.title || "Your agenda changed";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || "Open your agenda to see what changed.",
+    tag: data.tag || "mingle-agenda",
+    renotify: true,
+    data: { url: data.url || "" }
+  }));
+});
+
+// A tap opens (or focuses) the agenda: only a path on this site, whatever the payload says.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  let path = "";
+  try {
+    path = new URL(event.notification.data.url).pathname;
+  } catch (error) {
+    path = "";
+  }
+  if (!AGENDA.test(path)) {
+    return;
+  }
+  const target = new URL(path, self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then((windows) => {
+    const open = windows.find((w) => w.url === target);
+    return open ? open.focus() : self.clients.openWindow(target);
+  }));
 });

@@ -6,6 +6,7 @@ from flask.testing import FlaskCliRunner
 
 from app.extensions import db
 from app.models import Event, Meeting
+from tests.conftest import add_version
 
 
 def build(runner: FlaskCliRunner, slug: str) -> None:
@@ -82,3 +83,22 @@ def test_a_version_that_breaks_a_rule_is_not_published(
 def test_an_unknown_event_is_refused(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["schedule", "publish", "no-such-event"])
     assert result.exit_code != 0 and "no-such-event" in result.output
+
+
+def test_a_republish_says_who_was_told_of_their_changed_meetings(
+    runner: FlaskCliRunner, event: Event
+) -> None:
+    """Two round-1 meetings swap tables; without SMTP or push, the shell names the four."""
+    runner.app.config["SMTP_HOST"] = None
+    build(runner, event.slug)
+    assert runner.invoke(args=["schedule", "publish", event.slug]).exit_code == 0
+    first = event.versions[0]
+    rows = [(m.round, m.table, m.attendee_a, m.attendee_b) for m in first.meetings]
+    one, two = [i for i, row in enumerate(rows) if row[0] == 1][:2]
+    rows[one], rows[two] = (1, rows[two][1], *rows[one][2:]), (1, rows[one][1], *rows[two][2:])
+    add_version(event, rows)
+    result = runner.invoke(args=["schedule", "publish", event.slug, "--version", "2"])
+    assert result.exit_code == 0, result.output
+    assert "4 attendees had meetings changed: 0 told by e-mail, 0 by push" in result.output
+    moved = sorted(a.name for a in (*rows[one][2:], *rows[two][2:]))
+    assert f"4 could not be told: {', '.join(moved)};" in result.output

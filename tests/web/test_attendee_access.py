@@ -20,9 +20,10 @@ from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.extensions import db
-from app.models import Attendee, FollowUp, Meeting, MeetingRequest
+from app.models import Attendee, FollowUp, Meeting, MeetingRequest, PushSubscription
 from tests.attendee_helpers import Forum, local_start, make_forum
 from tests.conftest import csrf_token
+from tests.push_service import browser_keys
 
 PUBLIC = {"attendee.service_worker"}  # no token: the same script for everyone
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -106,14 +107,26 @@ def world(app: Flask, make_organiser, make_event, make_attendee, make_version, l
         ]
     )
     db.session.commit()
+    ann_phone = browser_keys()
+    db.session.add(
+        PushSubscription(
+            attendee_id=forum.ann.id,
+            endpoint=ANN_PHONE,
+            p256dh=ann_phone.p256dh,
+            auth=ann_phone.auth,
+        )
+    )
     revoked = forum.dee.token
     forum.dee.reissue_token()
     db.session.commit()
     return World(app, forum, stranger, other_version.meetings[0], draft.meetings[0], revoked)
 
 
+ANN_PHONE = "https://push.example.net/send/ann-phone"
+
+
 def snapshot() -> tuple:
-    """Everything an attendee route could change: requests, follow-ups and tokens."""
+    """Everything an attendee route could change: requests, follow-ups, tokens, push devices."""
     db.session.expire_all()
     requests = db.session.execute(
         select(MeetingRequest.attendee_id, MeetingRequest.other_id, MeetingRequest.kind)
@@ -124,7 +137,10 @@ def snapshot() -> tuple:
         )
     ).all()
     tokens = db.session.execute(select(Attendee.id, Attendee.token)).all()
-    return sorted(requests), sorted(followups), sorted(tokens)
+    devices = db.session.execute(
+        select(PushSubscription.attendee_id, PushSubscription.endpoint)
+    ).all()
+    return sorted(requests), sorted(followups), sorted(tokens), sorted(devices)
 
 
 def attempt(
@@ -154,6 +170,9 @@ def test_the_route_list_is_complete() -> None:
         "attendee.requests",
         "attendee.followup",
         "attendee.service_worker",
+        "attendee.push_settings",
+        "attendee.push_subscribe",
+        "attendee.push_unsubscribe",
     } <= endpoints
     assert {e for e, _, _ in ROUTES} - {e for e, _, _ in TOKEN_ROUTES} == PUBLIC
     assert ("attendee.requests", "POST", ("token",)) in TOKEN_ROUTES
@@ -168,15 +187,34 @@ class Control:
     status: int
     shows: tuple[str, ...] = ()
     form: Callable[[Forum], dict[str, Any]] | None = None  # posted with a valid CSRF token
+    json: Callable[[Forum], dict[str, Any]] | None = None  # sent as JSON, CSRF in a header
     saves: Callable[[Forum, tuple], tuple] | None = None  # the snapshot after, from the one before
 
 
 def _ann_rates_bo_again(forum: Forum, before: tuple) -> tuple:
     """Ann's follow-up about Bo, changed to 4 stars and a comment; nothing else moves."""
-    requests, followups, tokens = before
+    requests, followups, tokens, devices = before
     answer = (forum.ann.id, forum.bo.id, "yes", 4, "Good talk")
     others = [row for row in followups if row[:2] != answer[:2]]
-    return requests, sorted([*others, answer]), tokens
+    return requests, sorted([*others, answer]), tokens, devices
+
+
+ANN_LAPTOP = "https://push.example.net/send/ann-laptop"
+
+
+def _ann_laptop(forum: Forum) -> dict[str, Any]:
+    keys = browser_keys()
+    return {"endpoint": ANN_LAPTOP, "keys": {"p256dh": keys.p256dh, "auth": keys.auth}}
+
+
+def _ann_adds_her_laptop(forum: Forum, before: tuple) -> tuple:
+    *rest, devices = before
+    return (*rest, sorted([*devices, (forum.ann.id, ANN_LAPTOP)]))
+
+
+def _ann_drops_her_phone(forum: Forum, before: tuple) -> tuple:
+    *rest, devices = before
+    return (*rest, [d for d in devices if d != (forum.ann.id, ANN_PHONE)])
 
 
 CONTROLS = {
@@ -191,6 +229,16 @@ CONTROLS = {
         saves=_ann_rates_bo_again,
     ),
     ("attendee.requests", "GET"): Control(200, ("Whom to meet", "Bo Beta")),
+    ("attendee.push_settings", "GET"): Control(200, ('"devices":1', "publicKey")),
+    ("attendee.push_subscribe", "POST"): Control(
+        201, ('"devices":2',), json=_ann_laptop, saves=_ann_adds_her_laptop
+    ),
+    ("attendee.push_unsubscribe", "DELETE"): Control(
+        200,
+        ('"devices":0',),
+        json=lambda forum: {"endpoint": ANN_PHONE},
+        saves=_ann_drops_her_phone,
+    ),
     ("attendee.requests", "POST"): Control(  # the forum is under way: requests are closed
         400,
         ("Requests closed when the event started; please speak to the organiser.",),
@@ -208,10 +256,15 @@ def test_the_right_token_works(client, world: World, route) -> None:
     forum = world.forum
     url = world.url(endpoint, forum.ann.token)
     data = None
-    if method in UNSAFE:
-        data = {"csrf_token": csrf_token(client), **(control.form(forum) if control.form else {})}
     before = snapshot()
-    response = client.open(url, method=method, data=data)
+    if control.json:
+        headers = {"X-CSRFToken": csrf_token(client)}
+        response = client.open(url, method=method, json=control.json(forum), headers=headers)
+    elif method in UNSAFE:
+        data = {"csrf_token": csrf_token(client), **(control.form(forum) if control.form else {})}
+        response = client.open(url, method=method, data=data)
+    else:
+        response = client.open(url, method=method)
     assert response.status_code == control.status
     body = response.get_data(as_text=True)
     for text in control.shows:
@@ -314,9 +367,24 @@ def test_a_post_cannot_act_for_someone_else(client, world: World) -> None:
         "attendee_id": f.ann.id,
     }
     client.post(f"/a/{f.eve.token}/requests", data=data)
-    requests, followups, tokens = snapshot()
+    requests, followups, tokens, devices = snapshot()
     assert (f.ann.id, f.bo.id, "avoid") not in requests
-    assert followups == before[1] and tokens == before[2]
+    assert followups == before[1] and tokens == before[2] and devices == before[3]
+
+
+def test_another_attendee_cannot_drop_or_take_over_a_push_device(client, world: World) -> None:
+    """Eve's link knows Ann's phone's endpoint: deleting it through Eve's link removes nothing;
+    subscribing it through Eve's link makes a device of Eve's, Ann's stays hers."""
+    f = world.forum
+    before = snapshot()
+    headers = {"X-CSRFToken": csrf_token(client)}
+    gone = client.delete(f"/a/{f.eve.token}/push", json={"endpoint": ANN_PHONE}, headers=headers)
+    assert gone.status_code == 404 and snapshot() == before
+    keys = browser_keys()
+    data = {"endpoint": ANN_PHONE, "keys": {"p256dh": keys.p256dh, "auth": keys.auth}}
+    assert client.post(f"/a/{f.eve.token}/push", json=data, headers=headers).status_code == 201
+    devices = snapshot()[3]
+    assert (f.ann.id, ANN_PHONE) in devices and (f.eve.id, ANN_PHONE) in devices
 
 
 def test_posts_without_a_csrf_token_are_refused(client, world: World) -> None:
@@ -325,6 +393,12 @@ def test_posts_without_a_csrf_token_are_refused(client, world: World) -> None:
     for url in (f"/a/{f.ann.token}/requests", f"/a/{f.ann.token}/followup/{f.ann_bo.id}"):
         response = client.post(url, data={"other": f.bo.id, "kind": "avoid", "held": "yes"})
         assert response.status_code == 400
+    laptop = _ann_laptop(f)
+    assert client.post(f"/a/{f.ann.token}/push", json=laptop).status_code == 400
+    forged = {"X-CSRFToken": "forged"}
+    assert client.post(f"/a/{f.ann.token}/push", json=laptop, headers=forged).status_code == 400
+    response = client.delete(f"/a/{f.ann.token}/push", json={"endpoint": ANN_PHONE})
+    assert response.status_code == 400
     assert snapshot() == before
 
 

@@ -16,8 +16,9 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, MeetingRequest
-from app.services.events.clock import local_now, to_utc, utc_now
+from app.services.events.clock import from_utc, local_now, to_utc, utc_now
 from app.services.followups.answers import FollowUpState, followup_state, other_side
+from app.services.scheduling.publications import MeetingChange, meeting_marks
 from app.services.scheduling.vocabulary import parse_rounds
 
 # What an attendee's goal says when the other person serves it, in the second person.
@@ -101,6 +102,16 @@ def explain_match(viewer: Attendee, other: Attendee, limit: int = 4) -> list[str
 
 
 @dataclass
+class Mark:
+    """A meeting that a publication changed: when (local, "11:05") and what it was before."""
+
+    kind: str  # "new", "moved" or "cancelled"
+    when: str  # "11:05", or "17:20, 3 Mar" when not on the round's day
+    other: Attendee
+    was: str = ""  # moved: "round 2, Tulip"; cancelled: its table
+
+
+@dataclass
 class Slot:
     """One line of the agenda: a round (meeting, free, away) or the break after it."""
 
@@ -116,6 +127,8 @@ class Slot:
     reasons: list[str] = field(default_factory=list)
     followup: FollowUpState | None = None
     state: str = ""  # "past", "now", "next" or "" (later), as of the page's rendering
+    change: Mark | None = None  # the meeting is new or moved since an earlier publication
+    cancelled: list[Mark] = field(default_factory=list)  # meetings of this round cancelled
 
     @property
     def anchor(self) -> str:
@@ -178,7 +191,8 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
     event = attendee.event
     version = event.published_version
     meetings = attendee_meetings(attendee)
-    other_ids = [other_side(m, attendee) for m in meetings]
+    marks = meeting_marks(attendee)
+    other_ids = [other_side(m, attendee) for m in meetings] + list(marks)
     people = {
         a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(other_ids)))
     }
@@ -215,6 +229,8 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
             slot.table = event.table_label(meeting.table)
             slot.reasons = reasons
             slot.followup = followup_state(event, meeting, answers.get(other.id), now)
+            if other.id in marks:
+                slot.change = _mark(event, marks[other.id], other, start)
         elif attending is not None and number not in attending:
             slot.kind = "away"
         slots.append(slot)
@@ -223,6 +239,12 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
             slots.append(
                 Slot("break", number, end, after, to_utc(event, end), to_utc(event, after))
             )
+    rounds = {s.round: s for s in slots if s.kind != "break"}
+    for other_id, change in marks.items():
+        where = change.before if change.kind == "cancelled" else None
+        if where is not None and where[0] in rounds and other_id in people:
+            slot = rounds[where[0]]
+            slot.cancelled.append(_mark(event, change, people[other_id], slot.start))
     _mark_now_and_next(slots, now)
     return Agenda(
         event=event,
@@ -234,6 +256,22 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
         rendered_utc=now.astimezone(UTC),
         requests_open=requests_open(event, now),
     )
+
+
+def _mark(event: Event, change: MeetingChange, other: Attendee, day: datetime) -> Mark:
+    """The agenda's words for one change, its time in the event's zone."""
+    local = from_utc(event, change.at)
+    when = f"{local:%H:%M}" if local.date() == day.date() else f"{local:%H:%M, %d %b}"
+    was = ""
+    if change.kind == "moved" and change.before is not None and change.after is not None:
+        old_round, old_table = change.before
+        where = [f"round {old_round}"] if old_round != change.after[0] else []
+        if old_table != change.after[1]:
+            where.append(event.table_label(old_table))
+        was = ", ".join(where)
+    elif change.kind == "cancelled" and change.before is not None:
+        was = event.table_label(change.before[1])
+    return Mark(change.kind, when, other, was)
 
 
 def _mark_now_and_next(slots: list[Slot], now: datetime) -> None:

@@ -208,8 +208,14 @@ def _last_handed_over(event: Event) -> dict[int, OutboxMessage]:
 
 
 def _same(a: OutboxMessage, b: OutboxMessage | None) -> bool:
-    """Whether two e-mails say the same thing to the same address."""
-    return b is not None and (a.to_address, a.subject, a.body) == (b.to_address, b.subject, b.body)
+    """Whether two e-mails say the same thing to the same address.
+
+    A "your meetings changed" e-mail (app/services/messages/notices.py) is the agenda e-mail
+    with the changes put first: it handed over the agenda its body ends with.
+    """
+    if b is None or a.to_address != b.to_address:
+        return False
+    return (a.subject, a.body) == (b.subject, b.body) or b.body.endswith("\n\n" + a.body)
 
 
 def _compose_all(
@@ -259,31 +265,6 @@ def send_links(
     """
     messages, unchanged = _compose_all(event, attendees, changed_only)
     return store_and_send(messages, unchanged)
-
-
-def mail_updated_agendas(event: Event, affected: Sequence[Attendee]) -> tuple[str, str] | None:
-    """After a re-plan, e-mail the attendees whose agenda changed, when SMTP is set.
-
-    Returns what to tell the organiser and its category ("success", "warning", "error"), or
-    None when nobody's agenda changed. Without SMTP nothing is composed: the organiser is told
-    how to hand the new agendas out instead.
-    """
-    if not affected:
-        return None
-    people = f"{len(affected)} affected attendee{'s' if len(affected) != 1 else ''}"
-    if not current_app.config["SMTP_HOST"]:
-        return (
-            f"{people.capitalize()} (agenda changed): e-mail is not configured (SMTP_HOST), "
-            'so nothing was sent: on "Send agenda links", "Send to the changed" puts their '
-            "updated agendas in the outbox to copy, or use the links CSV.",
-            "warning",
-        )
-    sent = send_links(event, affected)
-    return (
-        f"Updated agendas e-mailed to {sent.sent} of {people}"
-        + (f"; {sent.failed} failed and stay in the outbox." if sent.failed else "."),
-        "error" if sent.failed else "success",
-    )
 
 
 def store_and_send(messages: Sequence[OutboxMessage], unchanged: int = 0) -> SendReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.models import Attendee, Event, Meeting, Publication, ScheduleVersion
 from app.services.scheduling.instance import instance_for
 from app.services.scheduling.legal import named
 from app.services.scheduling.versions import BuildError, StalePublish, check_version, publish
@@ -108,15 +108,20 @@ def publish_preview(version: ScheduleVersion) -> PublishPreview:
     return preview
 
 
-def publish_confirmed(version: ScheduleVersion, revision: int, published: int) -> None:
+def publish_confirmed(
+    version: ScheduleVersion, revision: int, published: int
+) -> Publication | None:
     """Publish ``version`` as confirmed on a page drawn at ``revision`` with ``published`` live.
+
+    Returns:
+        The publication, with who was told of their changed meetings (see ``publish``).
 
     Raises:
         StalePublish: the version was edited, or another version published, since (``STALE``).
         BuildError: the version breaks a hard rule.
     """
     try:
-        publish(version, seen_revision=revision, seen_published=published)
+        return publish(version, seen_revision=revision, seen_published=published)
     except StalePublish:
         raise StalePublish(STALE) from None
 

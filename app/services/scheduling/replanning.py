@@ -17,10 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Attendee, Event, Meeting, ScheduleVersion
+from app.models import Attendee, Event, Meeting, Publication, ScheduleVersion
 from app.services.events.clock import local_now
+from app.services.messages.notices import tell_safely
 from app.services.scheduling.instance import instance_for
 from app.services.scheduling.legal import named
+from app.services.scheduling.publications import record_publication
 from app.services.scheduling.versions import add_meetings, check_version, next_version_number
 from solver.replan import replan
 
@@ -122,6 +124,7 @@ class ReplanReport:
     added: int
     seconds: float
     affected: list[Attendee] = field(default_factory=list)  # present, agenda changed
+    publication: Publication | None = None  # with who was told of their changed meetings
 
     def draft_summary(self) -> str:
         """The sentence the organiser reads when the re-plan is stored as a draft."""
@@ -205,9 +208,12 @@ def _replan(
     if not report.ok:
         problem = named(report.violations[0], built)
         raise ReplanRefused(f"not re-planned: the result breaks a rule: {problem}")
+    publication = None
     if publish:
+        publication = record_publication(event, version)
         event.published_version_id = version.id
     db.session.commit()
+    tell_safely(publication)
     return ReplanReport(
         version,
         len(absent_ids),
@@ -216,6 +222,7 @@ def _replan(
         result.added,
         result.seconds,
         [built.attendees[i] for i in result.affected],
+        publication,
     )
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import Event, Meeting, ScheduleVersion
+from app.models import Event, Meeting, Publication, ScheduleVersion
+from app.services.messages.notices import tell_safely
 from app.services.scheduling.instance import EventInstance, instance_for
 from app.services.scheduling.legal import named
+from app.services.scheduling.publications import record_publication
 from solver.replan import adjusted_instance
 from solver.schema import Meeting as SolverMeeting
 from solver.validate import Report, validate
@@ -99,12 +101,16 @@ def find_version(event: Event, number: int | None = None) -> ScheduleVersion | N
 
 def publish(
     version: ScheduleVersion, seen_revision: int | None = None, seen_published: int | None = None
-) -> None:
+) -> Publication | None:
     """Make ``version`` the schedule attendees see; it must hold every hard rule.
 
     ``seen_revision``: the revision the organiser's page showed; ``seen_published``: the id of
     the version published then (0 for none). Publishing refuses (``StalePublish``) when
     someone edited the version or published another since, so nobody publishes unseen edits.
+    Once committed, everyone whose meetings changed is told (app/services/messages/notices.py).
+
+    Returns:
+        The publication, with who was told; None when ``version`` was already published.
     """
     lock_event(version.event_id)  # after any edit of the version in flight
     db.session.refresh(version)
@@ -120,5 +126,8 @@ def publish(
         problem = named(report.violations[0], instance_for(version.event))
         db.session.rollback()
         raise BuildError(f"version {version.number} breaks a rule: {problem}")
+    publication = record_publication(version.event, version)
     version.event.published_version_id = version.id
     db.session.commit()
+    tell_safely(publication)
+    return publication
