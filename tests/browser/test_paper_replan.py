@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
-from app.models import Attendee, Event, FollowUp, Organiser
+from app.models import Attendee, Event, FollowUp, Meeting, Organiser, ScheduleVersion
 from app.models.common import utcnow
 from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
@@ -192,3 +192,45 @@ def test_the_qr_links_printed_before_the_replan(held: Held, phone: Page) -> None
     expect(page.get_by_role("button", name="Send")).to_have_count(0)
     fits(page)
     screenshot(page, "followup-cancelled")
+
+
+def test_a_form_printed_before_its_meeting_moved(live_server: LiveServer, phone: Page) -> None:
+    """Version 2 moves Ann and Bo from round 2 to round 3: the printed QR link says so."""
+    account = live_server.organiser()
+    with live_server.app.app_context():
+        event = create_event(
+            db.session.get(Organiser, account.id),
+            {"name": "Moved Forum", "rounds": 3, "tables": 3, "starts_at": datetime(2030, 5, 6, 9)},
+        )
+        ann, bo = (
+            Attendee(
+                event_id=event.id,
+                email=f"{name.lower()}@{company.lower()}.example",
+                name=f"{name} {company}",
+                company=company,
+                kind="partner",
+                region="EMEA",
+            )
+            for name, company in (("Ann", "Alpha"), ("Bo", "Beta"))
+        )
+        db.session.add_all([ann, bo])
+        db.session.flush()
+        for number, (round_, table) in enumerate([(2, 1), (3, 2)], start=1):
+            version = ScheduleVersion(event_id=event.id, number=number)
+            version.meetings = [
+                Meeting(round=round_, table=table, attendee_a_id=ann.id, attendee_b_id=bo.id)
+            ]
+            db.session.add(version)
+            db.session.flush()
+            publish(version)
+            if number == 1:
+                (agenda,) = agenda_data(event, ann)
+                link = next(s for s in agenda.slots if s.kind == "meeting").followup_url
+    page = phone
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("How was your meeting with Bo Beta?")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "This meeting moved: it is now in round 3 at Table 2 (printed: round 2 at Table 1)."
+    )
+    fits(page)
+    screenshot(page, "followup-moved")
