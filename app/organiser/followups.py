@@ -59,12 +59,15 @@ def paper() -> ResponseReturnValue:
         return redirect(url_for("organiser.event.paper", attendee=matches[0].id))
     rows = paper_rows(attendee) if attendee else []
     if attendee is not None and form.validate_on_submit():
-        rows, saved = save_paper_answers(attendee, request.form.to_dict())
+        rows, saved, cancelled = save_paper_answers(attendee, request.form.to_dict())
         if saved:
             plural = "s" if saved != 1 else ""
             flash(f"Saved {saved} answer{plural} for {attendee.name}.", "success")
             return redirect(url_for("organiser.event.paper"))
-        if not any(row.errors for row in rows):
+        if cancelled:  # a re-plan while the forms were being typed: nothing saved
+            for sentence in cancelled:
+                flash(sentence, "error")
+        elif not any(row.errors for row in rows):
             flash("Nothing keyed in: nothing saved.", "warning")
         else:
             flash("Nothing saved: please check the rows marked below.", "error")

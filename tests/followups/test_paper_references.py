@@ -367,3 +367,35 @@ def test_a_reference_of_another_event_finds_nothing(
         .get_data(as_text=True)
     )
     assert f"is no meeting reference of {r.event.name}" in html
+
+
+def test_a_replan_while_forms_are_typed_in_saves_nothing_and_says_why(
+    make_organiser, make_event, make_attendee, make_version, login_as
+) -> None:
+    """The page was loaded on version 1; version 2 dropped one of its rows before "Save"."""
+    start = (datetime.now(ZoneInfo(ZONE)) - timedelta(days=1)).replace(
+        tzinfo=None, hour=9, minute=0, second=0, microsecond=0
+    )
+    event = make_event(make_organiser(), rounds=3, tables=3, timezone=ZONE, starts_at=start)
+    ann = make_attendee(event, "ann@a.example", name="Ann Alpha", company="Alpha")
+    bo = make_attendee(event, "bo@b.example", name="Bo Beta", company="Beta")
+    cy = make_attendee(event, "cy@c.example", name="Cy Gamma", company="Gamma")
+    make_version(event, [(1, 1, ann, bo), (2, 1, ann, cy)], published=True)
+    client = login_as(event.organiser)
+    rows = fields(client, event, ann)  # the form as the organiser opened it
+    v2 = make_version(event, [(1, 2, bo, ann)], published=True)  # Cy's meeting dropped
+    v2.created_at = start.replace(hour=10, minute=5)
+    db.session.commit()
+    typed = {f"m{rows[name]}-{k}": v for name in ("Bo Beta", "Cy Gamma") for k, v in ANSWER.items()}
+    html = post_form(client, paper(event), {"attendee": ann.id, **typed}).get_data(as_text=True)
+    assert (
+        f"Meeting {rows['Cy Gamma']} with Cy Gamma: This meeting was cancelled in a new schedule "
+        "at 11:05. Nothing was saved"
+    ) in html
+    assert db.session.scalar(select(FollowUp)) is None
+    assert "Cy Gamma" not in fields(client, event, ann)  # the page now shows version 2
+    again = {k: v for k, v in typed.items() if k.startswith(f"m{rows['Bo Beta']}-")}
+    response = post_form(client, paper(event), {"attendee": ann.id, **again})
+    assert response.status_code == 302
+    stored = db.session.scalar(select(FollowUp))
+    assert stored is not None and stored.other_id == bo.id and stored.meeting.version_id == v2.id

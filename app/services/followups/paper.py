@@ -157,13 +157,16 @@ def _blank(answers: Mapping[str, str]) -> bool:
 
 def save_paper_answers(
     attendee: Attendee, submitted: Mapping[str, str], now: datetime | None = None
-) -> tuple[list[PaperRow], int]:
+) -> tuple[list[PaperRow], int, list[str]]:
     """Check every keyed-in row, then store them all; or store none when any row is wrong.
 
-    Blank rows are skipped. Returns the rows (with ``errors`` per field) and how many answers
-    were stored (0 when any row has errors).
+    Blank rows are skipped. Returns the rows (with ``errors`` per field), how many answers
+    were stored (0 when any row has errors), and a sentence per keyed-in row whose meeting a
+    re-plan cancelled while the form was being typed (nothing is stored then either, so the
+    organiser sees it before anything changes).
     """
     rows = paper_rows(attendee, submitted, now)
+    cancelled = _cancelled_rows(attendee, submitted, {row.ref for row in rows})
     to_save: list[tuple[PaperRow, dict[str, str]]] = []
     for row in rows:
         answers = _row_answers(row, submitted)
@@ -179,8 +182,37 @@ def save_paper_answers(
             continue
         row.errors.update(validate_answers(answers, row.other).errors)
         to_save.append((row, answers))
-    if any(row.errors for row in rows):
-        return rows, 0
+    if cancelled or any(row.errors for row in rows):
+        return rows, 0, cancelled
     for row, answers in to_save:
         record_followup(row.meeting, attendee, answers, now)
-    return rows, len(to_save)
+    return rows, len(to_save), []
+
+
+def _cancelled_rows(attendee: Attendee, submitted: Mapping[str, str], refs: set[str]) -> list[str]:
+    """What to say about keyed-in rows of meetings no longer in the published schedule."""
+    typed: dict[str, dict[str, str]] = {}
+    for key, value in submitted.items():
+        code, dash, name = key[1:].partition("-")
+        if key.startswith("m") and dash and name in (*FIELDS, "comment") and code not in refs:
+            typed.setdefault(code, {})[name] = str(value or "").strip()
+    out = []
+    for code, answers in sorted(typed.items()):
+        if _blank(answers):
+            continue
+        try:
+            found = find_meeting(attendee.event, code)
+        except BadReference:
+            continue  # not a meeting of this event: nothing this page wrote
+        if attendee.id not in found.ref.pair:
+            continue
+        other = (
+            found.ref.attendee_high
+            if found.ref.attendee_low_id == attendee.id
+            else (found.ref.attendee_low)
+        )
+        out.append(
+            f"Meeting {code} with {other.name}: {found.cancelled(attendee.event) or 'it moved.'} "
+            "Nothing was saved: below is the schedule as it is now; save again."
+        )
+    return out
