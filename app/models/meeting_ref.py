@@ -54,8 +54,11 @@ def is_valid_code(code: str) -> bool:
 
 
 def new_code() -> str:
-    """A random reference: a letter first (never a bare number), at least one digit (never a
-    name), then the check character."""
+    """A random reference: a letter first, at least one digit, then the check character.
+
+    The letter keeps it apart from the old printed row numbers, the digit from names typed in
+    the same search box.
+    """
     while True:
         body = secrets.choice(LETTERS) + "".join(secrets.choice(ALPHABET) for _ in range(BODY - 1))
         if any(c in DIGITS for c in body):
