@@ -2,8 +2,9 @@
 
 Attendees have no account: the secret token in their link (and badge QR code) is their only
 credential. Access is checked in one place, ``attendee_by_token(token)``, which answers 404 for
-an unknown or revoked token; meetings are loaded through ``attendee_meeting``, which answers
-404 for a meeting of another person, version or event. Nothing here reads the organiser's
+an unknown or revoked token; meetings are loaded through ``attendee_meeting``, by the printed
+reference of the pair (stable across schedule versions), which answers 404 for a meeting of
+another person or event, or one not published yet. Nothing here reads the organiser's
 login; CSRFProtect guards every POST, and app/security.py keeps these pages out of caches,
 search engines and other sites' Referer headers. The service worker (``/a/sw.js``, scope
 ``/a/``) keeps the agenda readable offline and shows the Web Push notifications of
@@ -33,7 +34,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Attendee, Meeting
+from app.models import Attendee
 from app.params import whole
 from app.services.attendees.agenda import agenda_ics, build_agenda
 from app.services.attendees.requests import RequestRefused, recommendations, set_request
@@ -45,10 +46,10 @@ from app.services.followups.answers import (
     find_followup,
     followup_state,
     form_values,
-    other_side,
     record_followup,
 )
 from app.services.followups.closing import collection
+from app.services.followups.references import BadReference, Found, find_meeting
 from app.services.messages import push
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
@@ -72,17 +73,19 @@ def attendee_by_token(token: str) -> Attendee:
     return attendee
 
 
-def attendee_meeting(attendee: Attendee, meeting_id: int) -> Meeting:
-    """A meeting of the published schedule that ``attendee`` is in, else 404."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if (
-        meeting is None
-        or attendee.event.published_version_id is None
-        or meeting.version_id != attendee.event.published_version_id
-        or attendee.id not in (meeting.attendee_a_id, meeting.attendee_b_id)
-    ):
+def attendee_meeting(attendee: Attendee, ref: str, printed_version: int | None = None) -> Found:
+    """The meeting ``ref`` names (a printed reference or an old meeting number), else 404.
+
+    Only the two people of the pair reach it, and only once the published schedule has (or
+    had, before a re-plan dropped it) their meeting; a draft's meeting is nobody's yet.
+    """
+    try:
+        found = find_meeting(attendee.event, ref, printed_version)
+    except BadReference:
         abort(404)
-    return meeting
+    if attendee.id not in found.ref.pair or (found.meeting is None and found.dropped_by is None):
+        abort(404)
+    return found
 
 
 # Offline
@@ -159,20 +162,46 @@ def _request_saved(other: Attendee | None, kind: str) -> str:
 # Follow-ups
 
 
-@bp.route("/<token>/followup/<int:meeting_id>", methods=["GET", "POST"])
-def followup(token: str, meeting_id: int) -> ResponseReturnValue:
-    """The one-minute follow-up of one meeting, open from the end of its round until closing."""
+@bp.route("/<token>/followup/<ref>", methods=["GET", "POST"])
+def followup(token: str, ref: str) -> ResponseReturnValue:
+    """The one-minute follow-up of one meeting, open from the end of its round until closing.
+
+    ``ref`` is the meeting's printed reference, so a form printed before a re-plan opens the
+    pair's current meeting (saying so when it moved), or says when the re-plan cancelled it.
+    """
     attendee = attendee_by_token(token)
-    meeting = attendee_meeting(attendee, meeting_id)
     event = attendee.event
-    other = db.session.get(Attendee, other_side(meeting, attendee))
+    found = attendee_meeting(attendee, ref, request.args.get("v", type=whole))
+    low, high = found.ref.pair
+    other = db.session.get(Attendee, high if attendee.id == low else low)
     answer = find_followup(event, attendee, other.id) if other else None
+    meeting = found.meeting
+    if meeting is None:
+        return render_template(
+            "attendee/followup_cancelled.html",
+            attendee=attendee,
+            event=event,
+            other=other,
+            answer=answer,
+            token=token,
+            code=found.code,
+            message=found.cancelled(event),
+        ), 410
+    moved = ""
+    if found.moved and found.printed is not None:
+        moved = (
+            f"This meeting moved: it is now in round {meeting.round} at "
+            f"{event.table_label(meeting.table)} (printed: round {found.printed.round} at "
+            f"{event.table_label(found.printed.table)})."
+        )
     context = {
         "attendee": attendee,
         "event": event,
         "meeting": meeting,
         "other": other,
         "token": token,
+        "code": found.code,
+        "moved": moved,
         "table": event.table_label(meeting.table),
         "held_labels": HELD_LABELS,
         "next_step_labels": NEXT_STEP_LABELS,

@@ -8,6 +8,7 @@ from app.models.attendee import Attendee
 from app.models.event import Event
 from app.models.followup import FollowUp
 from app.models.job import SolveJob
+from app.models.meeting_ref import MeetingRef
 from app.models.notice import Publication, PushReminder, PushSubscription
 from app.models.organiser import Organiser
 from app.models.outbox import OutboxMessage
@@ -23,6 +24,7 @@ __all__ = [
     "EventMember",
     "FollowUp",
     "Meeting",
+    "MeetingRef",
     "MeetingRequest",
     "Organiser",
     "OutboxMessage",

@@ -11,7 +11,7 @@ from app.organiser.forms import ConfirmForm
 from app.params import whole
 from app.services.followups.answers import CURRENCIES, HELD_LABELS, NEXT_STEP_LABELS
 from app.services.followups.closing import close_followups, reopen_followups
-from app.services.followups.paper import paper_attendees, paper_rows, save_paper_answers
+from app.services.followups.paper import PaperSearch, paper_rows, paper_search, save_paper_answers
 from app.services.followups.progress import followup_progress
 from app.services.messages.reminders import (
     remind_non_responders,
@@ -70,24 +70,28 @@ def followups_reopen() -> ResponseReturnValue:
 
 @event_bp.route("/paper", methods=["GET", "POST"])
 def paper() -> ResponseReturnValue:
-    """Key in paper follow-up forms: find an attendee (name or meeting id), save all rows."""
+    """Key in paper follow-up forms: find an attendee (name or meeting reference), save all rows."""
     event = current_event()
     form = ConfirmForm()
     source = request.form if request.method == "POST" else request.args
     attendee_id = source.get("attendee", type=whole)
     attendee = event_attendee(event, attendee_id) if attendee_id else None
     query = request.args.get("q", "").strip()
-    matches = paper_attendees(event, query) if query and attendee is None else []
-    if len(matches) == 1:
+    search = paper_search(event, query) if query and attendee is None else PaperSearch()
+    matches = search.matches
+    if len(matches) == 1 and search.found is None:
         return redirect(url_for("organiser.event.paper", attendee=matches[0].id))
     rows = paper_rows(attendee) if attendee else []
     if attendee is not None and form.validate_on_submit():
-        rows, saved = save_paper_answers(attendee, request.form.to_dict())
+        rows, saved, cancelled = save_paper_answers(attendee, request.form.to_dict())
         if saved:
             plural = "s" if saved != 1 else ""
             flash(f"Saved {saved} answer{plural} for {attendee.name}.", "success")
             return redirect(url_for("organiser.event.paper"))
-        if not any(row.errors for row in rows):
+        if cancelled:  # a re-plan while the forms were being typed: nothing saved
+            for sentence in cancelled:
+                flash(sentence, "error")
+        elif not any(row.errors for row in rows):
             flash("Nothing keyed in: nothing saved.", "warning")
         else:
             flash("Nothing saved: please check the rows marked below.", "error")
@@ -97,6 +101,7 @@ def paper() -> ResponseReturnValue:
         form=form,
         query=query,
         matches=matches,
+        search=search,
         attendee=attendee,
         rows=rows,
         held_labels=HELD_LABELS,

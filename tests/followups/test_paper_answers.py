@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting
+from app.services.followups.references import code_of as ref
 from tests.conftest import post_form
 
 
@@ -48,7 +49,7 @@ def answers(event: Event) -> list[FollowUp]:
 
 
 def test_find_by_name_or_printed_meeting_id(event, meetings, login_as) -> None:
-    """A meeting id finds both people of that meeting; a unique name opens the form at once."""
+    """An old meeting id finds both people of that meeting; a unique name opens the form."""
     client: FlaskClient = login_as(event.organiser)
     html = client.get(f"{url(event)}?q={meetings[1].id}").get_data(as_text=True)
     assert "Person2 Example" in html and "Person5 Example" in html
@@ -59,7 +60,7 @@ def test_find_by_name_or_printed_meeting_id(event, meetings, login_as) -> None:
     assert html.count('class="card paper-row') == 3
     assert html.count(" autofocus") == 1
     for m in (meetings[0], meetings[2], meetings[3]):
-        assert f'name="m{m.id}-held"' in html and f"meeting {m.id}" in html
+        assert f'name="m{ref(m)}-held"' in html and f"meeting {ref(m)}" in html
 
 
 def test_saving_two_meetings_answers_at_once(event, meetings, login_as) -> None:
@@ -68,18 +69,18 @@ def test_saving_two_meetings_answers_at_once(event, meetings, login_as) -> None:
     first, _, second, third = meetings
     data = {
         "attendee": p0.id,
-        f"m{first.id}-held": "yes",
-        f"m{first.id}-rating": "4",
-        f"m{first.id}-recommend": "9",
-        f"m{first.id}-next_step": "proposal",
-        f"m{first.id}-pipeline_value": "25,000",
-        f"m{first.id}-currency": "USD",
-        f"m{first.id}-why": "Good fit",
-        f"m{second.id}-held": "they_no_show",
-        f"m{second.id}-next_step": "call",
-        f"m{second.id}-currency": "EUR",
-        f"m{third.id}-next_step": "none",  # blank form: skipped
-        f"m{third.id}-currency": "EUR",
+        f"m{ref(first)}-held": "yes",
+        f"m{ref(first)}-rating": "4",
+        f"m{ref(first)}-recommend": "9",
+        f"m{ref(first)}-next_step": "proposal",
+        f"m{ref(first)}-pipeline_value": "25,000",
+        f"m{ref(first)}-currency": "USD",
+        f"m{ref(first)}-why": "Good fit",
+        f"m{ref(second)}-held": "they_no_show",
+        f"m{ref(second)}-next_step": "call",
+        f"m{ref(second)}-currency": "EUR",
+        f"m{ref(third)}-next_step": "none",  # blank form: skipped
+        f"m{ref(third)}-currency": "EUR",
     }
     response = post_form(client, url(event), data, follow_redirects=True)
     assert "Saved 2 answers for Person0 Example." in response.get_data(as_text=True)
@@ -115,21 +116,21 @@ def test_an_invalid_row_saves_nothing_and_names_the_row_and_field(
     first, _, second, _ = meetings
     data = {
         "attendee": person(event, 0).id,
-        f"m{first.id}-held": "yes",
-        f"m{first.id}-rating": "4",
-        f"m{first.id}-recommend": "9",
-        f"m{second.id}-held": "yes",
-        f"m{second.id}-rating": "7",  # out of 1-5
-        f"m{second.id}-recommend": "3",
+        f"m{ref(first)}-held": "yes",
+        f"m{ref(first)}-rating": "4",
+        f"m{ref(first)}-recommend": "9",
+        f"m{ref(second)}-held": "yes",
+        f"m{ref(second)}-rating": "7",  # out of 1-5
+        f"m{ref(second)}-recommend": "3",
     }
     response = post_form(client, url(event), data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert answers(event) == []
     assert "Nothing saved" in html
-    assert f"Meeting {second.id} with Person6 Example: not saved" in html
-    assert f'id="m{second.id}-rating-error"' in html and "Rate the meeting from 1" in html
-    assert f'id="m{first.id}-rating-error"' not in html
+    assert f"Meeting {ref(second)} with Person6 Example: not saved" in html
+    assert f'id="m{ref(second)}-rating-error"' in html and "Rate the meeting from 1" in html
+    assert f'id="m{ref(first)}-rating-error"' not in html
     assert 'value="7"' in html  # what was typed stays to be corrected
 
 
@@ -140,9 +141,9 @@ def test_follow_ups_not_open_yet_are_not_saved(event, meetings, login_as) -> Non
     first = meetings[0]
     data = {
         "attendee": person(event, 0).id,
-        f"m{first.id}-held": "yes",
-        f"m{first.id}-rating": "4",
-        f"m{first.id}-recommend": "9",
+        f"m{ref(first)}-held": "yes",
+        f"m{ref(first)}-rating": "4",
+        f"m{ref(first)}-recommend": "9",
     }
     html = post_form(client, url(event), data).get_data(as_text=True)
     assert answers(event) == [] and "Nothing saved" in html
@@ -153,7 +154,7 @@ def test_another_organiser_gets_404(event, meetings, login_as, make_organiser) -
     p0 = person(event, 0)
     assert client.get(f"{url(event)}?attendee={p0.id}").status_code == 404
     first = meetings[0]
-    data = {"attendee": p0.id, f"m{first.id}-held": "they_no_show"}
+    data = {"attendee": p0.id, f"m{ref(first)}-held": "they_no_show"}
     assert post_form(client, url(event), data).status_code == 404
     assert answers(event) == []
 

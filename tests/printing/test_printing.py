@@ -27,6 +27,7 @@ from reportlab.lib.units import mm
 
 from app.extensions import db
 from app.models import Attendee, Event, ScheduleVersion
+from app.services.followups.references import code_of
 from app.services.printing import text as toolkit
 from app.services.printing.agendas import AgendaData, AgendaSlot, render_agendas
 from app.services.printing.badges import LAYOUTS, BadgeData, render_badges
@@ -378,10 +379,11 @@ def test_agenda_pdf_has_one_page_per_attendee_and_follow_up_codes(
         assert person.name in text and event.name in text
         mine = [m for m in version.meetings if person.id in (m.attendee_a_id, m.attendee_b_id)]
         expected = [f"{base}/a/{person.token}"] + [
-            f"{base}/a/{person.token}/followup/{m.id}" for m in mine
+            f"{base}/a/{person.token}/followup/{code_of(m)}?v={version.number}" for m in mine
         ]
         assert decode_qr(pdf, number) == sorted(expected)
         for meeting in mine:
+            assert f"meeting {code_of(meeting)}" in text  # the reference staff key in
             other = meeting.attendee_b if meeting.attendee_a_id == person.id else meeting.attendee_a
             assert other.name in text and f"Round {meeting.round}" in text
             assert event.table_label(meeting.table) in text

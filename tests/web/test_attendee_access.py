@@ -42,7 +42,7 @@ def _routes(prefix: str) -> list[tuple[str, str, tuple[str, ...]]]:
 
 ROUTES = _routes("attendee.")
 TOKEN_ROUTES = [r for r in ROUTES if "token" in r[2]]
-MEETING_ROUTES = [r for r in TOKEN_ROUTES if "meeting_id" in r[2]]
+MEETING_ROUTES = [r for r in TOKEN_ROUTES if "ref" in r[2]]
 ORGANISER_GETS = [r for r in _routes("organiser.") if r[1] == "GET"]
 
 
@@ -71,8 +71,8 @@ class World:
 
         values: dict[str, Any] = {"token": token}
         rule = next(r for r in self.app.url_map.iter_rules() if r.endpoint == endpoint)
-        if "meeting_id" in rule.arguments:
-            values["meeting_id"] = meeting_id or self.forum.ann_bo.id
+        if "ref" in rule.arguments:  # an old printed meeting number is a reference too
+            values["ref"] = str(meeting_id or self.forum.ann_bo.id)
         with self.app.test_request_context():
             return url_for(endpoint, **values)
 
@@ -176,7 +176,7 @@ def test_the_route_list_is_complete() -> None:
     } <= endpoints
     assert {e for e, _, _ in ROUTES} - {e for e, _, _ in TOKEN_ROUTES} == PUBLIC
     assert ("attendee.requests", "POST", ("token",)) in TOKEN_ROUTES
-    assert ("attendee.followup", "POST", ("meeting_id", "token")) in MEETING_ROUTES
+    assert ("attendee.followup", "POST", ("ref", "token")) in MEETING_ROUTES
     assert len(ORGANISER_GETS) >= 10
 
 

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import Attendee, Event, FollowUp, Meeting, MeetingRequest
 from app.services.events.clock import from_utc, local_now, to_utc, utc_now
 from app.services.followups.answers import FollowUpState, followup_state, other_side
+from app.services.followups.references import codes_for
 from app.services.scheduling.publications import MeetingChange, meeting_marks
 from app.services.scheduling.vocabulary import parse_rounds
 
@@ -126,6 +127,7 @@ class Slot:
     table: str = ""
     reasons: list[str] = field(default_factory=list)
     followup: FollowUpState | None = None
+    ref: str = ""  # the meeting's reference, the same in every schedule version
     state: str = ""  # "past", "now", "next" or "" (later), as of the page's rendering
     change: Mark | None = None  # the meeting is new or moved since an earlier publication
     cancelled: list[Mark] = field(default_factory=list)  # meetings of this round cancelled
@@ -212,6 +214,7 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
         )
     )
     by_round = {m.round: m for m in meetings}
+    codes = codes_for(event, meetings)
     attending = parse_rounds(attendee.available_rounds or "")
     times = event.round_times()
     slots: list[Slot] = []
@@ -231,6 +234,7 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
             slot.followup = followup_state(event, meeting, answers.get(other.id), now)
             if other.id in marks:
                 slot.change = _mark(event, marks[other.id], other, start)
+            slot.ref = codes[meeting.id]
         elif attending is not None and number not in attending:
             slot.kind = "away"
         slots.append(slot)

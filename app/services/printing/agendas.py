@@ -174,9 +174,9 @@ def _draw_form(
             slot.reference,
             qr_x + FOLLOWUP_QR / 2,
             qr_y - FORM_SIZE * 0.9,
-            REGULAR,
+            BOLD,  # read back and typed in by staff: dark and bold
             FORM_SIZE * 0.85,
-            GREY,
+            INK,
             "centre",
         )
 

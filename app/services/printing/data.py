@@ -65,6 +65,8 @@ def attendees_to_print(event: Event, emails: Sequence[str] = ()) -> list[Attende
 def _slots(agenda: Agenda) -> tuple[AgendaSlot, ...]:
     """The phone agenda's rounds as printed rows (breaks left out: the times show them)."""
     base = agenda_url(agenda.attendee)
+    version = agenda.event.published_version
+    printed = f"?v={version.number}" if version is not None else ""  # tells a move apart
     rows = []
     for slot in agenda.slots:
         if slot.kind == "break":
@@ -82,8 +84,8 @@ def _slots(agenda: Agenda) -> tuple[AgendaSlot, ...]:
                 other_kind=other.kind,
                 other_title=other.title or "",
                 reasons=tuple(slot.reasons),
-                followup_url=f"{base}/followup/{slot.meeting.id}",
-                reference=f"meeting {slot.meeting.id}",
+                followup_url=f"{base}/followup/{slot.ref}{printed}",
+                reference=f"meeting {slot.ref}",
             )
         rows.append(row)
     return tuple(rows)
