@@ -90,6 +90,9 @@ class Event(Model):
     max_must_requests: Mapped[int] = mapped_column(default=3)  # per attendee, from their phone
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by the database whenever something every agenda of the event may show changes
+    # (app/models/agenda_stamps.py); part of the key of the cached agenda pages.
+    agenda_stamp: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Who manages the event; None for events made from the command line without an organiser.
     organiser: Mapped[Organiser | None] = relationship(back_populates="events")
