@@ -448,3 +448,14 @@ def forum_here() -> Forum:
         return create_event(None, {"name": "Forum", "rounds": 4, "tables": 4} | settings)
 
     return make_forum(make_event, attendee_factory(), add_version)
+
+
+def test_a_bad_cache_setting_is_refused_by_name(tmp_path) -> None:
+    from app.config import from_environment
+
+    with pytest.raises(ValueError, match="AGENDA_CACHE must be one of redis, memory, off"):
+        from_environment({"AGENDA_CACHE": "disk"}, str(tmp_path))
+    with pytest.raises(ValueError, match="AGENDA_CACHE=redis needs REDIS_URL"):
+        from_environment({"AGENDA_CACHE": "redis"}, str(tmp_path))
+    with pytest.raises(ValueError, match="AGENDA_CACHE_SIZE .* not '0'"):
+        from_environment({"AGENDA_CACHE_SIZE": "0"}, str(tmp_path))
