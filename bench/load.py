@@ -277,18 +277,44 @@ def _bench_database(
                 (COLD, agendas, "/a/<token>"),
             ):
                 runs += [_measure(s, port, pid, paths, label, database, page) for s in scenarios]
-        with _redis_prefix() as (redis_url, prefix):
-            env = {"AGENDA_CACHE": "redis", "REDIS_URL": redis_url, "AGENDA_CACHE_PREFIX": prefix}
-            with _gunicorn(url, folder, env) as (port, pid):
-                every = Scenario("fill the cache", len(agenda_lines), 1, measured=False)
-                warm = _run_client(every, port, agendas, "-")
-                if warm.failure or warm.errors:
-                    raise BenchUnavailable(f"filling the cache failed: {warm.error_reasons}")
-                runs += [
-                    _measure(s, port, pid, agendas, "/a/<token>", database, CACHED)
-                    for s in scenarios
-                ]
+        try:
+            runs += _cached_runs(url, folder, agendas, len(agenda_lines), scenarios, database)
+        except BenchUnavailable as exc:  # the cold and static rows above stay measured
+            runs += [
+                LoadRun(s, "-", failure=str(exc), database=database, page=CACHED) for s in scenarios
+            ]
     return runs
+
+
+def _cached_runs(
+    url: str,
+    folder: Path,
+    agendas: Path,
+    attendees: int,
+    scenarios: tuple[Scenario, ...],
+    database: str,
+) -> list[LoadRun]:
+    """The agenda with its cache on Redis, filled first by one request per attendee.
+
+    The filling requests arrive at about 100 a second, within what the server draws, and a
+    second pass picks up any page the first did not keep.
+    """
+    with _redis_prefix() as (redis_url, prefix):
+        env = {"AGENDA_CACHE": "redis", "REDIS_URL": redis_url, "AGENDA_CACHE_PREFIX": prefix}
+        with _gunicorn(url, folder, env) as (port, pid):
+            fill = Scenario("fill the cache", attendees, 1, ramp=attendees / 100, measured=False)
+            for _ in range(2):
+                warm = _run_client(fill, port, agendas, "-")
+                if not warm.failure and not warm.errors:
+                    break
+                print(f"      filling: {warm.failure or warm.error_reasons}", flush=True)
+            else:
+                raise BenchUnavailable(
+                    f"filling the cache failed: {warm.failure or warm.error_reasons}"
+                )
+            return [
+                _measure(s, port, pid, agendas, "/a/<token>", database, CACHED) for s in scenarios
+            ]
 
 
 def _measure(
