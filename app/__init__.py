@@ -56,9 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.cli import register_cli
     from app.main.routes import bp as main_bp
     from app.organiser import bp as organiser_bp
+    from app.services.attendees.agenda_cache import init_agenda_cache
     from app.services.messages.push_reminders import install_reminder_clock
     from app.sponsor.routes import bp as sponsor_bp
 
+    init_agenda_cache(app, PROJECT_ROOT)
     app.register_blueprint(main_bp)
     app.register_blueprint(organiser_bp)
     app.register_blueprint(attendee_bp)

@@ -103,6 +103,36 @@ def followup_days(environ: Mapping[str, str]) -> int:
     return int(raw)
 
 
+AGENDA_CACHES = ("redis", "memory", "off")
+DEFAULT_AGENDA_CACHE_SIZE = 5000  # pages per process (about 12 kB each) in the memory cache
+
+
+def agenda_cache(environ: Mapping[str, str]) -> str | None:
+    """The ``AGENDA_CACHE`` setting, or None to let ``REDIS_URL`` decide (redis, else memory).
+
+    Raises:
+        ValueError: for a value not in ``AGENDA_CACHES``, or redis without ``REDIS_URL``.
+    """
+    raw = (environ.get("AGENDA_CACHE") or "").strip().lower()
+    if not raw:
+        return None
+    if raw not in AGENDA_CACHES:
+        raise ValueError(f"AGENDA_CACHE must be one of {', '.join(AGENDA_CACHES)}, not {raw!r}")
+    if raw == "redis" and not environ.get("REDIS_URL"):
+        raise ValueError("AGENDA_CACHE=redis needs REDIS_URL")
+    return raw
+
+
+def agenda_cache_size(environ: Mapping[str, str]) -> int:
+    """``AGENDA_CACHE_SIZE``: how many agenda pages each process keeps in the memory cache."""
+    raw = (environ.get("AGENDA_CACHE_SIZE") or "").strip()
+    if not raw:
+        return DEFAULT_AGENDA_CACHE_SIZE
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
+        raise ValueError(f"AGENDA_CACHE_SIZE must be a whole number from 1 to 1000000, not {raw!r}")
+    return int(raw)
+
+
 def smtp_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """The ``SMTP_*`` and ``MAIL_FROM`` settings; without ``SMTP_HOST`` mail stays in the outbox.
 
@@ -140,6 +170,8 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "BUILD_RUNNER": build_runner(environ),
         "FOLLOWUP_DAYS": followup_days(environ),
+        "AGENDA_CACHE": agenda_cache(environ),
+        "AGENDA_CACHE_SIZE": agenda_cache_size(environ),
         "PUBLIC_URL": (environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH),
         # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -52,6 +53,9 @@ login_manager = LoginManager()
 # Limits by client address (behind a proxy: as ProxyFix reads it, see TRUSTED_PROXIES); the
 # store is Redis when REDIS_URL is set, so every worker process counts together.
 limiter = Limiter(key_func=get_remote_address)
+# Rendered attendee agenda pages (app/services/attendees/agenda_cache.py): on Redis when
+# REDIS_URL is set, so every worker shares them, else in each process's memory.
+agenda_pages = Cache()
 
 
 login_manager.login_view = "organiser.login"

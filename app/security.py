@@ -62,6 +62,9 @@ PERMISSIONS = ", ".join(
 # the live board's link, door links and invitations.
 PRIVATE_PREFIXES = ("/a/", "/s/", "/checkin/", "/board/", "/door/", "/organiser/invite/")
 CACHEABLE_ENDPOINTS = {"attendee.service_worker"}  # code, not personal; sets its own caching
+# Private pages with an ETag (the agenda): the browser may keep them but must ask every time
+# (a 304 costs the server almost nothing); never a shared cache, the URL holds a token.
+REVALIDATED_ENDPOINTS = {"attendee.agenda"}
 
 
 def install_security(app: Flask) -> None:
@@ -90,7 +93,8 @@ def security_headers(response: Response) -> Response:
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith(PRIVATE_PREFIXES) and request.endpoint not in CACHEABLE_ENDPOINTS:
-        headers["Cache-Control"] = "private, no-store"
+        revalidated = request.endpoint in REVALIDATED_ENDPOINTS and "ETag" in headers
+        headers["Cache-Control"] = "private, no-cache" if revalidated else "private, no-store"
         headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -22,11 +22,13 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
     send_from_directory,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -36,8 +38,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee
 from app.params import whole
+from app.services.attendees import agenda_cache
 from app.services.attendees.agenda import agenda_ics, build_agenda
 from app.services.attendees.requests import RequestRefused, recommendations, set_request
+from app.services.events import clock
 from app.services.followups.answers import (
     CURRENCIES,
     HELD_LABELS,
@@ -107,9 +111,47 @@ def service_worker() -> ResponseReturnValue:
 
 @bp.get("/<token>")
 def agenda(token: str) -> ResponseReturnValue:
-    """The attendee's agenda: meetings, breaks, free rounds, why each match, follow-ups."""
-    attendee = attendee_by_token(token)
-    return render_template("attendee/agenda.html", agenda=build_agenda(attendee), token=token)
+    """The attendee's agenda: meetings, breaks, free rounds, why each match, follow-ups.
+
+    Served from the cached rendering of app/services/attendees/agenda_cache.py, with a strong
+    ETag: a phone that has this minute's page gets 304 after one indexed query. A page with a
+    message to show (after a follow-up is saved) is drawn afresh and not kept.
+    """
+    if not agenda_cache.enabled() or session.get("_flashes"):
+        attendee = attendee_by_token(token)
+        return render_template("attendee/agenda.html", agenda=build_agenda(attendee), token=token)
+    owner = _agenda_owner(token)
+    now = clock.utc_now()
+    entry = agenda_cache.get_cached(owner, now)
+    if entry is None:
+        person = db.session.get(Attendee, owner.attendee_id)
+        if person is None:  # removed since the lookup
+            abort(404)
+        agenda = build_agenda(person, now)
+        body = render_template(
+            "attendee/agenda.html", agenda=agenda_cache.placeholder_times(agenda), token=token
+        )
+        if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g:
+            # The page carries this visitor's CSRF token: never keep it for anyone else.
+            return render_template("attendee/agenda.html", agenda=agenda, token=token)
+        entry = agenda_cache.store(owner, agenda, body, now)
+    etag = entry.etag(now)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(entry.page(now), mimetype="text/html")
+    response.set_etag(etag)
+    return response
+
+
+def _agenda_owner(token: str) -> agenda_cache.AgendaOwner:
+    """Who ``token`` belongs to, with their page's cache key, else 404 (as attendee_by_token)."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        abort(404)
+    row = agenda_cache.agenda_owner(token)
+    if row is None or not secrets.compare_digest(row[2], token):
+        abort(404)
+    return agenda_cache.owner_key(row[0], row[1], token, (row[3], row[4]))
 
 
 @bp.get("/<token>/agenda.ics")

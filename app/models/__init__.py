@@ -4,6 +4,7 @@ Importing a model here registers its tables with ``db.metadata``, which is what
 ``flask db migrate`` compares against the database.
 """
 
+from app.models import agenda_stamps  # noqa: F401  (bumps the agenda cache's stamps on writes)
 from app.models.attendee import Attendee
 from app.models.event import Event
 from app.models.followup import FollowUp

@@ -66,6 +66,9 @@ class Attendee(Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Name, company and e-mail folded (see ``folded``), kept by the listener below for search.
     search_text: Mapped[str] = mapped_column(String(SEARCH_TEXT_LENGTH), default="")
+    # Bumped by the database when only this attendee's own agenda changes (their follow-up
+    # answers and requests; app/models/agenda_stamps.py); part of their cached agenda's key.
+    agenda_stamp: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # The event this attendee belongs to.
     event: Mapped[Event] = relationship(back_populates="attendees")

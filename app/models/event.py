@@ -99,6 +99,9 @@ class Event(Model):
     # The secret of the live board's link (/board/<token>); None: no board link (revoked).
     board_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by the database whenever something every agenda of the event may show changes
+    # (app/models/agenda_stamps.py); part of the key of the cached agenda pages.
+    agenda_stamp: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Who manages the event; None for events made from the command line without an organiser.
     organiser: Mapped[Organiser | None] = relationship(back_populates="events")

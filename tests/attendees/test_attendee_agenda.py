@@ -136,7 +136,9 @@ def test_agenda_pages_register_the_service_worker_and_stay_private(client, forum
     assert "data-offline-page" in body
     # Same-origin: the token never reaches another site, and HTTPS form posts keep working.
     assert response.headers["Referrer-Policy"] == "same-origin"
-    assert response.headers["Cache-Control"] == "private, no-store"
+    # Private (never a shared cache) and revalidated on every load (ETag, 304); see
+    # tests/attendees/test_agenda_cache.py.
+    assert response.headers["Cache-Control"] == "private, no-cache"
     assert "noindex" in response.headers["X-Robots-Tag"]
     worker = client.get("/a/sw.js")
     assert worker.status_code == 200

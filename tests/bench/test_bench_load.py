@@ -101,12 +101,23 @@ def test_only_loopback_is_a_target(tmp_path: Path) -> None:
 
 
 def fake_runs(p95: float, errors: int = 0, failure: str = "") -> list[LoadRun]:
-    """Measured runs whose latencies have the given p95 (a flat 100 ms tail above it)."""
+    """A static file's run (p95 10 ms, 100 req/s) and a cached agenda's with the given p95.
+
+    Both have a flat 100 ms tail above their p95.
+    """
     scenario = Scenario("all at once", 10, 10)
     if failure:
-        return [LoadRun(scenario, "-", failure=failure)]
-    latencies = [p95 * 0.5] * 90 + [p95] * 6 + [100.0] * 4
-    return [LoadRun(scenario, "/a/<token>", latencies, errors, [("HTTP 500", errors)], 2.0)]
+        return [LoadRun(scenario, "-", failure=failure, database="sqlite", page=load.CACHED)]
+
+    def latencies(p: float) -> list[float]:
+        return [p * 0.5] * 90 + [p] * 6 + [100.0] * 4
+
+    static = LoadRun(scenario, "/static", latencies(10.0), 0, [], 1.0, database="sqlite")
+    static.page = load.STATIC
+    cached = LoadRun(scenario, "/a/<token>", latencies(p95), errors, [("HTTP 500", errors)], 1.25)
+    cached.database, cached.page, cached.limit = "sqlite", load.CACHED, static
+    static.limit = static
+    return [static, cached]
 
 
 def run_main(monkeypatch, tmp_path: Path, runs: list[LoadRun], *flags: str) -> tuple[int, str]:
@@ -116,22 +127,30 @@ def run_main(monkeypatch, tmp_path: Path, runs: list[LoadRun], *flags: str) -> t
     return code, out.read_text()
 
 
-def test_a_met_goal_is_reported(monkeypatch, tmp_path: Path) -> None:
-    code, markdown = run_main(monkeypatch, tmp_path, fake_runs(p95=20.0))
+def table_row(markdown: str, page: str) -> list[str]:
+    row = next(line for line in markdown.splitlines() if f"| {page} (" in line)
+    return [c.strip() for c in row.strip("|").split("|")]
+
+
+def test_a_met_goal_is_reported_with_the_ratios(monkeypatch, tmp_path: Path) -> None:
+    code, markdown = run_main(monkeypatch, tmp_path, fake_runs(p95=14.0))
     assert code == 0
     assert "## Agenda under load" in markdown and "## Solver" not in markdown
-    row = next(line for line in markdown.splitlines() if line.startswith("| all at once"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[1:5] == ["10 x 10", "100", "0", "10.0"]
-    assert cells[5] == "20.0" and cells[-1] == "yes"
+    cached = table_row(markdown, load.CACHED)
+    assert cached[:2] == ["sqlite", "all at once"]
+    assert cached[3:7] == ["10 x 10", "100", "0", "7.0"] and cached[7] == "14.0"
+    assert cached[10] == "80"  # 100 requests in 1.25 s
+    assert cached[-3:] == ["1.25x", "1.40x", "yes"]  # 100/80 req/s, 14/10 ms p95
+    static = table_row(markdown, load.STATIC)
+    assert static[10] == "100" and static[-3:] == ["-", "-", "-"]
 
 
 def test_slow_or_failing_answers_miss_the_goal_fatal_only_when_strict(
     monkeypatch, tmp_path: Path
 ) -> None:
-    for runs in (fake_runs(p95=80.0), fake_runs(p95=20.0, errors=3)):
+    for runs in (fake_runs(p95=16.0), fake_runs(p95=14.0, errors=3)):
         code, markdown = run_main(monkeypatch, tmp_path, runs)
-        assert code == 0 and "| no |" in markdown
+        assert code == 0 and table_row(markdown, load.CACHED)[-1] == "no"
         assert run_main(monkeypatch, tmp_path, runs, "--strict")[0] == 1
 
 
@@ -146,19 +165,22 @@ def test_without_postgresql_the_load_test_says_so(monkeypatch) -> None:
 
     url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
     monkeypatch.setenv(load.DATABASE_VAR, url)
-    runs = load.bench_load()
+    runs = load.bench_load(databases=("postgresql",))
     assert runs and all("is not usable" in r.failure for r in runs)
+    assert {r.page for r in runs} == {load.STATIC, load.COLD, load.CACHED}
 
 
-@pytest.mark.postgres
+@pytest.mark.redis
 @pytest.mark.slow
-def test_a_small_real_run_on_postgresql(monkeypatch) -> None:
-    """30 attendees, gunicorn and the load generator for real: every answer is the reader's own."""
-    import os
-
-    monkeypatch.setenv(load.DATABASE_VAR, os.environ["MINGLE_TEST_DATABASE_URL"])
-    scenarios = (Scenario("warm-up", 5, 1, measured=False), Scenario("burst", 30, 2))
-    (run,) = load.bench_load(attendees=30, solve_seconds=3, scenarios=scenarios)
-    assert not run.failure, run.failure
-    assert run.errors == 0 and run.requests == 60
-    assert run.path == "/a/<token>"
+def test_a_tiny_real_run_on_sqlite(monkeypatch) -> None:
+    """30 attendees, gunicorn without and with the cache on Redis, the load generator for real:
+    every answer is the reader's own page, and each page is compared with the static file."""
+    monkeypatch.setenv(load.REDIS_VAR, "redis://127.0.0.1:6379/14")
+    scenarios = (Scenario("burst", 30, 2),)
+    runs = load.bench_load(attendees=30, scenarios=scenarios, databases=("sqlite",))
+    assert [r.page for r in runs] == [load.STATIC, load.COLD, load.CACHED]
+    for run in runs:
+        assert not run.failure, run.failure
+        assert run.errors == 0 and run.requests == 60
+        assert run.limit is runs[0] and run.rate_ratio() is not None
+    assert runs[0].path == load.STATIC_PATH and runs[2].path == "/a/<token>"
