@@ -26,6 +26,10 @@ from sqlalchemy import Engine, create_engine, text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
+
+# No push-reminder clock threads from the apps tests make (several turn ``testing`` off to see
+# real error pages): the clock's own tests switch it on for their app.
+os.environ.setdefault("REMINDER_CLOCK", "off")
 from app.config import normalise_database_url
 from app.extensions import db
 from app.models import Attendee, Event, Meeting, Organiser, ScheduleVersion

@@ -170,11 +170,18 @@ def test_the_service_worker_shows_a_pushed_change(
                 "data": json.dumps(payload),
             },
         )
-        shown = page.wait_for_function(
-            """() => navigator.serviceWorker.ready
-                .then((r) => r.getNotifications())
-                .then((list) => list.length ? list.map((n) => [n.title, n.body, n.tag]) : null)""",
-        ).json_value()
+        # The worker shows it asynchronously: ask until it is there (Playwright's
+        # wait_for_function takes the pending promise itself for a truthy answer).
+        shown = None
+        for _ in range(TIMEOUT_MS // 100):
+            shown = page.evaluate(
+                """() => navigator.serviceWorker.ready
+                    .then((r) => r.getNotifications())
+                    .then((list) => list.map((n) => [n.title, n.body, n.tag]))"""
+            )
+            if shown:
+                break
+            page.wait_for_timeout(100)
         assert shown == [[payload["title"], body, "mingle-agenda-test"]]
     finally:
         context.close()

@@ -135,6 +135,8 @@ def test_the_web_app_starts_one_clock_at_its_first_request_unless_redis_runs_it(
     app, client
 ) -> None:
     app.testing = False
+    app.config["REMINDER_CLOCK"] = True  # the tests' environment turns it off
+    before = {t for t in threading.enumerate() if t.name == "push-reminders"}
     app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"  # then the RQ worker sends them
     client.get("/healthz")
     assert reminders.CLOCK_KEY not in app.extensions
@@ -142,7 +144,7 @@ def test_the_web_app_starts_one_clock_at_its_first_request_unless_redis_runs_it(
     client.get("/healthz")
     client.get("/healthz")
     stop = app.extensions[reminders.CLOCK_KEY]
-    clocks = [t for t in threading.enumerate() if t.name == "push-reminders"]
+    clocks = [t for t in threading.enumerate() if t.name == "push-reminders" and t not in before]
     assert len(clocks) == 1
     stop.set()
     clocks[0].join(timeout=10)
