@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -10,7 +11,9 @@ from playwright.sync_api import Browser, Page, expect
 from app.extensions import db
 from app.models import Attendee, Organiser
 from app.services.events.editing import create_event
+from app.services.messages.mailing import agenda_url
 from tests.browser.conftest import PHONE, TIMEOUT_MS, LiveServer, log_in, screenshot
+from tests.browser.test_door_scanner import NO_DETECTOR, qr_png
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +34,15 @@ def check_in_lukasz(page: Page, name: str) -> None:
     expect(page.get_by_role("status").first).to_contain_text(f"{name} is checked in.")
 
 
+def scan_photo(page: Page, photo: Path, name: str) -> None:
+    """Check ``name`` in from a photo of their badge, decoded by jsQR (no BarcodeDetector)."""
+    assert page.evaluate("'BarcodeDetector' in window") is False
+    page.get_by_label("Or take a photo of the badge").set_input_files(photo)
+    expect(page.locator("#scan-result")).to_have_text(f"{name} is checked in.")
+
+
 def test_door_staff_by_link_and_by_login(
-    live_server: LiveServer, browser: Browser, desktop: Page, phone: Page
+    live_server: LiveServer, browser: Browser, desktop: Page, phone: Page, tmp_path: Path
 ) -> None:
     account = live_server.organiser()
     with live_server.app.app_context():
@@ -46,6 +56,7 @@ def test_door_staff_by_link_and_by_login(
             ("Łukasz Wiśniewski", "Gdańsk Data"),
             ("Łukasz Zieliński", "Kraków Cloud"),
             ("Ana Silva", "Lisboa Tech"),
+            ("Ola Nowak", "Poznań Systems"),
         ):
             email = name.split()[1].lower().encode("ascii", "ignore").decode() + "@example.org"
             db.session.add(
@@ -54,6 +65,13 @@ def test_door_staff_by_link_and_by_login(
             )  # fmt: skip
         db.session.commit()
         slug = event.slug
+    with live_server.app.test_request_context():
+        badges = {
+            a.name: agenda_url(a) for a in db.session.query(Attendee).filter_by(event_id=event.id)
+        }
+    ana, ola = tmp_path / "ana.png", tmp_path / "ola.png"
+    ana.write_bytes(qr_png(badges["Ana Silva"], canvas=(1200, 900)))
+    ola.write_bytes(qr_png(badges["Ola Nowak"], canvas=(1200, 900)))
 
     # The owner, on a desktop, makes a door link and adds door staff without an account.
     log_in(desktop, account)
@@ -77,13 +95,17 @@ def test_door_staff_by_link_and_by_login(
     expect(desktop.get_by_text("Works until Tue 04 Jun, 06:00")).to_be_visible()  # Warsaw time
     screenshot(desktop, "team-page")
 
-    # A shared phone opens the door link: the door page only, no organiser menu.
+    # A shared phone (a browser without BarcodeDetector) opens the door link: the door page
+    # only, no organiser menu.
+    phone.add_init_script(NO_DETECTOR)
     phone.goto(door_url)
     expect(phone.get_by_role("heading", name="Check-in · Baltic Partner Day")).to_be_visible()
     expect(phone.get_by_text("Door link “Shared phone at entrance B”")).to_be_visible()
     expect(phone.get_by_role("link", name="Attendees")).to_have_count(0)
     check_in_lukasz(phone, "Łukasz Wiśniewski")
     expect(phone.locator("#count-present")).to_have_text("1")
+    scan_photo(phone, ana, "Ana Silva")
+    expect(phone.locator("#count-present")).to_have_text("2")
     no_sideways_scroll(phone)
     screenshot(phone, "door-via-link")
     phone.goto(f"/organiser/events/{slug}/attendees")
@@ -97,6 +119,7 @@ def test_door_staff_by_link_and_by_login(
     )
     context.set_default_timeout(TIMEOUT_MS)
     staff = context.new_page()
+    staff.add_init_script(NO_DETECTOR)
     staff.goto(invite_url)
     expect(staff.get_by_role("heading", name="Choose your password")).to_be_visible()
     no_sideways_scroll(staff)
@@ -110,7 +133,9 @@ def test_door_staff_by_link_and_by_login(
     screenshot(staff, "team-staff-events")
     staff.get_by_role("link", name="Baltic Partner Day").click()
     check_in_lukasz(staff, "Łukasz Zieliński")
-    expect(staff.locator("#count-present")).to_have_text("2")
+    expect(staff.locator("#count-present")).to_have_text("3")
+    scan_photo(staff, ola, "Ola Nowak")
+    expect(staff.locator("#count-present")).to_have_text("4")
     no_sideways_scroll(staff)
     screenshot(staff, "door-via-login")
     response = staff.goto(f"/organiser/events/{slug}/attendees")
