@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from app.extensions import db
 from app.models import Event, Meeting, MeetingRef, ScheduleVersion
 from app.models.meeting_ref import ALPHABET, CODE_LENGTH, is_valid_code, pair_of
+from app.params import MAX_ID
 from app.services.events.clock import from_utc
 
 MAX_TYPED = 40  # characters of a typed or scanned reference worth reading
@@ -149,7 +150,7 @@ def find_meeting(event: Event, typed: str, printed_version: int | None = None) -
 
 def _old_number(event: Event, value: str, shown: str) -> Meeting:
     """The meeting row of an old printed number, in any version of the event."""
-    if len(value) > 12:
+    if len(value) > 12 or int(value) > MAX_ID:  # beyond every id the database can hold
         raise BadReference(f"“{shown}” is no meeting number of {event.name}.")
     meeting = db.session.get(Meeting, int(value))
     if meeting is None or meeting.version.event_id != event.id:
