@@ -158,6 +158,7 @@
 
   var stream = null;
   var timer = 0;
+  var starts = 0;  // counts starts and stops, so a start overtaken by a stop stays quiet
 
   function tick() {
     timer = 0;
@@ -176,6 +177,7 @@
   }
 
   function stopCamera(message, bad) {
+    starts++;  // a start still in flight is overtaken
     if (timer) window.clearTimeout(timer);
     timer = 0;
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
@@ -205,7 +207,10 @@
     return "The camera did not start: take a photo of the badge, or search by name.";
   }
 
+
   function startCamera() {
+    var mine = ++starts;
+    var stale = function () { return mine !== starts; };
     start.disabled = true;
     note("Starting the camera…");
     detectorChecked.then(function () {
@@ -214,6 +219,10 @@
         video: { facingMode: "environment" }, audio: false
       });
     }).then(function (s) {
+      if (stale()) {  // stopped (page hidden, Stop) while the browser was asking
+        s.getTracks().forEach(function (t) { t.stop(); });
+        return;
+      }
       stream = s;
       video.srcObject = s;
       video.hidden = false;
@@ -221,9 +230,12 @@
       stop.hidden = false;
       return video.play();
     }).then(function () {
+      if (stale()) return;
       note("Hold a badge's QR code in front of the camera.");
       tick();
     }).catch(function (error) {
+      // A stop while the video was starting aborts play(): the stop has said what happened.
+      if (stale()) return;
       if (error && error.message === "no decoder") {
         stopCamera("The QR code reader did not load: reload the page, or search by name.", true);
       } else {
