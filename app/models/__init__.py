@@ -15,6 +15,7 @@ from app.models.organiser import Organiser
 from app.models.outbox import OutboxMessage
 from app.models.request import MeetingRequest
 from app.models.schedule import Meeting, ScheduleVersion
+from app.models.series import Series
 from app.models.sponsor import SponsorContact
 from app.models.team import DoorLink, EventMember
 
@@ -33,6 +34,7 @@ __all__ = [
     "PushReminder",
     "PushSubscription",
     "ScheduleVersion",
+    "Series",
     "SolveJob",
     "SponsorContact",
 ]

@@ -38,12 +38,13 @@ NOT_SHOWN_TABLES = frozenset(
         "door_links",
         "push_subscriptions",  # the page asks for its devices itself (GET /a/<token>/push)
         "push_reminders",  # one row per reminder sent, during the event: must not bump
+        "series",  # the organiser's recurring events: only reports read them
     }
 )
 # Columns no agenda page shows: an update touching only these bumps nothing.
 NOT_SHOWN_COLUMNS = {
     "attendees": frozenset({"checked_in_at", "updated_at", "search_text", "agenda_stamp"}),
-    "events": frozenset({"badges_printed_at", "agenda_stamp", "board_token"}),
+    "events": frozenset({"badges_printed_at", "agenda_stamp", "board_token", "series_id"}),
     "schedule_versions": frozenset({"revision"}),  # the edit-conflict counter, not content
 }
 # Tables whose rows show only on their author's own agenda (``attendee_id``).

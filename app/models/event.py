@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from app.models.job import SolveJob
     from app.models.organiser import Organiser
     from app.models.schedule import ScheduleVersion
+    from app.models.series import Series
 
 # Settings an organiser may set on an event (the event form, the events service); everything
 # else on the row is managed by Mingle.
@@ -102,9 +103,15 @@ class Event(Model):
     # Bumped by the database whenever something every agenda of the event may show changes
     # (app/models/agenda_stamps.py); part of the key of the cached agenda pages.
     agenda_stamp: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The recurring event this one is an edition of (app/models/series.py), if any.
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
 
     # Who manages the event; None for events made from the command line without an organiser.
     organiser: Mapped[Organiser | None] = relationship(back_populates="events")
+    # The series this event belongs to; its reports compare it with the earlier editions.
+    series: Mapped[Series | None] = relationship(back_populates="events")
     # Everyone invited; deleting the event deletes them.
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Attendee, Event
 from app.services.followups.closing import Collection, collection
 from app.services.reports.collector import collector_paused
+from app.services.reports.loyalty import Loyalty, sponsor_loyalty
 from app.services.reports.measures import Measures, both_sides, measure
 from app.services.reports.rows import (
     Answer,
@@ -50,6 +51,7 @@ class SponsorReport:
     event_measures: Measures  # every meeting of the event, both sides asked
     answers: list[Answer]  # every answer about this sponsor's meetings (for the exports)
     collection: Collection  # final, or still collecting answers until the follow-ups close
+    loyalty: Loyalty | None = None  # compared with the series' earlier events (loyalty.py)
 
 
 @dataclass
@@ -114,6 +116,7 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
         event_measures=measure(both_sides(meetings), answers, people),
         answers=sorted(rows, key=lambda a: a.id),
         collection=collection(event),
+        loyalty=sponsor_loyalty(event, company),
     )
 
 
