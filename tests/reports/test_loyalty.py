@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import pytest
+from pypdf import PdfReader
 
 from app.services.events.series import company_key, put_in_series
 from app.services.reports.figures import sponsor_report
@@ -96,3 +98,48 @@ def test_another_organisers_series_of_the_same_name_is_not_compared(
     make_attendee(rival, "x@acme.example", company="Acme", kind="vendor")
     loyalty = sponsor_loyalty(series.second, "Acme")
     assert loyalty is not None and loyalty.previous == series.first
+
+
+def _section(html: str) -> str:
+    start = html.index('<section id="loyalty">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_sponsor_page_shows_the_loyalty_section_naming_nobody(client, series: Series2) -> None:
+    html = client.get(f"/s/{series.acme_contact.token}").get_data(as_text=True)
+    section = _section(html)
+    assert 'id="loyalty-met">7<' in section and 'id="loyalty-again">5<' in section
+    assert 'id="loyalty-retention">83%<' in section and 'id="loyalty-new">2<' in section
+    assert 'id="loyalty-paired-people">5<' in section
+    assert 'id="loyalty-nps-before">+0<' in section and 'id="loyalty-nps-now">+40<' in section
+    assert 'id="loyalty-nps-change">+40 points<' in section
+    assert "EUR 1,000 (1); USD 500 (1)" in section and "EUR 5,000 (2)" in section
+    assert "<svg" in section and "Partner Summit 2025: 6 partners met" in section
+    for i in range(1, 9):
+        assert f"Partner Person {i}" not in section and f"partner{i}.example" not in section
+        assert f"Partner Co {i}" not in section
+    globex = client.get(f"/s/{series.globex_contact.token}").get_data(as_text=True)
+    assert 'id="loyalty"' not in globex  # new to the series: nothing to compare with
+
+
+def test_the_page_withholds_a_paired_nps_on_too_few_people(
+    client, make_organiser, make_event, make_attendee, make_version
+) -> None:
+    series = build_series(
+        make_organiser, make_event, make_attendee, make_version, now=(10, 10, 9, 8, None, 0)
+    )
+    section = _section(client.get(f"/s/{series.acme_contact.token}").get_data(as_text=True))
+    assert "fewer than 5 partners answered at both events" in section
+    assert "loyalty-nps-before" not in section and "loyalty-nps-change" not in section
+
+
+def test_the_sponsor_pdf_has_the_loyalty_chart_and_figures(client, series: Series2) -> None:
+    response = client.get(f"/s/{series.acme_contact.token}/report.pdf")
+    assert response.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    text = " ".join(text.split())
+    assert "Loyalty" in text and "retention 83%" in text and "2 new" in text
+    assert "+0 at Partner Summit 2025, +40 now (+40 points)" in text
+    assert "of them met at the event before" in text  # the chart's legend
+    assert "EUR 5,000 (2)" in text
+    assert "Partner Person" not in text and "partner1.example" not in text

@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from app.services.printing.text import BOLD, REGULAR, register_fonts
 from app.services.reports.figures import EventReport, SponsorReport
+from app.services.reports.loyalty_pdf import loyalty_story
 from app.services.reports.measures import COUNTED_STEPS, SMALL_SAMPLE, STEP_LABELS, Measures
 
 BLUE = colors.HexColor("#1d4ed8")
@@ -209,6 +210,7 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
             for r in report.reps
         ]
         story += [Paragraph("Per sales rep", H2), Table(rows, style=TABLE_STYLE)]
+    story += loyalty_story(report.loyalty, report.company, H2, BODY)
     story += [
         Paragraph("Compared with the whole event", H2),
         Table(

@@ -1,0 +1,117 @@
+"""The loyalty section of the sponsor report PDF: the page's chart and figures, in reportlab."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+
+from app.services.printing.text import BOLD, REGULAR
+from app.services.reports.loyalty import Loyalty
+
+MET = colors.HexColor("#2f6fde")  # the page's .bar
+AGAIN = colors.HexColor("#8fa9d6")  # the page's .bar-2
+
+
+def loyalty_chart(loyalty: Loyalty) -> Drawing:
+    """Partners met per event, beside how many of them were met at the event before."""
+    drawing = Drawing(170 * mm, 62 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 14 * mm, 16 * mm, 150 * mm, 38 * mm
+    editions = loyalty.editions
+    chart.data = [
+        [e.partners_met for e in editions],
+        [e.met_before or 0 for e in editions],
+    ]
+    chart.categoryAxis.categoryNames = [
+        e.event.name if len(e.event.name) <= 40 else e.event.name[:39] + "…" for e in editions
+    ]
+    chart.categoryAxis.labels.fontName = REGULAR
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontName = REGULAR
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = MET
+    chart.bars[1].fillColor = AGAIN
+    chart.barLabels.fontName = REGULAR
+    chart.barLabels.fontSize = 8
+    chart.barLabels.nudge = 6
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [
+        [str(e.partners_met) for e in editions],
+        ["" if e.met_before is None else str(e.met_before) for e in editions],
+    ]
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 14 * mm, 4 * mm
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontName, legend.fontSize = REGULAR, 8
+    legend.colorNamePairs = [(MET, "partners met"), (AGAIN, "of them met at the event before")]
+    drawing.add(legend)
+    return drawing
+
+
+def loyalty_story(
+    loyalty: Loyalty | None, company: str, heading: ParagraphStyle, body: ParagraphStyle
+) -> list[Flowable]:
+    """The section's flowables (none without an earlier event), in the report's styles."""
+    if loyalty is None:
+        return []
+    previous = escape(loyalty.previous.name)
+    retention = "—" if loyalty.retention is None else f"{100 * loyalty.retention:.0f}%"
+    if loyalty.paired_withheld:
+        paired = f"Not shown: fewer than {loyalty.threshold} partners answered at both events."
+    else:
+        p = loyalty.paired
+        paired = (
+            f"NPS of the {p.people} partners who answered at both events: {p.before:+.0f} at "
+            f"{previous}, {p.now:+.0f} now ({p.change:+.0f} points)."
+        )
+    rows = [["Event", "Partners met", "Met before", "NPS (answers)", "Pipeline (answers)"]]
+    for e in loyalty.editions:
+        if e.nps_withheld:
+            nps = f"fewer than {loyalty.threshold} answers"
+        else:
+            nps = "—" if e.nps is None else f"{e.nps:+.0f} ({e.answered})"
+        pipeline = "<br/>".join(
+            f"{c} {total:,.0f} ({e.pipeline_answers[c]})" for c, total in e.pipeline.items()
+        )
+        rows.append(
+            [
+                Paragraph(escape(e.event.name), body),
+                str(e.partners_met),
+                "—" if e.met_before is None else str(e.met_before),
+                Paragraph(escape(nps), body),
+                Paragraph(pipeline or "—", body),
+            ]
+        )
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+            ("FONTNAME", (0, 0), (-1, 0), BOLD),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+        ]
+    )
+    widths = [w * mm for w in (52, 22, 22, 34, 42)]  # 172 mm: the A4 text width
+    return [
+        Paragraph("Loyalty", heading),
+        Paragraph(
+            f"Compared with {previous}, the last earlier event of the series where "
+            f"{escape(company)} had people; partners are recognised by their e-mail address. "
+            f"{loyalty.met_now} partners met, {loyalty.met_again} of the "
+            f"{loyalty.met_previous} met at {previous} met again (retention {retention}), "
+            f"{loyalty.new} new.",
+            body,
+        ),
+        Paragraph(escape(paired), body),
+        loyalty_chart(loyalty),
+        Table(rows, colWidths=widths, style=style, repeatRows=1),
+    ]
