@@ -17,7 +17,7 @@ from flask_login.config import EXEMPT_METHODS
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
-from app.models import Attendee, DoorLink, Event, Meeting, ScheduleVersion
+from app.models import Attendee, DoorLink, Event, Meeting, ScheduleVersion, Series
 from app.services.events import clock
 from app.services.scheduling.versions import find_version
 
@@ -155,3 +155,11 @@ def event_meeting(event: Event, meeting_id: int) -> Meeting:
     if meeting is None or meeting.version.event_id != event.id:
         abort(404)
     return meeting
+
+
+def organiser_series(series_id: int) -> Series:
+    """The current organiser's series ``series_id``, else 404 (another's series stays secret)."""
+    series = db.session.get(Series, series_id)
+    if series is None or series.organiser_id is None or series.organiser_id != current_user.id:
+        abort(404)
+    return series

@@ -15,6 +15,7 @@ from app.organiser import (  # noqa: F401  (each module adds its routes)
     replan,
     reports,
     schedule,
+    series,
     sponsors,
     team,
 )

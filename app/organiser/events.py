@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import current_event
+from app.models import Organiser
 from app.organiser.blueprint import bp, event_bp
 from app.organiser.forms import EventForm
 from app.services.events.board import board_url
@@ -19,6 +20,7 @@ from app.services.events.editing import (
     update_event,
 )
 from app.services.events.phases import event_moment
+from app.services.events.series import put_in_series, series_of
 from app.services.events.team import member_events
 from app.services.followups.closing import collection, followup_days
 from app.services.followups.progress import followup_progress
@@ -54,9 +56,12 @@ def event_new() -> ResponseReturnValue:
         except EventRefused as refused:
             flash(_refusal(form, refused), "error")
         else:
+            put_in_series(event, form.series.data)
             flash(f"Created {event.name}. Next: import the attendees.", "success")
             return redirect(url_for("organiser.event.dashboard", slug=event.slug))
-    return render_template("organiser/event_form.html", form=form, event=None)
+    return render_template(
+        "organiser/event_form.html", form=form, event=None, series_names=_series_names(current_user)
+    )
 
 
 @event_bp.get("")
@@ -83,17 +88,25 @@ def settings() -> ResponseReturnValue:
     form = EventForm(stored_start=event.starts_at)
     if request.method == "GET":
         form.fill_from(event)
+        form.series.data = event.series.name if event.series else ""
     if form.validate_on_submit():
         try:
             warnings = update_event(event, form.settings())
         except EventRefused as refused:
             flash(f"Not saved: {_refusal(form, refused)}", "error")
         else:
+            put_in_series(event, form.series.data)
             for warning in warnings:
                 flash(warning, "warning")
             flash("Settings saved.", "success")
             return redirect(url_for("organiser.event.dashboard", slug=event.slug))
-    return render_template("organiser/event_form.html", form=form, event=event)
+    names = _series_names(event.organiser)
+    return render_template("organiser/event_form.html", form=form, event=event, series_names=names)
+
+
+def _series_names(owner: Organiser | None) -> list[str]:
+    """The series an event of ``owner`` may join, for the form's suggestions."""
+    return [s.name for s in series_of(owner)] if owner is not None else []
 
 
 def _refusal(form: EventForm, refused: EventRefused) -> str:

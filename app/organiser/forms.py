@@ -158,6 +158,7 @@ class EventForm(MingleForm):
 
     name = StringField("Event name", validators=[DataRequired(), limit("Event name", 200)])
     venue = StringField("Venue", validators=[Optional(), limit("Venue", 200)])
+    series = StringField("Series (optional)", validators=[Optional(), limit("Series", 200)])
     timezone = SelectField("Time zone", default="UTC")
     starts_at = DateTimeLocalField(
         "Round 1 starts (local time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]

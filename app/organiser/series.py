@@ -1,0 +1,21 @@
+"""The organiser's series page: one recurring event's editions side by side."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+
+from app.access import organiser_series
+from app.organiser.blueprint import bp
+from app.services.reports.series import EVERYONE, KINDS, series_report
+
+
+@bp.get("/series/<int:series_id>")
+def series_page(series_id: int) -> ResponseReturnValue:
+    """Who came back, each sponsor's NPS and the teaming share, for each event of a series."""
+    series = organiser_series(series_id)
+    return render_template(
+        "organiser/series.html",
+        report=series_report(series),
+        kinds=(*KINDS, EVERYONE),
+    )
