@@ -1,6 +1,6 @@
 """Two editions of a hand-built series whose loyalty figures are known.
 
-"Partner Summit" 2025 and 2026, owned by one organiser. Acme (spelt "ACMÉ  " in 2026) meets:
+"Partner Summit" 2025 and 2026, owned by one organiser. Acme (spelt "ACMÉ" in 2026) meets:
 
 - 2025: partners p1..p6, all held; p1..p6 recommend 10, 9, 7, 6, 3, 10 (NPS +17 on 6);
   Acme's rep reports EUR 1,000 (p1) and USD 500 (p2).
@@ -62,7 +62,7 @@ def build_series(make_organiser, make_event, make_attendee, make_version, now=NO
     answer(first, v, p[1], 1, held="yes", pipeline_value=1000, currency="EUR")
     answer(first, v, p[2], 2, held="yes", pipeline_value=500, currency="USD")
 
-    w = make_attendee(second, "walt@acme.example", name="Walt Rep", company="ACMÉ  ", kind="vendor")
+    w = make_attendee(second, "walt@acme.example", name="Walt Rep", company="ACMÉ", kind="vendor")
     g = make_attendee(second, "gil@globex.example", name="Gil", company="Globex", kind="vendor")
     q = {i: partner(second, make_attendee, i) for i in (1, 2, 3, 4, 5, 7, 8)}
     q[1].email = "P1@Partner1.example"  # recognised however it is written
@@ -85,7 +85,7 @@ def build_series(make_organiser, make_event, make_attendee, make_version, now=NO
         SponsorContact(
             event_id=second.id, email=f"boss@{c.lower()}.example", name="Boss", company=c
         )
-        for c in ("ACMÉ  ", "Globex")
+        for c in ("ACMÉ", "Globex")
     ]
     db.session.add_all(contacts)
     db.session.commit()

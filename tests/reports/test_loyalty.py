@@ -26,7 +26,7 @@ def test_company_names_are_compared_without_case_accents_or_spaces() -> None:
 
 
 def test_retention_new_partners_and_their_sample_sizes(series: Series2) -> None:
-    loyalty = sponsor_report(series.second, "ACMÉ  ").loyalty
+    loyalty = sponsor_report(series.second, "ACMÉ").loyalty
     assert loyalty is not None and loyalty.previous == series.first
     assert (loyalty.met_previous, loyalty.met_now) == (6, 7)
     assert (loyalty.met_again, loyalty.new) == (5, 2)

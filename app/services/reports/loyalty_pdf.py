@@ -10,7 +10,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from app.services.printing.text import BOLD, REGULAR
 from app.services.reports.loyalty import Loyalty
@@ -73,7 +73,14 @@ def loyalty_story(
             f"NPS of the {p.people} partners who answered at both events: {p.before:+.0f} at "
             f"{previous}, {p.now:+.0f} now ({p.change:+.0f} points)."
         )
-    rows = [["Event", "Partners met", "Met before", "NPS (answers)", "Pipeline (answers)"]]
+    head = ParagraphStyle("loyalty-head", parent=body, fontName=BOLD)
+    rows: list[list[str | Paragraph]] = [
+        [
+            Paragraph(text, head)
+            for text in ("Event", "Partners met", "Met at the event before", "NPS (answers)",
+                         "Pipeline (answers)")
+        ]
+    ]  # fmt: skip
     for e in loyalty.editions:
         if e.nps_withheld:
             nps = f"fewer than {loyalty.threshold} answers"
@@ -100,7 +107,7 @@ def loyalty_story(
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
         ]
     )
-    widths = [w * mm for w in (52, 22, 22, 34, 42)]  # 172 mm: the A4 text width
+    widths = [w * mm for w in (44, 22, 30, 34, 42)]  # 172 mm: the A4 text width
     return [
         Paragraph("Loyalty", heading),
         Paragraph(
@@ -113,5 +120,6 @@ def loyalty_story(
         ),
         Paragraph(escape(paired), body),
         loyalty_chart(loyalty),
+        Spacer(1, 3 * mm),
         Table(rows, colWidths=widths, style=style, repeatRows=1),
     ]
