@@ -17,7 +17,7 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import app.attendee.routes as routes
 import app.services.attendees.agenda as agenda_service
@@ -75,12 +75,14 @@ def counted_queries(app: Flask) -> Iterator[list[str]]:
     def note(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
-    engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", note)
+    engines = {db.engine, agenda_cache.lookup_engine()}  # the token lookup's own on PostgreSQL
+    for engine in engines:
+        sa_event.listen(engine, "before_cursor_execute", note)
     try:
         yield statements
     finally:
-        sa_event.remove(engine, "before_cursor_execute", note)
+        for engine in engines:
+            sa_event.remove(engine, "before_cursor_execute", note)
 
 
 def agenda(client, who: Attendee, **headers: str):
@@ -370,6 +372,22 @@ def test_every_worker_sees_a_change_made_by_another(app: Flask, forum: Forum) ->
         assert "Bo Elsewhere" in text_of(second, forum.ann)
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_lookup_survives_the_server_dropping_its_connection(client, forum: Forum) -> None:
+    """The token lookup skips the pre-use ping: a dropped connection costs a retry, not a 500."""
+    assert agenda(client, forum.ann).status_code == 200
+    lookup = agenda_cache.lookup_engine()
+    assert lookup is not db.engine and lookup.pool.checkedin() == 1  # no ping, its own pool
+    with lookup.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with db.engine.connect() as connection:  # as a server restart or a failover would
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    response = agenda(client, forum.ann)
+    assert response.status_code == 200 and "Bo Beta" in page_text(response)
+    db.engine.dispose()  # the lookup's connections go with the app's
+    assert lookup.pool.checkedin() == 0
 
 
 def test_without_the_cache_the_page_is_drawn_each_time(app: Flask, client, forum, renders):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,8 @@ from zoneinfo import ZoneInfo
 from cachelib import SimpleCache
 from flask import Flask, current_app
 from markupsafe import escape
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Engine, Select, bindparam, create_engine, event, select
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import agenda_pages, db
 from app.models import Attendee, Event
@@ -127,14 +129,58 @@ OWNER_QUERY = _owner_query()
 def agenda_owner(token: str) -> tuple[int, int, str, int, int] | None:
     """The (attendee id, event id, token, event stamp, attendee stamp) for ``token``, or None.
 
-    One indexed lookup, in SQLAlchemy Core on a connection of its own in autocommit mode: no
-    ORM machinery and no transaction to begin and roll back, so a page served from the cache
-    (or a 304) costs the database one round trip. The page, when drawn, reads its data after
-    this, so a page is never kept under stamps newer than what it shows.
+    One indexed lookup, in SQLAlchemy Core on an autocommit connection: no ORM machinery and
+    no transaction to begin and roll back, so a page served from the cache (or a 304) costs the
+    database one round trip. The page, when drawn, reads its data after this, so a page is
+    never kept under stamps newer than what it shows.
     """
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(OWNER_QUERY, {"token": token}).first()
+    engine = lookup_engine()
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                row = connection.execute(OWNER_QUERY, {"token": token}).first()
+            break
+        except DBAPIError as exc:
+            # The lookup engine does not ping before each use (that would double its cost):
+            # a connection the server dropped (a restart, a failover) fails once, the pool
+            # drops every connection as old as it, and the lookup runs again on a new one.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
     return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+
+_LOOKUP_LOCK = threading.Lock()
+
+
+def lookup_engine() -> Engine:
+    """The engine the token lookup runs on: on a server database, one of its own.
+
+    The app's engine pings the server before handing out each connection (``pool_pre_ping``),
+    a round trip as dear as the lookup itself. The lookup engine skips it and runs in
+    autocommit mode; it is disposed with the app's engine. SQLite is in-process, so there
+    the app's engine serves (and an in-memory database is only visible on it).
+    """
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        return engine
+    engines: dict[Engine, Engine] = current_app.extensions.setdefault("mingle_lookup", {})
+    lookup = engines.get(engine)
+    if lookup is not None:
+        return lookup
+    with _LOOKUP_LOCK:
+        lookup = engines.get(engine)
+        if lookup is None:
+            options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+            lookup = create_engine(
+                engine.url,
+                connect_args=options.get("connect_args", {}),
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_size=engine.pool.size() if hasattr(engine.pool, "size") else 5,
+            )
+            event.listen(engine, "engine_disposed", lambda _engine: lookup.dispose())
+            engines[engine] = lookup
+    return lookup
 
 
 def owner_key(attendee_id: int, event_id: int, token: str, stamps: tuple[int, int]) -> AgendaOwner:
