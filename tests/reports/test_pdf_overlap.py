@@ -79,14 +79,23 @@ def test_no_text_overlaps_or_leaves_the_page(long_names: Event, render) -> None:
     assert layout_faults(pdf) == []
 
 
-def test_the_long_names_are_printed_whole_in_the_reports(long_names: Event) -> None:
-    """Wrapped, not cut: every word of the long company names is on the page, whole."""
-    for render in (PDFS[0][1], PDFS[2][1]):
-        runs = {r.text for _, _, page in page_runs(render(long_names)) for r in page}
-        printed = {p for run in runs for word in run.split() for p in HYPHEN_BREAK.findall(word)}
-        names = LONG_VENDOR if render is PDFS[0][1] else f"{LONG_VENDOR} {LONG_OTHER}"
-        for word in names.split():
-            assert set(HYPHEN_BREAK.findall(word)) <= printed, word
+@pytest.mark.parametrize(
+    ("pdf", "companies"),
+    [
+        ("sponsor report", (LONG_VENDOR,)),
+        ("event report", (LONG_VENDOR, LONG_OTHER)),
+        *((f"badges {layout}", (LONG_VENDOR, LONG_OTHER, *LONG_PARTNERS)) for layout in LAYOUTS),
+        ("table signs", (LONG_VENDOR, LONG_OTHER, *LONG_PARTNERS)),
+    ],
+)
+def test_long_company_names_wrap_whole(long_names: Event, pdf: str, companies) -> None:
+    """Wrapped or shrunk, never cut: every word of every long company name is printed."""
+    render = dict(PDFS)[pdf]
+    runs = {r.text for _, _, page in page_runs(render(long_names)) for r in page}
+    printed = {p for run in runs for word in run.split() for p in HYPHEN_BREAK.findall(word)}
+    for company in companies:
+        for word in company.split():
+            assert set(HYPHEN_BREAK.findall(word)) <= printed, (company, word)
 
 
 def test_the_checker_sees_an_overlap() -> None:
