@@ -10,9 +10,11 @@ bytes. A new PDF (the series report, when it exists) adds one line there.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event
@@ -21,7 +23,7 @@ from app.services.printing.badges import LAYOUTS, render_badges
 from app.services.printing.data import agenda_data, badge_data, table_sign_data
 from app.services.printing.signs import render_table_signs
 from app.services.printing.text import HYPHEN_BREAK
-from app.services.reports.figures import event_report, sponsor_report
+from app.services.reports.figures import SPONSOR_KINDS, event_report, sponsor_report
 from app.services.reports.pdf import render_event_report, render_sponsor_report
 from tests.pdf_layout_helpers import Run, layout_faults, overlapping, page_runs
 from tests.report_helpers import build
@@ -77,6 +79,25 @@ def test_no_text_overlaps_or_leaves_the_page(long_names: Event, render) -> None:
     pages = page_runs(pdf)
     assert sum(len(runs) for _, _, runs in pages) > 10  # the checker does read the text
     assert layout_faults(pdf) == []
+
+
+@pytest.mark.slow
+def test_the_past_demo_prints_without_overlaps(runner, app_ctx) -> None:
+    """``flask demo --past`` (30 attendees), its two biggest sponsors renamed to long names:
+    every PDF of a realistic event, the per-sponsor table and charts full, prints clean."""
+    result = runner.invoke(args=["demo", "--past", "--attendees", "30", "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    event = db.session.scalars(select(Event).order_by(Event.id.desc())).first()
+    assert event is not None
+    sponsors = Counter(a.company for a in event.attendees if a.kind in SPONSOR_KINDS)
+    (first, _), (second, _) = sponsors.most_common(2)
+    for person in event.attendees:
+        person.company = {first: LONG_VENDOR, second: LONG_OTHER}.get(
+            person.company, person.company
+        )
+    db.session.commit()
+    faults = {name: layout_faults(render(event)) for name, render in PDFS}
+    assert faults == {name: [] for name, _ in PDFS}
 
 
 @pytest.mark.parametrize(
