@@ -1,4 +1,8 @@
-"""Sponsor and event reports as PDFs: pure render functions, figures as text, charts as vectors."""
+"""Sponsor and event reports as PDFs: pure render functions, figures as text, charts as vectors.
+
+Every table goes through ``_table`` (``app/services/printing/tables.py``), which measures its
+cells and wraps or shrinks them to the text width, so no text overlaps.
+"""
 
 from __future__ import annotations
 
@@ -233,8 +237,10 @@ def render_event_report(report: EventReport) -> bytes:
     """The organiser's event report as PDF bytes (A4): sponsors vs partner-to-partner meetings.
 
     Sponsor meetings are those with a vendor or distributor on either side; in them the partner
-    side's answers give the NPS and ratings. In partner-to-partner meetings both sides are asked.
-    Set in DejaVu Sans so every name prints.
+    side's answers give the NPS and ratings, and the sponsor side's answers about the partner
+    are the Sponsors rating partners group. In partner-to-partner meetings both sides are
+    asked. The groups add up to All meetings (``EventReport``), and the PDF says so. Set in
+    DejaVu Sans so every name prints.
     """
     register_fonts()  # before the first Paragraph, which looks its font up
     columns = [(name, getattr(report, group)) for group, name in EVENT_GROUPS]
