@@ -23,10 +23,14 @@ PAGE_KEEPS = ("rep", "company")  # the other arguments those pages read
 
 
 def download(export: Export) -> Response:
-    """An export as an attachment under its file name."""
+    """An export as an attachment under its file name.
+
+    ``export.mimetype`` is sent as the whole Content-Type: passed as a media type instead,
+    Werkzeug would add a second ``charset`` to a CSV's ``text/csv; charset=utf-8``.
+    """
     return Response(
         export.body,
-        mimetype=export.mimetype,
+        content_type=export.mimetype,
         headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
 

@@ -16,6 +16,8 @@ from app.organiser.blueprint import event_bp
 from app.report_views import download, render_answers, render_figure, render_report
 from app.services.reports.exports import event_report_export, sponsor_report_export
 from app.services.reports.figures import (
+    EVENT_GROUPS,
+    GROUPS_NOTE,
     SponsorReport,
     event_report,
     sponsor_companies,
@@ -25,6 +27,7 @@ from app.services.reports.measures import SMALL_SAMPLE, STEP_LABELS
 
 GROUPS = {
     "sponsors": "Sponsor meetings",
+    "rating_partners": "Sponsor meetings: sponsors rating partners",
     "p2p": "Partner-to-partner meetings",
     "overall": "All meetings",
 }
@@ -46,6 +49,8 @@ def event_report_page() -> ResponseReturnValue:
         "organiser/event_report.html",
         event=event,
         report=event_report(event),
+        groups=EVENT_GROUPS,
+        groups_note=GROUPS_NOTE,
         small_sample=SMALL_SAMPLE,
         step_labels=STEP_LABELS,
     )

@@ -17,7 +17,7 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import app.attendee.routes as routes
 import app.services.attendees.agenda as agenda_service
@@ -68,13 +68,24 @@ def renders(monkeypatch) -> list[int]:
 
 
 @contextmanager
-def counted_queries(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
+def counted_queries(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL statements run inside the block.
+
+    On PostgreSQL the token lookup runs its one prepared statement on the driver's connection
+    (agenda_cache._server_lookup), below SQLAlchemy's events: each call counts as its statement.
+    """
     statements: list[str] = []
 
     def note(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
+    real = agenda_cache._server_lookup
+
+    def server_lookup(engine, token):
+        statements.append(str(agenda_cache.OWNER_QUERY.compile(dialect=engine.dialect)))
+        return real(engine, token)
+
+    monkeypatch.setattr(agenda_cache, "_server_lookup", server_lookup)
     engine = db.engine
     sa_event.listen(engine, "before_cursor_execute", note)
     try:
@@ -133,13 +144,13 @@ def test_the_last_updated_time_is_the_minute_it_was_served(client, forum: Forum,
 
 
 def test_a_phone_with_the_current_page_gets_304_for_one_query(
-    app: Flask, client, forum: Forum, renders
+    app: Flask, client, forum: Forum, renders, monkeypatch
 ) -> None:
     first = agenda(client, forum.ann)
     etag = first.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")  # strong
     assert first.headers["Cache-Control"] == "private, no-cache"
-    with counted_queries(app) as queries:
+    with counted_queries(app, monkeypatch) as queries:
         again = agenda(client, forum.ann, **{"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["ETag"] == etag
@@ -370,6 +381,22 @@ def test_every_worker_sees_a_change_made_by_another(app: Flask, forum: Forum) ->
         assert "Bo Elsewhere" in text_of(second, forum.ann)
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_lookup_survives_the_server_dropping_its_connection(client, forum: Forum) -> None:
+    """The token lookup skips the pre-use ping: a dropped connection costs a retry, not a 500."""
+    assert agenda(client, forum.ann).status_code == 200
+    lookup = agenda_cache.lookup_engine()
+    assert lookup is not db.engine and lookup.pool.checkedin() == 1  # no ping, its own pool
+    with lookup.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with db.engine.connect() as connection:  # as a server restart or a failover would
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    response = agenda(client, forum.ann)
+    assert response.status_code == 200 and "Bo Beta" in page_text(response)
+    db.engine.dispose()  # the lookup's connections go with the app's
+    assert lookup.pool.checkedin() == 0
 
 
 def test_without_the_cache_the_page_is_drawn_each_time(app: Flask, client, forum, renders):

@@ -208,12 +208,13 @@ def test_event_report_and_sponsors_page_fit_a_phone(seeded: Seeded, phone: Page)
 
     phone.goto(f"/organiser/events/{seeded.slug}/report")
     expect(phone.get_by_role("heading", name="Event report")).to_be_visible()
-    # Columns: sponsor meetings, partner-to-partner, all meetings (tests/reports/test_reports.py).
+    # Columns: sponsor meetings, sponsors rating partners (no meetings of its own: "—"),
+    # partner-to-partner, all meetings (tests/reports/test_reports.py).
     rows = {
-        "Scheduled": ("7", "1", "8"),
-        "Held": ("6", "1", "7"),
-        "No-shows": ("1", "0", "1"),
-        "NPS": ("-40", "+50", "-14"),
+        "Scheduled": ("7", "—", "1", "8"),
+        "Held": ("6", "—", "1", "7"),
+        "No-shows": ("1", "—", "0", "1"),
+        "NPS": ("-40", "—", "+50", "-14"),
     }
     for label, values in rows.items():
         row = phone.get_by_role("row").filter(has=phone.get_by_role("cell", name=label, exact=True))
@@ -221,6 +222,7 @@ def test_event_report_and_sponsors_page_fit_a_phone(seeded: Seeded, phone: Page)
         assert len(cells) >= len(values), (label, cells)
         for cell, value in zip(cells, values, strict=False):
             assert re.match(rf"\s*{re.escape(value)}(?![\d.,])", cell), (label, cells)
+    expect(phone.locator("#groups-note")).to_contain_text("= All meetings, for every count")
     expect(phone.locator("#teaming")).to_contain_text(f"{100 * 2 / seeded.people:.0f}%")
     _sideways(phone, "event report", too_wide)
     _charts_render(phone, at_least=1)  # regional mix

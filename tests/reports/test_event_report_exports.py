@@ -49,17 +49,17 @@ def test_pdf_has_the_sponsor_p2p_and_overall_columns(event, cast) -> None:
     text = pdf_text(event)
     assert f"{event.name}: event report" in text
     assert "nothing is extrapolated" in text and "fewer than 10 answers" in text
-    assert "Sponsor meetings Partner-to-partner All meetings" in text
-    assert "Meetings scheduled 7 1 8" in text
-    assert "Meetings held 6 1 7" in text
-    assert "No-shows 1 0 1 Unanswered 0 0 0" in text
-    assert "Asked / answered 6 / 5 2 / 2 14 / 7" in text
-    assert "Response rate 83% 100% 50%" in text
-    assert "NPS -40 (small sample) +50 (small sample) -14 (small sample)" in text
-    assert "Average rating (1-5) 3.0 4.5 3.4" in text
-    assert "Proposal 1 0 1 Joint deal 0 1 1 Deal registered 1 0 1" in text
+    assert "Sponsor meetings Sponsors rating partners Partner-to-partner All meetings" in text
+    assert "Meetings scheduled 7 — 1 8" in text
+    assert "Meetings held 6 — 1 7" in text
+    assert "No-shows 1 — 0 1 Unanswered 0 — 0 0" in text
+    assert "Asked / answered 6 / 5 6 / 0 2 / 2 14 / 7" in text
+    assert "Response rate 83% 0% 100% 50%" in text
+    assert "NPS -40 (small sample) — +50 (small sample) -14 (small sample)" in text
+    assert "Average rating (1-5) 3.0 — 4.5 3.4" in text
+    assert "Proposal 1 0 0 1 Joint deal 0 0 1 1 Deal registered 1 0 0 1" in text
     # Per currency, never summed: P2P meetings reported no pipeline.
-    assert "Pipeline EUR 3,000 — 3,000" in text and "Pipeline USD 500 — 500" in text
+    assert "Pipeline EUR 3,000 — — 3,000" in text and "Pipeline USD 500 — — 500" in text
 
 
 def test_pdf_has_teaming_regions_and_quarters(event, cast) -> None:
@@ -88,14 +88,14 @@ def test_pdf_counts_a_meeting_nobody_answered_about(event, cast) -> None:
     ).delete(synchronize_session=False)
     db.session.commit()
     text = pdf_text(event)
-    assert "No-shows 1 0 1 Unanswered 0 1 1" in text
-    assert "Meetings held 6 0 6" in text
-    assert "NPS -40 (small sample) — -40 (small sample)" in text  # no P2P answers: no NPS
+    assert "No-shows 1 — 0 1 Unanswered 0 — 1 1" in text
+    assert "Meetings held 6 — 0 6" in text
+    assert "NPS -40 (small sample) — — -40 (small sample)" in text  # no P2P answers: no NPS
 
 
 def test_pdf_of_an_event_without_a_published_schedule(event) -> None:
     text = pdf_text(event)
-    assert "Meetings scheduled 0 0 0" in text
+    assert "Meetings scheduled 0 — 0 0" in text
     assert "No published meetings." in text
 
 

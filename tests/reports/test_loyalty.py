@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from app.services.events.series import company_key, put_in_series
 from app.services.reports.figures import sponsor_report
 from app.services.reports.loyalty import sponsor_loyalty
+from tests.pdf_layout_helpers import layout_faults
 from tests.series_helpers import Series2, build_series
 
 
@@ -143,3 +144,4 @@ def test_the_sponsor_pdf_has_the_loyalty_chart_and_figures(client, series: Serie
     assert "of them met at the event before" in text  # the chart's legend
     assert "EUR 5,000 (2)" in text
     assert "Partner Person" not in text and "partner1.example" not in text
+    assert layout_faults(response.data) == []  # the chart and table keep their text apart

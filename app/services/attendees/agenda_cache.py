@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 from cachelib import SimpleCache
 from flask import Flask, current_app
 from markupsafe import escape
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Engine, Select, bindparam, create_engine, event, select
 
 from app.extensions import agenda_pages, db
 from app.models import Attendee, Event
@@ -122,19 +123,86 @@ def _owner_query() -> Select[Any]:
 
 # Built once: constructing the statement would cost as much as running it.
 OWNER_QUERY = _owner_query()
+_OWNER_SQL: dict[str, str] = {}  # OWNER_QUERY compiled, by dialect name
 
 
 def agenda_owner(token: str) -> tuple[int, int, str, int, int] | None:
     """The (attendee id, event id, token, event stamp, attendee stamp) for ``token``, or None.
 
-    One indexed lookup, in SQLAlchemy Core on a connection of its own in autocommit mode: no
-    ORM machinery and no transaction to begin and roll back, so a page served from the cache
-    (or a 304) costs the database one round trip. The page, when drawn, reads its data after
-    this, so a page is never kept under stamps newer than what it shows.
+    One indexed lookup on an autocommit connection: no ORM machinery and no transaction to
+    begin and roll back, so a page served from the cache (or a 304) costs the database one
+    round trip. The page, when drawn, reads its data after this, so a page is never kept under
+    stamps newer than what it shows.
     """
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(OWNER_QUERY, {"token": token}).first()
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+    engine = lookup_engine()
+    if engine.dialect.name == "sqlite":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            row = connection.execute(OWNER_QUERY, {"token": token}).first()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+    return _server_lookup(engine, token)
+
+
+def _server_lookup(engine: Engine, token: str) -> tuple[int, int, str, int, int] | None:
+    """The lookup on PostgreSQL: a statement psycopg prepares once per connection.
+
+    It runs on the driver's connection, checked out of the lookup engine's pool, since
+    SQLAlchemy's execution layer around a one-row query costs the app about as much CPU as
+    the driver itself. A connection the server dropped (a restart, a failover: the lookup
+    engine does not ping before each use) fails once; the pool then lets go of every
+    connection it holds, and the lookup runs again on a new one.
+    """
+    sql = _OWNER_SQL.get(engine.dialect.name)
+    if sql is None:
+        sql = _OWNER_SQL[engine.dialect.name] = str(OWNER_QUERY.compile(dialect=engine.dialect))
+    for attempt in (1, 2):
+        pooled = engine.raw_connection()
+        driver: Any = pooled.driver_connection  # psycopg's Connection
+        try:
+            row = driver.execute(sql, {"token": token}, prepare=True).fetchone()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if attempt == 2 or not engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None):
+                pooled.close()
+                raise
+            pooled.invalidate(exc)
+            engine.dispose(close=False)  # the others are as old: a fresh pool, new connections
+            continue
+        pooled.close()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+    return None  # not reached: the second attempt returns or raises
+
+
+_LOOKUP_LOCK = threading.Lock()
+
+
+def lookup_engine() -> Engine:
+    """The engine the token lookup runs on: on a server database, one of its own.
+
+    The app's engine pings the server before handing out each connection (``pool_pre_ping``),
+    a round trip as dear as the lookup itself. The lookup engine skips it and runs in
+    autocommit mode; it is disposed with the app's engine. SQLite is in-process, so there
+    the app's engine serves (and an in-memory database is only visible on it).
+    """
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        return engine
+    engines: dict[Engine, Engine] = current_app.extensions.setdefault("mingle_lookup", {})
+    lookup = engines.get(engine)
+    if lookup is not None:
+        return lookup
+    with _LOOKUP_LOCK:
+        lookup = engines.get(engine)
+        if lookup is None:
+            options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+            lookup = create_engine(
+                engine.url,
+                connect_args=options.get("connect_args", {}),
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_size=engine.pool.size() if hasattr(engine.pool, "size") else 5,
+            )
+            event.listen(engine, "engine_disposed", lambda _engine: lookup.dispose())
+            engines[engine] = lookup
+    return lookup
 
 
 def owner_key(attendee_id: int, event_id: int, token: str, stamps: tuple[int, int]) -> AgendaOwner:

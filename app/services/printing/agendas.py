@@ -288,6 +288,7 @@ def render_agendas(agendas: Sequence[AgendaData]) -> bytes:
                 10,
                 GREY,
             )
+            top -= 12 * mm  # the free rounds follow below the notice, not across it
         for slot in agenda.slots:
             need = MEETING_ROW if slot.kind == "meeting" else OTHER_ROW
             if top - need < bottom:

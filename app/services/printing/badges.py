@@ -162,7 +162,7 @@ def _badge_text(badge: BadgeData, room: float, height: float, base: float) -> _B
             first=fit(first, BOLD, room, b, min(b, 10.0)),
             name=fit(name, REGULAR, room, b * 0.42, min(b * 0.42, 6.5), max_lines=3),
             title=fit(badge.title, REGULAR, room, b * 0.3, min(b * 0.3, 5.5)),
-            company=fit(badge.company, BOLD, room, b * 0.38, min(b * 0.38, 6.5), max_lines=2),
+            company=fit(badge.company, BOLD, room, b * 0.38, min(b * 0.38, 6.5), max_lines=3),
             place=fit(place, REGULAR, room, b * 0.3, min(b * 0.3, 5.5)),
             gap=b * 0.18,
         )

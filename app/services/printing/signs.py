@@ -104,7 +104,7 @@ def _sign(canvas: Canvas, sign: TableSignData) -> None:
             y = draw_lines(canvas, name, sx, base, BOLD)
             draw_lines(
                 canvas,
-                fit(seat.company, REGULAR, seat_w - 3 * mm, 11 * scale, 6),
+                fit(seat.company, REGULAR, seat_w - 3 * mm, 11 * scale, 6, max_lines=2),
                 sx,
                 y,
                 REGULAR,

@@ -29,6 +29,22 @@ from app.services.reports.rows import (
 )
 
 SPONSOR_KINDS = ("vendor", "distributor")
+# The event report's groups, as its page and PDF name them: (EventReport attribute, name).
+EVENT_GROUPS = (
+    ("sponsors", "Sponsor meetings"),
+    ("rating_partners", "Sponsors rating partners"),
+    ("p2p", "Partner-to-partner"),
+    ("overall", "All meetings"),
+)
+GROUPS_NOTE = (
+    "Both sides of a meeting answer, and each answer is counted in one group. Sponsor meetings: "
+    "what partners said about the sponsor they met, and the sponsor's own next steps and "
+    "pipeline (a meeting of two sponsors counts both sides here). Sponsors rating partners: the "
+    "other side of the same meetings, what the sponsor's people said about the partner and the "
+    "partner's own next steps and pipeline; its meetings are counted under Sponsor meetings, so "
+    "it shows no meeting counts. Sponsor meetings + Sponsors rating partners + Partner-to-partner "
+    "= All meetings, for every count."
+)
 
 
 @dataclass
@@ -56,11 +72,21 @@ class SponsorReport:
 
 @dataclass
 class EventReport:
-    """The organiser's report: all sponsors, partner-to-partner meetings, and the whole event."""
+    """The organiser's report: all sponsors, partner-to-partner meetings, and the whole event.
+
+    Every meeting is seen from both sides in ``overall``; the groups split those sides so that
+    they add up: ``sponsors`` (a sponsor's side: the other side's answers about the sponsor,
+    the sponsor's own next steps), ``rating_partners`` (the partner's side of the same sponsor
+    meetings: what the sponsor's people said about the partner, the partner's own next steps)
+    and ``p2p``. Meetings are counted once, under ``sponsors`` (``rating_partners`` has no
+    meetings of its own), so scheduled, held, no-shows and unanswered add up over ``sponsors``
+    and ``p2p``, and every answer count over all three.
+    """
 
     event: Event
     sponsors: Measures
     by_sponsor: dict[str, Measures]  # company -> its meetings' figures, companies sorted
+    rating_partners: Measures  # the non-sponsor side of sponsor meetings (see above)
     p2p: Measures
     overall: Measures
     teaming_share: float | None  # attendees with a joint deal or proposal next step / attendees
@@ -125,13 +151,14 @@ def event_report(event: Event) -> EventReport:
     """The organiser's report: sponsors vs partner-to-partner meetings, teaming, score bands."""
     people = people_by_id(event)
     meetings, answers = published_rows(event, people)
-    sponsor_sides, p2p = [], []
+    sponsor_sides, partner_sides, p2p = [], [], []
     for x in meetings:
         a, b = people[x.attendee_a_id], people[x.attendee_b_id]
-        if _is_sponsor(a):
-            sponsor_sides.append((x, a.id, b.id))
-        if _is_sponsor(b):
-            sponsor_sides.append((x, b.id, a.id))
+        for subject, asked in ((a, b), (b, a)):
+            if _is_sponsor(subject):
+                sponsor_sides.append((x, subject.id, asked.id))
+            elif _is_sponsor(asked):  # the partner's side of a sponsor meeting
+                partner_sides.append((x, subject.id, asked.id))
         if not _is_sponsor(a) and not _is_sponsor(b):
             p2p.append(x)
     overall = measure(both_sides(meetings), answers, people)
@@ -149,6 +176,7 @@ def event_report(event: Event) -> EventReport:
         event=event,
         sponsors=measure(sponsor_sides, answers, people),
         by_sponsor={c: measure(by_company[c], answers, people) for c in sorted(by_company)},
+        rating_partners=measure(partner_sides, answers, people),
         p2p=measure(both_sides(p2p), answers, people),
         overall=overall,
         teaming_share=len(teaming) / len(people) if people else None,

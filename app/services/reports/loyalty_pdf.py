@@ -10,9 +10,10 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from app.services.printing.text import BOLD, REGULAR
+from app.services.printing.tables import layout_table
+from app.services.printing.text import REGULAR
 from app.services.reports.loyalty import Loyalty
 
 MET = colors.HexColor("#2f6fde")  # the page's .bar
@@ -58,9 +59,14 @@ def loyalty_chart(loyalty: Loyalty) -> Drawing:
 
 
 def loyalty_story(
-    loyalty: Loyalty | None, company: str, heading: ParagraphStyle, body: ParagraphStyle
+    loyalty: Loyalty | None,
+    company: str,
+    heading: ParagraphStyle,
+    body: ParagraphStyle,
+    room: float,
 ) -> list[Flowable]:
-    """The section's flowables (none without an earlier event), in the report's styles."""
+    """The section's flowables (none without an earlier event), in the report's styles;
+    ``room``: the text width in points, for the table."""
     if loyalty is None:
         return []
     previous = escape(loyalty.previous.name)
@@ -73,41 +79,19 @@ def loyalty_story(
             f"NPS of the {p.people} partners who answered at both events: {p.before:+.0f} at "
             f"{previous}, {p.now:+.0f} now ({p.change:+.0f} points)."
         )
-    head = ParagraphStyle("loyalty-head", parent=body, fontName=BOLD)
-    rows: list[list[str | Paragraph]] = [
-        [
-            Paragraph(text, head)
-            for text in ("Event", "Partners met", "Met at the event before", "NPS (answers)",
-                         "Pipeline (answers)")
-        ]
-    ]  # fmt: skip
+    rows = [
+        ["Event", "Partners met", "Met at the event before", "NPS (answers)", "Pipeline (answers)"]
+    ]
     for e in loyalty.editions:
         if e.nps_withheld:
             nps = f"fewer than {loyalty.threshold} answers"
         else:
             nps = "—" if e.nps is None else f"{e.nps:+.0f} ({e.answered})"
-        pipeline = "<br/>".join(
+        pipeline = "\n".join(
             f"{c} {total:,.0f} ({e.pipeline_answers[c]})" for c, total in e.pipeline.items()
         )
-        rows.append(
-            [
-                Paragraph(escape(e.event.name), body),
-                str(e.partners_met),
-                "—" if e.met_before is None else str(e.met_before),
-                Paragraph(escape(nps), body),
-                Paragraph(pipeline or "—", body),
-            ]
-        )
-    style = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-            ("FONTNAME", (0, 0), (-1, 0), BOLD),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
-        ]
-    )
-    widths = [w * mm for w in (44, 22, 30, 34, 42)]  # 172 mm: the A4 text width
+        met_before = "—" if e.met_before is None else str(e.met_before)
+        rows.append([e.event.name, str(e.partners_met), met_before, nps, pipeline or "—"])
     return [
         Paragraph("Loyalty", heading),
         Paragraph(
@@ -121,5 +105,5 @@ def loyalty_story(
         Paragraph(escape(paired), body),
         loyalty_chart(loyalty),
         Spacer(1, 3 * mm),
-        Table(rows, colWidths=widths, style=style, repeatRows=1),
+        layout_table(rows, room),  # the reports' one table layout: nothing overlaps
     ]

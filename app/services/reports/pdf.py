@@ -1,4 +1,8 @@
-"""Sponsor and event reports as PDFs: pure render functions, figures as text, charts as vectors."""
+"""Sponsor and event reports as PDFs: pure render functions, figures as text, charts as vectors.
+
+Every table goes through ``_table`` (``app/services/printing/tables.py``), which measures its
+cells and wraps or shrinks them to the text width, so no text overlaps.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from app.services.printing.tables import layout_table
 from app.services.printing.text import BOLD, REGULAR, register_fonts
-from app.services.reports.figures import EventReport, SponsorReport
+from app.services.reports.figures import EVENT_GROUPS, GROUPS_NOTE, EventReport, SponsorReport
 from app.services.reports.loyalty_pdf import loyalty_story
 from app.services.reports.measures import COUNTED_STEPS, SMALL_SAMPLE, STEP_LABELS, Measures
 
@@ -27,17 +32,14 @@ H1 = ParagraphStyle("h1", parent=BODY, fontName=BOLD, fontSize=16, leading=20)
 H2 = ParagraphStyle(
     "h2", parent=BODY, fontName=BOLD, fontSize=12, leading=16, spaceBefore=8, keepWithNext=1
 )  # a heading never ends a page without what it heads
-TABLE_STYLE = TableStyle(
-    [
-        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-        ("FONTSIZE", (0, 0), (-1, -1), 9),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
-    ]
-)
-HEADED_TABLE_STYLE = TableStyle(
-    [("FONTNAME", (0, 0), (-1, 0), BOLD), ("ALIGN", (1, 0), (-1, -1), "RIGHT")],
-    parent=TABLE_STYLE,
-)
+MARGIN = 18 * mm  # left and right of the page
+FRAME_PADDING = 6  # points reportlab's frame keeps inside the margins
+TEXT_WIDTH = A4[0] - 2 * MARGIN - 2 * FRAME_PADDING  # the room a table may take
+
+
+def _table(rows: Sequence[Sequence[str]], header: bool = True) -> Table:
+    """A table of the reports, laid out to the text width (``printing/tables.py``)."""
+    return layout_table(rows, TEXT_WIDTH, header=header)
 
 
 def _fmt(value: float | None, spec: str = "{:.1f}") -> str:
@@ -52,9 +54,9 @@ def _nps(m: Measures) -> str:
     return f"{m.nps:+.0f}" + (" (small sample)" if m.small_sample else "")
 
 
-def _pipeline(m: Measures) -> list[str]:
+def _pipeline(m: Measures) -> str:
     """Pipeline per currency, one line each, never summed across currencies."""
-    return [f"{c} {t:,.0f}" for c, t in sorted(m.pipeline.items())] or ["—"]
+    return "\n".join(f"{c} {t:,.0f}" for c, t in sorted(m.pipeline.items())) or "—"
 
 
 def _chart(
@@ -86,7 +88,8 @@ def _chart(
 def _comparison_chart(columns: Sequence[tuple[str, Measures]]) -> Drawing:
     """NPS and average rating side by side, each on its own full scale, one bar per column."""
     drawing = Drawing(170 * mm, 66 * mm)
-    names = [name.replace("-to-", "-to-\n", 1).replace(" ", "\n", 1) for name, _ in columns]
+    # One word a line ("Partner-to-" over "partner"): the bars are narrower than the names.
+    names = [name.replace("-to-", "-to-\n", 1).replace(" ", "\n") for name, _ in columns]
     panels = (
         ("NPS (−100 to +100)", [m.nps for _, m in columns], -100, 100, 50, "%+.0f"),
         ("Average rating (1 to 5)", [m.avg_rating for _, m in columns], 0, 5, 1, "%.1f"),
@@ -128,22 +131,25 @@ def _pipeline_in(currency: str) -> Callable[[Measures], str]:
     return lambda m: _fmt(m.pipeline.get(currency), "{:,.0f}")
 
 
-def _figures(*columns: Measures) -> list[list[str]]:
+def _figures(*columns: Measures, no_meetings: Sequence[Measures] = ()) -> list[list[str]]:
     """The figures table: one row per figure, one column per set of meetings.
 
     Pipeline is listed per currency, never summed across currencies; a column without that
-    currency shows "—".
+    currency shows "—". A column in ``no_meetings`` counts answers of meetings another column
+    counts: its meeting counts (scheduled, held, no-shows, unanswered) show "—".
     """
 
-    def row(label: str, value: Callable[[Measures], str]) -> list[str]:
+    def row(label: str, value: Callable[[Measures], str], meetings: bool = False) -> list[str]:
         """One table row: the label, then the figure for each column's meetings."""
-        return [label] + [value(m) for m in columns]
+        return [label] + [
+            "—" if meetings and any(m is n for n in no_meetings) else value(m) for m in columns
+        ]
 
     rows = [
-        row("Meetings scheduled", lambda m: str(m.scheduled)),
-        row("Meetings held", lambda m: str(m.held)),
-        row("No-shows", lambda m: str(m.no_shows)),
-        row("Unanswered", lambda m: str(m.unanswered)),
+        row("Meetings scheduled", lambda m: str(m.scheduled), meetings=True),
+        row("Meetings held", lambda m: str(m.held), meetings=True),
+        row("No-shows", lambda m: str(m.no_shows), meetings=True),
+        row("Unanswered", lambda m: str(m.unanswered), meetings=True),
         row("Asked / answered", lambda m: f"{m.asked} / {m.answered}"),
         row(
             "Response rate",
@@ -162,7 +168,7 @@ def _figures(*columns: Measures) -> list[list[str]]:
 def _pdf(story: list, title: str) -> bytes:
     """The story as A4 PDF bytes."""
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=title, leftMargin=18 * mm, rightMargin=18 * mm).build(
+    SimpleDocTemplate(out, pagesize=A4, title=title, leftMargin=MARGIN, rightMargin=MARGIN).build(
         story
     )
     return out.getvalue()
@@ -189,7 +195,7 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
                 BODY,
             )
         )
-    story += [Paragraph("Figures", H2), Table(_figures(m), style=TABLE_STYLE)]
+    story += [Paragraph("Figures", H2), _table(_figures(m), header=False)]
     story += [
         Paragraph("Answers by score (0-10)", H2),
         _chart([str(i) for i in range(11)], m.distribution),
@@ -209,17 +215,16 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
             ]
             for r in report.reps
         ]
-        story += [Paragraph("Per sales rep", H2), Table(rows, style=TABLE_STYLE)]
-    story += loyalty_story(report.loyalty, report.company, H2, BODY)
+        story += [Paragraph("Per sales rep", H2), _table(rows)]
+    story += loyalty_story(report.loyalty, report.company, H2, BODY, TEXT_WIDTH)
     story += [
         Paragraph("Compared with the whole event", H2),
-        Table(
+        _table(
             [
                 ["", report.company, "All meetings"],
                 ["Average rating", _fmt(m.avg_rating), _fmt(e.avg_rating)],
                 ["NPS", _fmt(m.nps, "{:+.0f}"), _fmt(e.nps, "{:+.0f}")],
-            ],
-            style=TABLE_STYLE,
+            ]
         ),
         Paragraph("What partners said", H2),
     ]
@@ -234,16 +239,15 @@ def render_event_report(report: EventReport) -> bytes:
     """The organiser's event report as PDF bytes (A4): sponsors vs partner-to-partner meetings.
 
     Sponsor meetings are those with a vendor or distributor on either side; in them the partner
-    side's answers give the NPS and ratings. In partner-to-partner meetings both sides are asked.
-    Set in DejaVu Sans so every name prints.
+    side's answers give the NPS and ratings, and the sponsor side's answers about the partner
+    are the Sponsors rating partners group. In partner-to-partner meetings both sides are
+    asked. The groups add up to All meetings (``EventReport``), and the PDF says so. Set in
+    DejaVu Sans so every name prints.
     """
     register_fonts()  # before the first Paragraph, which looks its font up
-    columns = [
-        ("Sponsor meetings", report.sponsors),
-        ("Partner-to-partner", report.p2p),
-        ("All meetings", report.overall),
-    ]
+    columns = [(name, getattr(report, group)) for group, name in EVENT_GROUPS]
     header = [""] + [name for name, _ in columns]
+    figures = _figures(*(m for _, m in columns), no_meetings=[report.rating_partners])
     story: list = [
         Paragraph(escape(f"{report.event.name}: event report"), H1),
         Paragraph(
@@ -254,7 +258,8 @@ def render_event_report(report: EventReport) -> bytes:
         ),
         Paragraph(escape(report.collection.summary(report.event.timezone)), BODY),
         Paragraph("Figures", H2),
-        Table([header, *_figures(*(m for _, m in columns))], style=HEADED_TABLE_STYLE),
+        _table([header, *figures]),
+        Paragraph(escape(GROUPS_NOTE), BODY),
         Paragraph("NPS and average rating", H2),
         _comparison_chart(columns),
     ]
@@ -262,20 +267,20 @@ def render_event_report(report: EventReport) -> bytes:
         rows = [["Sponsor", "Scheduled", "Held", "Answered", "NPS", "Avg rating", "Pipeline"]]
         rows += [
             [
-                Paragraph(escape(company), BODY),
+                company,
                 str(m.scheduled),
                 str(m.held),
                 str(m.answered),
                 _nps(m),
                 _fmt(m.avg_rating),
-                Paragraph("<br/>".join(escape(line) for line in _pipeline(m)), BODY),
+                _pipeline(m),
             ]
             for company, m in report.by_sponsor.items()
         ]
-        widths = [w * mm for w in (42, 18, 14, 18, 30, 18, 32)]  # 172 mm: the A4 text width
         story += [
             Paragraph("Per sponsor", H2),
-            Table(rows, colWidths=widths, style=HEADED_TABLE_STYLE, repeatRows=1),
+            _table(rows),
+            Paragraph("A meeting of two sponsors is counted under each of them.", BODY),
         ]
     story.append(Paragraph("Teaming", H2))
     if report.teaming_share is None:
@@ -304,7 +309,7 @@ def render_event_report(report: EventReport) -> bytes:
         bands = [["Planned score", "Average rating", "Ratings"]]
         bands += [[label, _fmt(avg), str(n)] for label, avg, n in report.score_bands]
         story += [
-            Table(bands, style=HEADED_TABLE_STYLE),
+            _table(bands),
             _chart(
                 [label for label, _, _ in report.score_bands],
                 [avg for _, avg, _ in report.score_bands],

@@ -24,7 +24,7 @@ from app.models import Event, ScheduleVersion
 from app.services.scheduling.vocabulary import safe_cell
 from solver.io import write_schedule
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv; charset=utf-8"  # the bytes are UTF-8: said once, as the Content-Type
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
@@ -34,7 +34,7 @@ class Export:
     """A file to download: its bytes, media type and the name it is saved under."""
 
     body: bytes
-    mimetype: str
+    mimetype: str  # the whole Content-Type, with its charset for text (sent as it is)
     filename: str
 
 
