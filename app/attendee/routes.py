@@ -55,6 +55,7 @@ from app.services.followups.answers import (
 from app.services.followups.closing import collection
 from app.services.followups.references import BadReference, Found, find_meeting
 from app.services.messages import push
+from app.services.reports.figures import SPONSOR_KINDS
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
 
@@ -249,6 +250,7 @@ def followup(token: str, ref: str) -> ResponseReturnValue:
         "next_step_labels": NEXT_STEP_LABELS,
         "currencies": CURRENCIES,
         "closes_at": collection(event).closes_at,
+        "sponsor_kinds": SPONSOR_KINDS,
     }
     if request.method == "POST":
         submitted = request.form.to_dict()  # services take plain mappings, not MultiDicts

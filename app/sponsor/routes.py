@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import SponsorContact
 from app.report_views import download, render_answers, render_report
+from app.services.leads import leads_export
 from app.services.reports.exports import sponsor_report_export
 from app.services.reports.figures import sponsor_report
 
@@ -38,10 +39,17 @@ def sponsor_by_token(token: str) -> SponsorContact:
 
 def own_links(token: str) -> dict[str, str]:
     """The report page's download and trace URLs under the sponsor's own link."""
-    return {
-        fmt: url_for("sponsor.report_download", token=token, fmt=fmt)
-        for fmt in ("csv", "xlsx", "pdf")
-    } | {"answers": url_for("sponsor.report_answers", token=token, figure="FIGURE")}
+    return (
+        {
+            fmt: url_for("sponsor.report_download", token=token, fmt=fmt)
+            for fmt in ("csv", "xlsx", "pdf")
+        }
+        | {"answers": url_for("sponsor.report_answers", token=token, figure="FIGURE")}
+        | {
+            f"leads_{fmt}": url_for("sponsor.leads_download", token=token, fmt=fmt)
+            for fmt in ("csv", "xlsx")
+        }
+    )
 
 
 @bp.get("/<token>")
@@ -64,6 +72,19 @@ def report_download(token: str, fmt: str) -> ResponseReturnValue:
     """The answers behind the report as CSV or XLSX, or the report as a PDF with charts."""
     contact = sponsor_by_token(token)
     export = sponsor_report_export(sponsor_report(contact.event, contact.company), fmt)
+    if export is None:
+        abort(404)
+    return download(export)
+
+
+# Leads: the partners who agreed to be contacted
+
+
+@bp.get("/<token>/leads.<fmt>")
+def leads_download(token: str, fmt: str) -> ResponseReturnValue:
+    """The company's standing leads as a CRM import file (CSV or XLSX)."""
+    contact = sponsor_by_token(token)
+    export = leads_export(contact.event, contact.company, fmt)
     if export is None:
         abort(404)
     return download(export)
