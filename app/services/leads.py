@@ -195,6 +195,46 @@ def badge_scans(attendee: Attendee) -> list[Lead]:
     )
 
 
+def company_scans(event: Event, company: str) -> list[Lead]:
+    """The standing badge scans of ``company`` at ``event``, newest first (its booth page)."""
+    return list(
+        db.session.scalars(
+            select(Lead)
+            .where(
+                Lead.event_id == event.id,
+                Lead.company == company,
+                Lead.source == BADGE_SCAN,
+                Lead.withdrawn_at.is_(None),
+            )
+            .order_by(Lead.created_at.desc(), Lead.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ScanNotice:
+    """What a partner's agenda says of one badge scan: who, when (local), and how to undo it."""
+
+    lead_id: int
+    company: str
+    contact_name: str  # "" when the scanning contact has since been removed
+    at: datetime  # naive local time in the event's zone
+
+
+def scan_notices(attendee: Attendee) -> list[ScanNotice]:
+    """The notices of ``attendee``'s standing badge scans, oldest first."""
+    event = attendee.event
+    return [
+        ScanNotice(
+            lead.id,
+            lead.company,
+            lead.contact.name if lead.contact else "",
+            scanned_at(lead, event),
+        )
+        for lead in badge_scans(attendee)
+    ]
+
+
 def withdraw_scan(attendee: Attendee, lead_id: int) -> Lead | None:
     """Withdraw the badge scan ``lead_id`` of ``attendee``; None when it is not theirs."""
     lead = db.session.get(Lead, lead_id)

@@ -6,127 +6,35 @@ a lead exists only after "yes", leaves at "no", and only its own company sees it
 
 from __future__ import annotations
 
-import csv
 import io
-from dataclasses import dataclass
 
 import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models import Attendee, Event, SponsorContact
 from app.models.lead import Lead
 from app.services.leads import CRM_HEADER, active_leads
-from tests.attendee_helpers import local_start, page_text
-from tests.conftest import csrf_token
+from tests.attendee_helpers import page_text
+from tests.lead_helpers import Booths, answer, build_booths, crm_import, meeting_ref
 from tests.web.test_team_access import FreshContextClient
-
-ANSWER = {"held": "yes", "rating": "2", "recommend": "3", "why": "Slow demo"}
-
-
-@dataclass
-class Booths:
-    """Northwind (Anna, rep) and Contoso (Carl) at an event under way in Warsaw.
-
-    Zoë meets Anna in round 1 and Carl in round 2; Mallory (a name and company a spreadsheet
-    would run as formulas) meets Anna in round 2; Pia meets Piet (both partners) in round 3.
-    """
-
-    event: Event
-    anna: Attendee
-    carl: Attendee
-    zoe: Attendee
-    mallory: Attendee
-    pia: Attendee
-    piet: Attendee
-    northwind: SponsorContact
-    contoso: SponsorContact
 
 
 @pytest.fixture
 def booths(app, make_organiser, make_event, make_attendee, make_version) -> Booths:
-    event = make_event(
-        make_organiser(),
-        name="Warsaw Partner Summit",
-        timezone="Europe/Warsaw",
-        starts_at=local_start(120, "Europe/Warsaw"),
-        rounds=3,
-        round_minutes=10,
-        break_minutes=5,
-    )
-    anna = make_attendee(
-        event, "anna@northwind.example", name="Anna Nowak", company="Northwind", kind="vendor"
-    )
-    carl = make_attendee(
-        event, "carl@contoso.example", name="Carl Cole", company="Contoso", kind="distributor"
-    )
-    zoe = make_attendee(
-        event,
-        "zoe@fabrikam.example",
-        name="Zoë van der Berg",
-        company="Fabrikam Ölwerke",
-        region="EMEA",
-        title="Head of Alliances",
-        phone="+31 20 555 0101",
-        country="Netherlands",
-        offers=["erp", "cloud"],
-        seeks=["security"],
-    )
-    mallory = make_attendee(
-        event, "mallory@evil.example", name="=cmd|' /C calc'!A0", company="@SUM(1+1)"
-    )
-    pia = make_attendee(event, "pia@p.example", name="Pia Partner", company="Pia Co")
-    piet = make_attendee(event, "piet@p.example", name="Piet Partner", company="Piet Co")
-    make_version(
-        event,
-        [(1, 1, anna, zoe), (2, 1, carl, zoe), (2, 2, anna, mallory), (3, 1, pia, piet)],
-        published=True,
-    )
-    northwind = SponsorContact(
-        event_id=event.id, email="boss@northwind.example", name="Nina Boss", company="Northwind"
-    )
-    contoso = SponsorContact(
-        event_id=event.id, email="boss@contoso.example", name="Cleo Boss", company="Contoso"
-    )
-    db.session.add_all([northwind, contoso])
-    db.session.commit()
-    return Booths(event, anna, carl, zoe, mallory, pia, piet, northwind, contoso)
-
-
-def answer(client, who: Attendee, other: Attendee, **fields: str):
-    """``who`` answers the follow-up about ``other`` through their own agenda link."""
-    url = f"/a/{who.token}/followup/{_ref(who, other)}"
-    data = {**ANSWER, **fields, "csrf_token": csrf_token(client, url)}
-    response = client.post(url, data=data)
-    assert response.status_code == 302, page_text(response)[:400]
-    return response
-
-
-def _ref(who: Attendee, other: Attendee) -> int:
-    """The meeting id of the pair (an old printed meeting number is a reference too)."""
-    version = who.event.published_version
-    assert version is not None
-    meeting = next(m for m in version.meetings if {m.attendee_a_id, m.attendee_b_id} == {
-        who.id, other.id
-    })  # fmt: skip
-    return meeting.id
-
-
-def crm_import(body: bytes) -> list[dict[str, str]]:
-    """Read a lead CSV as a CRM import does: UTF-8 with BOM, the header row names columns."""
-    assert body.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so accents survive"
-    reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""))
-    assert tuple(reader.fieldnames or ()) == CRM_HEADER
-    return list(reader)
+    return build_booths(make_organiser, make_event, make_attendee, make_version)
 
 
 def test_the_question_is_asked_about_sponsors_only(client, booths: Booths) -> None:
     """Zoë is asked whether Northwind may contact her, with nothing chosen; Pia about Piet not."""
     b = booths
-    form = client.get(f"/a/{b.zoe.token}/followup/{_ref(b.zoe, b.anna)}").get_data(as_text=True)
+    form = client.get(f"/a/{b.zoe.token}/followup/{meeting_ref(b.zoe, b.anna)}").get_data(
+        as_text=True
+    )
     assert "Would you like Northwind to contact you?" in form
     assert 'name="contact_ok" value="yes"' in form and " checked" not in form.split("contact_ok")[1]
-    p2p = client.get(f"/a/{b.pia.token}/followup/{_ref(b.pia, b.piet)}").get_data(as_text=True)
+    p2p = client.get(f"/a/{b.pia.token}/followup/{meeting_ref(b.pia, b.piet)}").get_data(
+        as_text=True
+    )
     assert "to contact you?" not in p2p
 
 
@@ -224,7 +132,9 @@ def test_answering_no_withdraws_the_lead(client, booths: Booths) -> None:
     lead = db.session.query(Lead).one()
     assert lead.withdrawn_at is not None
     # Her form remembers the "no".
-    form = client.get(f"/a/{b.zoe.token}/followup/{_ref(b.zoe, b.anna)}").get_data(as_text=True)
+    form = client.get(f"/a/{b.zoe.token}/followup/{meeting_ref(b.zoe, b.anna)}").get_data(
+        as_text=True
+    )
     assert 'value="no" checked' in form
     answer(client, b.zoe, b.anna, contact_ok="yes")
     assert len(crm_import(client.get(f"/s/{b.northwind.token}/leads.csv").data)) == 1
