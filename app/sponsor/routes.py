@@ -123,7 +123,14 @@ def scan(token: str) -> ResponseReturnValue:
             else f"{who} is a lead. Their agenda tells them you scanned their badge."
         )
         if wants_json:
-            return jsonify(ok=True, again=done.again, message=message)
+            return jsonify(
+                ok=True,
+                again=done.again,
+                message=message,
+                name=person.name,
+                company=person.company,
+                at=f"{scanned_at(done.lead, contact.event):%H:%M}",
+            )
         flash(message, "success")
         return redirect(url_for("sponsor.scan", token=token))
     return _scan_page(contact, token)

@@ -27,9 +27,31 @@
       });
     }).then(function (s) {
       say(s.ok ? s.message : (s.error || "Not recognised."), s.ok ? "good" : "bad");
+      if (s.ok && !s.again) listed(s);
     }, function () {
       say("Could not reach the server: check the network and try again.", "bad");
     });
+  }
+
+  // A new lead goes on top of the page's list of scans, as a reload would show it.
+  function listed(s) {
+    var list = document.getElementById("scans");
+    var none = document.getElementById("no-scans");
+    if (!list) return;
+    var item = document.createElement("li");
+    var box = document.createElement("div");
+    var name = document.createElement("strong");
+    var more = document.createElement("span");
+    name.textContent = s.name;
+    more.className = "muted";
+    more.textContent = s.company + " · " + s.at;
+    box.appendChild(name);
+    box.appendChild(document.createElement("br"));
+    box.appendChild(more);
+    item.appendChild(box);
+    list.insertBefore(item, list.firstChild);
+    list.hidden = false;
+    if (none) none.hidden = true;
   }
 
   section.hidden = false;
