@@ -12,7 +12,14 @@ from app.services.leads import CRM_HEADER
 from tests.attendee_helpers import local_start, page_text
 from tests.conftest import csrf_token
 
-ANSWER = {"held": "yes", "rating": "2", "recommend": "3", "why": "Slow demo"}
+# As the form sends it: ``contact_asked`` says the consent question was on it.
+ANSWER = {
+    "held": "yes",
+    "rating": "2",
+    "recommend": "3",
+    "why": "Slow demo",
+    "contact_asked": "1",
+}
 
 
 @dataclass

@@ -12,10 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
+from app.models import Meeting
 from app.models.lead import Lead
+from app.services.followups.answers import record_followup
 from app.services.leads import CRM_HEADER, active_leads
 from tests.attendee_helpers import page_text
-from tests.lead_helpers import Booths, answer, build_booths, crm_import, meeting_ref
+from tests.lead_helpers import ANSWER, Booths, answer, build_booths, crm_import, meeting_ref
 from tests.web.test_team_access import FreshContextClient
 
 
@@ -193,3 +195,16 @@ def test_the_organisers_preview_shows_the_same_leads(app, login_as, booths: Boot
     assert body.data == client.get(f"/s/{b.northwind.token}/leads.csv").data
     other = organiser.get(f"/organiser/events/{slug}/sponsor-report?company=Contoso")
     assert "zoe@fabrikam.example" not in page_text(other)
+
+
+def test_a_paper_answer_keeps_the_consent_given_online(booths: Booths) -> None:
+    """The organiser keys in Zoë's paper form (it has no consent question): her online "yes"
+    stands; the web form, which asks, changes it."""
+    b = booths
+    meeting = db.session.get(Meeting, meeting_ref(b.zoe, b.anna))
+    record_followup(meeting, b.zoe, {**ANSWER, "contact_ok": "yes"})
+    paper = {k: v for k, v in ANSWER.items() if k != "contact_asked"}
+    record_followup(meeting, b.zoe, {**paper, "rating": "4"})
+    assert [row.person.email for row in active_leads(b.event, "Northwind")] == [b.zoe.email]
+    record_followup(meeting, b.zoe, ANSWER)  # the form asked; nothing chosen is no
+    assert active_leads(b.event, "Northwind") == []

@@ -208,7 +208,9 @@ class Answers:
     currency: str | None
     comment: str
     errors: dict[str, str] = field(default_factory=dict)
-    contact_ok: bool = False  # yes to "Would you like <company> to contact you?"
+    # Yes to "Would you like <company> to contact you?"; None when the form did not ask (a
+    # paper form keyed in by the organiser), which keeps the stored answer.
+    contact_ok: bool | None = None
 
 
 def _text(answers: Mapping[str, str], name: str) -> str:
@@ -279,8 +281,10 @@ def validate_answers(answers: Mapping[str, str], other: Attendee) -> Answers:
     if len(comment) > MAX_COMMENT:
         errors["comment"] = f"Keep the comment under {MAX_COMMENT} characters."
     valid = Answers(held, rating, recommend, why, next_step, pipeline, currency, comment, errors)
-    # Asked only about a sponsor's people; anything but an explicit "yes" is no.
-    valid.contact_ok = other.kind in SPONSOR_KINDS and _text(answers, "contact_ok") == "yes"
+    # Asked only about a sponsor's people (the form then sends ``contact_asked``); anything
+    # but an explicit "yes", nothing chosen included, is no.
+    if _text(answers, "contact_asked"):
+        valid.contact_ok = other.kind in SPONSOR_KINDS and _text(answers, "contact_ok") == "yes"
     return valid
 
 
@@ -355,7 +359,8 @@ def _fill(followup: FollowUp, meeting: Meeting, valid: Answers) -> None:
     followup.pipeline_value = valid.pipeline_value
     followup.currency = valid.currency
     followup.comment = valid.comment
-    followup.contact_ok = valid.contact_ok
+    if valid.contact_ok is not None:
+        followup.contact_ok = valid.contact_ok
 
 
 def form_values(
