@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, abort, current_app, render_template, request, url_for
 
 from app.models import Event
+from app.services.leads import active_leads
 from app.services.reports.figures import SponsorReport
 from app.services.reports.measures import SMALL_SAMPLE, STEP_LABELS, Measures
 from app.services.reports.traces import PER_PAGE, figure_answers
@@ -38,7 +39,9 @@ def download(export: Export) -> Response:
 def render_report(data: SponsorReport, links: Mapping[str, str]) -> str:
     """The sponsor report page; ``links`` name its csv, xlsx, pdf and answers URLs.
 
-    ``FIGURE`` in the answers URL stands for the figure; an optional ``note`` is shown on top.
+    ``FIGURE`` in the answers URL stands for the figure; an optional ``note`` is shown on top;
+    ``leads_csv``, ``leads_xlsx`` (and ``scan``, the sponsor's own booth scanner) go with the
+    company's leads.
     """
 
     def trace_url(figure: str, rep: int | None = None) -> str:
@@ -56,6 +59,7 @@ def render_report(data: SponsorReport, links: Mapping[str, str]) -> str:
         downloads=links,
         trace_url=trace_url,
         preview_note=links.get("note"),
+        leads=active_leads(data.event, data.company),
     )
 
 

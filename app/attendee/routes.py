@@ -54,7 +54,9 @@ from app.services.followups.answers import (
 )
 from app.services.followups.closing import collection
 from app.services.followups.references import BadReference, Found, find_meeting
+from app.services.leads import withdraw_scan as withdraw_scan_lead
 from app.services.messages import push
+from app.services.reports.figures import SPONSOR_KINDS
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
 
@@ -201,6 +203,20 @@ def _request_saved(other: Attendee | None, kind: str) -> str:
     return f"Your request about {name} is withdrawn."
 
 
+# Badge scans at sponsors' booths
+
+
+@bp.post("/<token>/scans/withdraw")
+def withdraw_scan(token: str) -> ResponseReturnValue:
+    """Withdraw a sponsor's scan of the attendee's badge: it leaves the sponsor's leads."""
+    attendee = attendee_by_token(token)
+    lead = withdraw_scan_lead(attendee, request.form.get("lead", type=whole) or 0)
+    if lead is None:  # not a scan of this attendee's badge
+        abort(404)
+    flash(f"Withdrawn: {lead.company} no longer has your badge scan as a lead.", "success")
+    return redirect(url_for("attendee.agenda", token=token))
+
+
 # Follow-ups
 
 
@@ -249,6 +265,7 @@ def followup(token: str, ref: str) -> ResponseReturnValue:
         "next_step_labels": NEXT_STEP_LABELS,
         "currencies": CURRENCIES,
         "closes_at": collection(event).closes_at,
+        "sponsor_kinds": SPONSOR_KINDS,
     }
     if request.method == "POST":
         submitted = request.form.to_dict()  # services take plain mappings, not MultiDicts

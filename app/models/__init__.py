@@ -9,6 +9,7 @@ from app.models.attendee import Attendee
 from app.models.event import Event
 from app.models.followup import FollowUp
 from app.models.job import SolveJob
+from app.models.lead import Lead
 from app.models.meeting_ref import MeetingRef
 from app.models.notice import Publication, PushReminder, PushSubscription
 from app.models.organiser import Organiser
@@ -25,6 +26,7 @@ __all__ = [
     "Event",
     "EventMember",
     "FollowUp",
+    "Lead",
     "Meeting",
     "MeetingRef",
     "MeetingRequest",

@@ -48,7 +48,8 @@ NOT_SHOWN_COLUMNS = {
     "schedule_versions": frozenset({"revision"}),  # the edit-conflict counter, not content
 }
 # Tables whose rows show only on their author's own agenda (``attendee_id``).
-OWN_PAGE_TABLES = frozenset({"followups", "meeting_requests"})
+# A lead shows on its partner's page only (the badge scans they may withdraw).
+OWN_PAGE_TABLES = frozenset({"followups", "meeting_requests", "leads"})
 
 
 def _table(name: str) -> Table:

@@ -14,6 +14,7 @@ from app.access import current_event
 from app.models import Event
 from app.organiser.blueprint import event_bp
 from app.report_views import download, render_answers, render_figure, render_report
+from app.services.leads import leads_export
 from app.services.reports.exports import event_report_export, sponsor_report_export
 from app.services.reports.figures import (
     EVENT_GROUPS,
@@ -78,15 +79,24 @@ def event_report_answers(group: str, figure: str) -> ResponseReturnValue:
 
 def _sponsor_links(company: str) -> dict[str, str]:
     """The preview's download and trace URLs (``FIGURE`` stands for the figure)."""
-    return {
-        fmt: url_for("organiser.event.sponsor_report_download", fmt=fmt, company=company)
-        for fmt in ("csv", "xlsx", "pdf")
-    } | {
-        "answers": url_for(
-            "organiser.event.sponsor_report_answers", figure="FIGURE", company=company
-        ),
-        "note": f"Preview: this is the report {company}'s contacts see through their links.",
-    }
+    return (
+        {
+            fmt: url_for("organiser.event.sponsor_report_download", fmt=fmt, company=company)
+            for fmt in ("csv", "xlsx", "pdf")
+        }
+        | {
+            "answers": url_for(
+                "organiser.event.sponsor_report_answers", figure="FIGURE", company=company
+            ),
+            "note": f"Preview: this is the report {company}'s contacts see through their links.",
+        }
+        | {
+            f"leads_{fmt}": url_for(
+                "organiser.event.sponsor_leads_download", fmt=fmt, company=company
+            )
+            for fmt in ("csv", "xlsx")
+        }
+    )
 
 
 @event_bp.get("/sponsor-report")
@@ -108,6 +118,16 @@ def sponsor_report_answers(figure: str) -> ResponseReturnValue:
 def sponsor_report_download(fmt: str) -> ResponseReturnValue:
     """A sponsor's answers as CSV or XLSX, or their report as PDF."""
     export = sponsor_report_export(_sponsor(current_event()), fmt)
+    if export is None:
+        abort(404)
+    return download(export)
+
+
+@event_bp.get("/sponsor-report/leads.<fmt>")
+def sponsor_leads_download(fmt: str) -> ResponseReturnValue:
+    """A sponsor's standing leads as the CRM import file its contacts download."""
+    data = _sponsor(current_event())
+    export = leads_export(data.event, data.company, fmt)
     if export is None:
         abort(404)
     return download(export)

@@ -220,7 +220,9 @@ def test_most_event_pages_open_for_a_co_organiser(app: Flask, login_as, world: W
     """The comparison above is not 404 against 404: nearly every page opens."""
     client = login_as(world.co_organiser)
     statuses = [client.get(url_for_rule(app, e, world)).status_code for e, _ in GET_EVENT_ROUTES]
-    assert statuses.count(404) <= 6 and statuses.count(200) >= len(statuses) - 10
+    # The 404s: a sponsor's preview, its answers, downloads and leads (``?company=`` names no
+    # sponsor here), and three URLs whose placeholder format or figure does not exist.
+    assert statuses.count(404) <= 7 and statuses.count(200) >= len(statuses) - 10
 
 
 @pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=_id)

@@ -20,7 +20,8 @@ from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.extensions import db
-from app.models import Attendee, FollowUp, Meeting, MeetingRequest, PushSubscription
+from app.models import Attendee, FollowUp, Lead, Meeting, MeetingRequest, PushSubscription
+from app.models.lead import BADGE_SCAN
 from tests.attendee_helpers import Forum, local_start, make_forum
 from tests.conftest import csrf_token
 from tests.push_service import browser_keys
@@ -217,6 +218,15 @@ def _ann_drops_her_phone(forum: Forum, before: tuple) -> tuple:
     return (*rest, [d for d in devices if d != (forum.ann.id, ANN_PHONE)])
 
 
+def _a_scan_of_anns_badge(forum: Forum) -> dict[str, Any]:
+    """A sponsor's badge scan of Ann (a lead), and the form withdrawing it."""
+    lead = Lead(event_id=forum.event.id, company="Sponsor", attendee_id=forum.ann.id,
+                source=BADGE_SCAN)  # fmt: skip
+    db.session.add(lead)
+    db.session.commit()
+    return {"lead": lead.id}
+
+
 CONTROLS = {
     ("attendee.agenda", "GET"): Control(200, ("Hello Ann Alpha", "Bo Beta", "Cy Gamma")),
     ("attendee.calendar", "GET"): Control(200, ("BEGIN:VCALENDAR", "SUMMARY:Meeting: Bo Beta")),
@@ -229,6 +239,7 @@ CONTROLS = {
         saves=_ann_rates_bo_again,
     ),
     ("attendee.requests", "GET"): Control(200, ("Whom to meet", "Bo Beta")),
+    ("attendee.withdraw_scan", "POST"): Control(302, form=_a_scan_of_anns_badge),
     ("attendee.push_settings", "GET"): Control(200, ('"devices":1', "publicKey")),
     ("attendee.push_subscribe", "POST"): Control(
         201, ('"devices":2',), json=_ann_laptop, saves=_ann_adds_her_laptop

@@ -19,6 +19,7 @@ from app.models import Attendee, Event, FollowUp, Meeting, MeetingRequest
 from app.services.events.clock import from_utc, local_now, to_utc, utc_now
 from app.services.followups.answers import FollowUpState, followup_state, other_side
 from app.services.followups.references import codes_for
+from app.services.leads import ScanNotice, scan_notices
 from app.services.scheduling.publications import MeetingChange, meeting_marks
 from app.services.scheduling.vocabulary import parse_rounds
 
@@ -150,6 +151,8 @@ class Agenda:
     rendered_at: datetime  # naive local: the "last updated" time
     rendered_utc: datetime
     requests_open: bool
+    # Sponsors who scanned the attendee's badge at their booth; each can be withdrawn.
+    scans: list[ScanNotice] = field(default_factory=list)
 
     @property
     def meetings(self) -> list[Slot]:
@@ -259,6 +262,7 @@ def build_agenda(attendee: Attendee, now: datetime | None = None) -> Agenda:
         rendered_at=local_now(event, now),
         rendered_utc=now.astimezone(UTC),
         requests_open=requests_open(event, now),
+        scans=scan_notices(attendee),
     )
 
 

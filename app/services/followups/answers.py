@@ -22,6 +22,8 @@ from app.models import Attendee, Event, FollowUp, Meeting
 from app.models.followup import COMMENT_LENGTH, HELD, NEXT_STEPS, WHY_LENGTH
 from app.services.events.clock import local_now
 from app.services.followups.closing import is_closed
+from app.services.leads import sync_followup_lead
+from app.services.reports.figures import SPONSOR_KINDS
 from app.services.scheduling.vocabulary import clean_text
 
 HELD_LABELS = {
@@ -206,6 +208,9 @@ class Answers:
     currency: str | None
     comment: str
     errors: dict[str, str] = field(default_factory=dict)
+    # Yes to "Would you like <company> to contact you?"; None when the form did not ask (a
+    # paper form keyed in by the organiser), which keeps the stored answer.
+    contact_ok: bool | None = None
 
 
 def _text(answers: Mapping[str, str], name: str) -> str:
@@ -275,7 +280,12 @@ def validate_answers(answers: Mapping[str, str], other: Attendee) -> Answers:
     comment = _text(answers, "comment")
     if len(comment) > MAX_COMMENT:
         errors["comment"] = f"Keep the comment under {MAX_COMMENT} characters."
-    return Answers(held, rating, recommend, why, next_step, pipeline, currency, comment, errors)
+    valid = Answers(held, rating, recommend, why, next_step, pipeline, currency, comment, errors)
+    # Asked only about a sponsor's people (the form then sends ``contact_asked``); anything
+    # but an explicit "yes", nothing chosen included, is no.
+    if _text(answers, "contact_asked"):
+        valid.contact_ok = other.kind in SPONSOR_KINDS and _text(answers, "contact_ok") == "yes"
+    return valid
 
 
 # -- storing ----------------------------------------------------------------------------------
@@ -323,6 +333,7 @@ def record_followup(
         followup = FollowUp(event_id=event.id, attendee_id=attendee.id, other_id=other_id)
         db.session.add(followup)
     _fill(followup, meeting, valid)
+    sync_followup_lead(followup)
     try:
         db.session.commit()
     except IntegrityError:
@@ -331,6 +342,7 @@ def record_followup(
         followup = find_followup(event, attendee, other_id)
         assert followup is not None
         _fill(followup, meeting, valid)
+        sync_followup_lead(followup)
         db.session.commit()
     return followup
 
@@ -347,6 +359,8 @@ def _fill(followup: FollowUp, meeting: Meeting, valid: Answers) -> None:
     followup.pipeline_value = valid.pipeline_value
     followup.currency = valid.currency
     followup.comment = valid.comment
+    if valid.contact_ok is not None:
+        followup.contact_ok = valid.contact_ok
 
 
 def form_values(
@@ -357,6 +371,7 @@ def form_values(
         keys = ("held", "rating", "recommend", "why", "next_step", "pipeline_value", "currency")
         values = {k: _text(submitted, k) for k in (*keys, "comment")}
         values["currency"] = values["currency"] or guess_currency(attendee)
+        values["contact_ok"] = _text(submitted, "contact_ok")
         return values
     if answer is None:
         return {"held": "", "next_step": "none", "currency": guess_currency(attendee)}
@@ -370,6 +385,7 @@ def form_values(
         "pipeline_value": "" if amount is None else _amount_text(amount),
         "currency": answer.currency or guess_currency(attendee),
         "comment": answer.comment,
+        "contact_ok": "yes" if answer.contact_ok else "no",
     }
 
 
