@@ -1,7 +1,7 @@
 """leads: partners who agreed to be contacted by a sponsor (follow-up answer or badge scan)
 
 Revision ID: 1c68ebd40ee8
-Revises: 4a9278cbcd19
+Revises: 1f96d077e624
 Create Date: 2026-12-03 19:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1c68ebd40ee8"
-down_revision = "4a9278cbcd19"
+down_revision = "1f96d077e624"
 branch_labels = None
 depends_on = None
 
