@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 
 from app.models import Event
 from app.services.leads import active_leads
+from app.services.reports.anonymity import protect_answers, quotes
 from app.services.reports.figures import SponsorReport
 from app.services.reports.measures import SMALL_SAMPLE, STEP_LABELS, Measures
 from app.services.reports.traces import PER_PAGE, figure_answers
@@ -60,11 +61,18 @@ def render_report(data: SponsorReport, links: Mapping[str, str]) -> str:
         trace_url=trace_url,
         preview_note=links.get("note"),
         leads=active_leads(data.event, data.company),
+        quotes=quotes(data.measures.why),
     )
 
 
 def render_figure(
-    event: Event, measures: Measures, figure: str, title: str, back_url: str, base_template: str
+    event: Event,
+    measures: Measures,
+    figure: str,
+    title: str,
+    back_url: str,
+    base_template: str,
+    protect: tuple[str, int] | None = None,
 ) -> str:
     """The answers (or meetings) behind ``figure`` of ``measures``, else 404.
 
@@ -74,9 +82,19 @@ def render_figure(
     number = request.args.get("page", "1")
     page = int(number) if PAGE_SHAPE.fullmatch(number) else 0
     per_page = current_app.config.get("REPORT_ANSWERS_PER_PAGE", PER_PAGE)
+    if protect is not None:  # the rated side's view lists a company's few answers on one page
+        per_page = max(per_page, 100_000)
     rows = figure_answers(event, measures, figure, title, page, per_page) if page else None
     if rows is None:
         abort(404)
+    protected = None
+    if protect is not None:
+        company, n = protect
+        # A rep whose scores are withheld has none of their respondents' answers listed.
+        withheld = bool(measures.withheld)
+        protected = protect_answers(
+            rows.answers, company, 10**9 if withheld else n, unnamed_quotes=not withheld
+        )
     # Only the arguments these pages know are carried over: anything else could clash with
     # the route's own (token, slug) or steer url_for (_external, _anchor).
     kept: dict[str, Any] = {name: request.args[name] for name in PAGE_KEEPS if name in request.args}
@@ -92,6 +110,9 @@ def render_figure(
         event=event if base_template != "base.html" else None,
         table_label=event.table_label,
         page_url=page_url,
+        protected=protected,
+        min_answers=protect[1] if protect else 0,
+        protect_company=protect[0] if protect else "",
         **rows.context(),
     )
 
@@ -104,4 +125,12 @@ def render_answers(data: SponsorReport, figure: str, back_url: str, base_templat
         if rep is None:
             abort(404)
         measures = rep.measures
-    return render_figure(data.event, measures, figure, data.company, back_url, base_template)
+    return render_figure(
+        data.event,
+        measures,
+        figure,
+        data.company,
+        back_url,
+        base_template,
+        protect=(data.company, data.min_answers),
+    )

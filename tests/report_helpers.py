@@ -29,7 +29,12 @@ def answer(event: Event, who: Attendee, other: Attendee, round_: int, **fields) 
 
 
 def build(event: Event, make_attendee, make_version) -> Cast:
-    """Acme (2 reps) meets 5 partners (4 held, 1 no-show); Globex meets 2; 1 P2P meeting."""
+    """Acme (2 reps) meets 5 partners (4 held, 1 no-show); Globex meets 2; 1 P2P meeting.
+
+    Acme's scores rest on 3 answers, so the event shows scores from 3 (the lowest threshold an
+    event may set), and the partners' reasons may be quoted (without their names).
+    """
+    event.anonymity_threshold = 3
     v1 = make_attendee(event, "v1@acme.example", name="Vera Acme", company="Acme", kind="vendor")
     v2 = make_attendee(event, "v2@acme.example", name="Walt Acme", company="Acme", kind="vendor")
     g1 = make_attendee(
@@ -50,16 +55,16 @@ def build(event: Event, make_attendee, make_version) -> Cast:
         published=True,
     )  # fmt: skip
     yes = {"held": "yes"}
-    answer(event, p[1], v1, 1, **yes, rating=5, recommend=10, why="=great demo")
+    answer(event, p[1], v1, 1, **yes, rating=5, recommend=10, why="=great demo", quote_ok=True)
     answer(event, v1, p[1], 1, **yes, next_step="proposal", pipeline_value=1000, currency="EUR")
-    answer(event, p[2], v2, 1, **yes, rating=3, recommend=6, why="Ünïcödé ça marche")
+    answer(event, p[2], v2, 1, **yes, rating=3, recommend=6, why="Ünïcödé ça marche", quote_ok=True)
     answer(
         event, v2, p[2], 1, **yes, next_step="deal_registered", pipeline_value=500, currency="USD"
     )
     answer(event, p[3], v1, 2, **yes, rating=4, recommend=8)
     answer(event, v2, p[4], 2, **yes, next_step="call", pipeline_value=2000, currency="EUR")
     answer(event, p[5], v1, 3, held="they_no_show")
-    answer(event, p[3], g1, 1, **yes, rating=1, recommend=0, why="Globex secret")
+    answer(event, p[3], g1, 1, **yes, rating=1, recommend=0, why="Globex secret", quote_ok=True)
     answer(event, p[1], g1, 2, **yes, rating=2, recommend=3)
     answer(event, p[1], p[2], 3, **yes, rating=5, recommend=9, next_step="joint_deal")
     answer(event, p[2], p[1], 3, **yes, rating=4, recommend=7)

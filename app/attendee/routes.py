@@ -56,6 +56,7 @@ from app.services.followups.closing import collection
 from app.services.followups.references import BadReference, Found, find_meeting
 from app.services.leads import withdraw_scan as withdraw_scan_lead
 from app.services.messages import push
+from app.services.reports.anonymity import min_answers
 from app.services.reports.figures import SPONSOR_KINDS
 
 bp = Blueprint("attendee", __name__, url_prefix="/a")
@@ -266,6 +267,7 @@ def followup(token: str, ref: str) -> ResponseReturnValue:
         "currencies": CURRENCIES,
         "closes_at": collection(event).closes_at,
         "sponsor_kinds": SPONSOR_KINDS,
+        "min_answers": min_answers(event),
     }
     if request.method == "POST":
         submitted = request.form.to_dict()  # services take plain mappings, not MultiDicts

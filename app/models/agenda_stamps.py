@@ -44,7 +44,9 @@ NOT_SHOWN_TABLES = frozenset(
 # Columns no agenda page shows: an update touching only these bumps nothing.
 NOT_SHOWN_COLUMNS = {
     "attendees": frozenset({"checked_in_at", "updated_at", "search_text", "agenda_stamp"}),
-    "events": frozenset({"badges_printed_at", "agenda_stamp", "board_token", "series_id"}),
+    "events": frozenset(
+        {"badges_printed_at", "agenda_stamp", "board_token", "series_id", "anonymity_threshold"}
+    ),
     "schedule_versions": frozenset({"revision"}),  # the edit-conflict counter, not content
 }
 # Tables whose rows show only on their author's own agenda (``attendee_id``).

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import JSON, Float, ForeignKey, String, func, select
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import Model, db
@@ -41,6 +41,7 @@ EVENT_SETTINGS = (
     "tier_minimums",
     "solve_time_limit",
     "reminder_minutes",
+    "anonymity_threshold",
 )
 SLUG_WORDS = re.compile(r"[^a-z0-9]+")
 SLUG_STEM_LENGTH = 48
@@ -66,6 +67,7 @@ class Event(Model):
     """A networking event: when and where, how many rounds and tables, and how to match."""
 
     __tablename__ = "events"
+    __table_args__ = (CheckConstraint("anonymity_threshold >= 3", name="anonymity_threshold"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organiser_id: Mapped[int | None] = mapped_column(
@@ -96,6 +98,9 @@ class Event(Model):
     max_must_requests: Mapped[int] = mapped_column(default=3)  # per attendee, from their phone
     # Minutes before each meeting that its .ics alarm and push reminder go off; 0: none.
     reminder_minutes: Mapped[int] = mapped_column(default=5, server_default="5")
+    # A score figure the rated side (a sponsor) sees rests on at least this many answers, else
+    # it reads "fewer than N answers" (app/services/reports/anonymity.py); never below 3.
+    anonymity_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
     # The secret of the live board's link (/board/<token>); None: no board link (revoked).
     board_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)

@@ -48,6 +48,10 @@ class FollowUp(Model):
     currency: Mapped[str | None] = mapped_column(String(3))  # ISO 4217, e.g. EUR
     comment: Mapped[str] = mapped_column(String(COMMENT_LENGTH), default="")
     # "Would you like <company> to contact you?": yes makes a lead (app/services/leads.py).
+    # "You may quote me to <company>" and "with my name": a comment reaches the rated side
+    # only with the first, and names its author only with both (default: neither).
+    quote_ok: Mapped[bool] = mapped_column(default=False, server_default=false())
+    quote_name: Mapped[bool] = mapped_column(default=False, server_default=false())
     contact_ok: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

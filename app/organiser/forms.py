@@ -218,6 +218,12 @@ class EventForm(MingleForm):
         validators=[Optional(), NumberRange(0, 120)],
     )
 
+    anonymity_threshold = WholeField(
+        "Fewest answers behind a score a sponsor sees",
+        default=5,
+        validators=[Optional(), NumberRange(3, 50)],
+    )
+
     def __init__(self, *args: Any, stored_start: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(zone) for zone in timezone_choices()]
@@ -265,6 +271,9 @@ class EventForm(MingleForm):
             "reminder_minutes": 5
             if self.reminder_minutes.data is None
             else self.reminder_minutes.data,
+            "anonymity_threshold": 5
+            if self.anonymity_threshold.data is None
+            else self.anonymity_threshold.data,
         }
         return {
             name: shaped[name] if name in shaped else getattr(self, name).data

@@ -15,7 +15,7 @@ def cast(event, make_attendee, make_version):
 
 
 def test_sponsor_counts_only_its_own_meetings(event, cast) -> None:
-    m = sponsor_report(event, "Acme").measures
+    m = sponsor_report(event, "Acme", protected=False).measures
     assert (m.scheduled, m.held, m.no_shows) == (5, 4, 1)
     assert (m.asked, m.answered, m.response_rate) == (4, 3, 0.75)
     assert dict(m.regions) == {"EMEA": 2, "APAC": 1, "Americas": 1}
@@ -23,7 +23,7 @@ def test_sponsor_counts_only_its_own_meetings(event, cast) -> None:
 
 
 def test_sponsor_nps_is_promoters_minus_detractors_from_the_other_side(event, cast) -> None:
-    m = sponsor_report(event, "Acme").measures
+    m = sponsor_report(event, "Acme", protected=False).measures
     assert (m.promoters, m.detractors, m.nps) == (1, 1, 0.0)
     assert m.distribution == [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1]
     assert m.small_sample
@@ -32,7 +32,7 @@ def test_sponsor_nps_is_promoters_minus_detractors_from_the_other_side(event, ca
 
 
 def test_sponsor_next_steps_and_pipeline_per_currency(event, cast) -> None:
-    m = sponsor_report(event, "Acme").measures
+    m = sponsor_report(event, "Acme", protected=False).measures
     assert m.next_step_counts == {"call": 1, "proposal": 1, "joint_deal": 0, "deal_registered": 1}
     assert m.pipeline == {"EUR": 3000.0, "USD": 500.0}
     assert len(m.pipeline_ids["EUR"]) == 2
@@ -40,7 +40,7 @@ def test_sponsor_next_steps_and_pipeline_per_currency(event, cast) -> None:
 
 
 def test_sponsor_reps_and_event_comparison(event, cast) -> None:
-    report = sponsor_report(event, "Acme")
+    report = sponsor_report(event, "Acme", protected=False)
     reps = {r.attendee.name: r.measures for r in report.reps}
     assert (reps["Vera Acme"].scheduled, reps["Vera Acme"].held, reps["Vera Acme"].nps) == (
         3,
@@ -57,7 +57,7 @@ def test_sponsor_reps_and_event_comparison(event, cast) -> None:
 
 
 def test_other_sponsor_sees_only_its_meetings(event, cast) -> None:
-    m = sponsor_report(event, "Globex").measures
+    m = sponsor_report(event, "Globex", protected=False).measures
     assert (m.scheduled, m.held, m.answered, m.nps) == (2, 2, 2, -100.0)
     assert m.pipeline == {}
 

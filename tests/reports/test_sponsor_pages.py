@@ -49,7 +49,9 @@ def test_csv_has_one_row_per_answer_neutralised_and_unicode(client, contacts) ->
     body = response.get_data()
     assert body.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert len(rows) == 7
+    # Acme's own 3 answers, the partners' 4 without identity, and the 2 quoted reasons.
+    assert len(rows) == 9
+    assert all(r["answered_by"] in ("Vera Acme", "Walt Acme", "") for r in rows)
     whys = {r["why"] for r in rows}
     assert "'=great demo" in whys and "Ünïcödé ça marche" in whys
     assert "Globex secret" not in whys

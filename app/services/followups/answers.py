@@ -211,6 +211,9 @@ class Answers:
     # Yes to "Would you like <company> to contact you?"; None when the form did not ask (a
     # paper form keyed in by the organiser), which keeps the stored answer.
     contact_ok: bool | None = None
+    # "You may quote me to <company>" and "with my name" (both None when not asked, as above).
+    quote_ok: bool | None = None
+    quote_name: bool | None = None
 
 
 def _text(answers: Mapping[str, str], name: str) -> str:
@@ -284,7 +287,11 @@ def validate_answers(answers: Mapping[str, str], other: Attendee) -> Answers:
     # Asked only about a sponsor's people (the form then sends ``contact_asked``); anything
     # but an explicit "yes", nothing chosen included, is no.
     if _text(answers, "contact_asked"):
-        valid.contact_ok = other.kind in SPONSOR_KINDS and _text(answers, "contact_ok") == "yes"
+        sponsor = other.kind in SPONSOR_KINDS
+        valid.contact_ok = sponsor and _text(answers, "contact_ok") == "yes"
+        # The reason may be quoted to the company only when ticked; the name only with both.
+        valid.quote_ok = sponsor and bool(valid.why) and _text(answers, "quote_ok") == "yes"
+        valid.quote_name = valid.quote_ok and _text(answers, "quote_name") == "yes"
     return valid
 
 
@@ -361,6 +368,9 @@ def _fill(followup: FollowUp, meeting: Meeting, valid: Answers) -> None:
     followup.comment = valid.comment
     if valid.contact_ok is not None:
         followup.contact_ok = valid.contact_ok
+    if valid.quote_ok is not None:
+        followup.quote_ok = valid.quote_ok
+        followup.quote_name = bool(valid.quote_name)
 
 
 def form_values(
@@ -371,7 +381,8 @@ def form_values(
         keys = ("held", "rating", "recommend", "why", "next_step", "pipeline_value", "currency")
         values = {k: _text(submitted, k) for k in (*keys, "comment")}
         values["currency"] = values["currency"] or guess_currency(attendee)
-        values["contact_ok"] = _text(submitted, "contact_ok")
+        for name in ("contact_ok", "quote_ok", "quote_name"):
+            values[name] = _text(submitted, name)
         return values
     if answer is None:
         return {"held": "", "next_step": "none", "currency": guess_currency(attendee)}
@@ -386,6 +397,8 @@ def form_values(
         "currency": answer.currency or guess_currency(attendee),
         "comment": answer.comment,
         "contact_ok": "yes" if answer.contact_ok else "no",
+        "quote_ok": "yes" if answer.quote_ok else "",
+        "quote_name": "yes" if answer.quote_name else "",
     }
 
 

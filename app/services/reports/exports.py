@@ -12,6 +12,7 @@ spreadsheets keep accents.
 from __future__ import annotations
 
 from app.models import Event
+from app.services.reports.anonymity import protect_answers
 from app.services.reports.collector import collector_paused
 from app.services.reports.figures import SPONSOR_KINDS, SponsorReport, event_report
 from app.services.reports.pdf import render_event_report, render_sponsor_report
@@ -66,8 +67,27 @@ def _values(a: Answer) -> list[object]:
 
 
 def report_rows(report: SponsorReport) -> list[list[object]]:
-    """One row per answer about the sponsor's meetings."""
-    return [_values(a) for a in report.answers]
+    """The answers about the sponsor's meetings, as the sponsor may read them (anonymity.py).
+
+    Its own people's answers in full; the partners' without anything that identifies them
+    (no answer number, round, name, company, kind, region, or the rep they were about), in the
+    order of their values, and only when there are enough of them; then the reasons partners
+    let be quoted, on rows of their own without scores (named only if they said so).
+    """
+    withheld = bool(report.measures.withheld)
+    protected = protect_answers(
+        report.answers,
+        report.company,
+        10**9 if withheld else report.min_answers,
+        unnamed_quotes=not withheld,
+    )
+    rows = [_values(a) for a in protected.own]
+    for p in protected.partners:
+        cells: list[object] = ["", "", "", "", "", "", "", "", p.held, p.rating, p.recommend]
+        rows.append([*cells, p.next_step, p.pipeline_value, p.currency, ""])
+    for q in protected.quotes:
+        rows.append(["", "", q.author, q.company, *[""] * 10, q.text])
+    return rows
 
 
 def report_csv(report: SponsorReport) -> str:

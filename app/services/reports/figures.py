@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee, Event
 from app.services.followups.closing import Collection, collection
+from app.services.reports.anonymity import hidden_reps, min_answers, withhold
 from app.services.reports.collector import collector_paused
 from app.services.reports.loyalty import Loyalty, sponsor_loyalty
 from app.services.reports.measures import Measures, both_sides, measure
@@ -68,6 +69,7 @@ class SponsorReport:
     answers: list[Answer]  # every answer about this sponsor's meetings (for the exports)
     collection: Collection  # final, or still collecting answers until the follow-ups close
     loyalty: Loyalty | None = None  # compared with the series' earlier events (loyalty.py)
+    min_answers: int = 5  # the fewest answers a score shown here rests on (anonymity.py)
 
 
 @dataclass
@@ -110,8 +112,14 @@ def sponsor_companies(event: Event) -> list[str]:
 
 
 @collector_paused
-def sponsor_report(event: Event, company: str) -> SponsorReport:
-    """The report on ``company``'s meetings at ``event`` (only its vendors and distributors)."""
+def sponsor_report(event: Event, company: str, protected: bool = True) -> SponsorReport:
+    """The report on ``company``'s meetings at ``event`` (only its vendors and distributors).
+
+    It is what the company's contacts read, so its scores follow the anonymity rule
+    (anonymity.py): a score on too few answers, a rep's included, is withheld, and comments
+    are only those their authors let be quoted. ``protected=False`` gives the raw figures,
+    for the organiser's tests of the arithmetic, never for a page.
+    """
     people = people_by_id(event)
     ours = sorted(
         (a for a in people.values() if _is_sponsor(a) and a.company == company),
@@ -125,9 +133,13 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
             sides.append((x, x.attendee_a_id, x.attendee_b_id))
         if x.attendee_b_id in ids:
             sides.append((x, x.attendee_b_id, x.attendee_a_id))
+    n = min_answers(event) if protected else 0
+    rep_measures = {
+        rep.id: measure([s for s in sides if s[1] == rep.id], answers, people) for rep in ours
+    }
+    hidden = hidden_reps({rep: m.answered for rep, m in rep_measures.items()}, n)
     reps = [
-        RepReport(rep, measure([s for s in sides if s[1] == rep.id], answers, people))
-        for rep in ours
+        RepReport(rep, withhold(rep_measures[rep.id], n, force=rep.id in hidden)) for rep in ours
     ]
     mine = {(x.round, frozenset((x.attendee_a_id, x.attendee_b_id))) for x, _, _ in sides}
     rows = [
@@ -137,10 +149,11 @@ def sponsor_report(event: Event, company: str) -> SponsorReport:
         event=event,
         company=company,
         people=ours,
-        measures=measure(sides, answers, people),
+        measures=withhold(measure(sides, answers, people), n),
         reps=reps,
-        event_measures=measure(both_sides(meetings), answers, people),
+        event_measures=withhold(measure(both_sides(meetings), answers, people), n),
         answers=sorted(rows, key=lambda a: a.id),
+        min_answers=n,
         collection=collection(event),
         loyalty=sponsor_loyalty(event, company),
     )

@@ -30,17 +30,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attendee, Event
 from app.services.events.series import company_key, earlier_events, person_key
+from app.services.reports.anonymity import min_answers
 from app.services.reports.measures import Measures, measure
 from app.services.reports.rows import Side, people_by_id, published_rows
 
 SPONSOR_KINDS = ("vendor", "distributor")  # as app/services/reports/figures.py counts them
-LOWEST_THRESHOLD = 3  # no figure on fewer people than this, whatever the event says
-DEFAULT_THRESHOLD = 5
-
-
-def anonymity_threshold(event: Event) -> int:
-    """The fewest people a loyalty figure may rest on at ``event``: its threshold, at least 3."""
-    return max(LOWEST_THRESHOLD, getattr(event, "anonymity_threshold", None) or DEFAULT_THRESHOLD)
 
 
 @dataclass
@@ -163,7 +157,7 @@ def sponsor_loyalty(event: Event, company: str) -> Loyalty | None:
     now = _visit(event, key)
     if not visits or now is None:
         return None
-    threshold = anonymity_threshold(event)
+    threshold = min_answers(event)  # the fewest people a loyalty figure may rest on
     editions = []
     for i, visit in enumerate([*visits, now]):
         before = visits[i - 1] if i else None

@@ -48,6 +48,8 @@ FIGURES = {  # figure key -> what its answers are (steps and pipelines are descr
     "why": "Comments, verbatim",
 }
 NOT_HELD = ("they_no_show", "i_no_show")
+# The figures made of the scores the asked side gave: withheld together (anonymity.py).
+SCORE_FIGURES = frozenset({"nps", "promoters", "detractors", "rating", "answered"})
 
 
 @dataclass
@@ -72,6 +74,9 @@ class Measures:
     unanswered_meetings: list[PlannedMeeting] = field(default_factory=list)
     regions: Counter[str] = field(default_factory=Counter)  # people met, by region
     kinds: Counter[str] = field(default_factory=Counter)  # people met, by kind
+    # On a report the rated side reads: the fewest answers a score may rest on, when these
+    # rest on fewer (the scores then read "fewer than N answers"; anonymity.py); 0: shown.
+    withheld: int = 0
 
     @property
     def answered(self) -> int:
@@ -93,7 +98,13 @@ class Measures:
 
     @property
     def recommend_values(self) -> list[int]:
-        """The 0-10 answers behind the NPS (``recommends`` holds only answers that gave one)."""
+        """The 0-10 answers behind the NPS (``recommends`` holds only answers that gave one).
+
+        None of them when the scores are withheld: the NPS, promoters, detractors and the
+        distribution all come from here.
+        """
+        if self.withheld:
+            return []
         return [a.recommend for a in self.recommends if a.recommend is not None]
 
     @property
@@ -108,8 +119,8 @@ class Measures:
 
     @property
     def nps(self) -> float | None:
-        """% promoters minus % detractors, or None without answers."""
-        if not self.recommends:
+        """% promoters minus % detractors, or None without answers (or withheld)."""
+        if not self.recommends or self.withheld:
             return None
         return 100 * (self.promoters - self.detractors) / self.answered
 
@@ -120,8 +131,8 @@ class Measures:
 
     @property
     def avg_rating(self) -> float | None:
-        """The mean 1-5 rating, or None without ratings."""
-        if not self.ratings:
+        """The mean 1-5 rating, or None without ratings (or withheld)."""
+        if not self.ratings or self.withheld:
             return None
         return sum(a.rating for a in self.ratings if a.rating is not None) / len(self.ratings)
 
@@ -132,13 +143,13 @@ class Measures:
 
     @property
     def recommend_ids(self) -> list[int]:
-        """The FollowUp ids behind the NPS."""
-        return [a.id for a in self.recommends]
+        """The FollowUp ids behind the NPS (none when withheld)."""
+        return [] if self.withheld else [a.id for a in self.recommends]
 
     @property
     def rating_ids(self) -> list[int]:
-        """The FollowUp ids behind the average rating."""
-        return [a.id for a in self.ratings]
+        """The FollowUp ids behind the average rating (none when withheld)."""
+        return [] if self.withheld else [a.id for a in self.ratings]
 
     def trace(self, figure: str) -> list[int] | None:
         """The FollowUp ids behind ``figure`` (a key of ``FIGURES``), or None for an unknown one.
@@ -166,6 +177,8 @@ class Measures:
             "rating": lambda: self.rating_ids,
             "why": lambda: [a.id for a in self.why],
         }
+        if self.withheld and figure in SCORE_FIGURES:
+            return None  # their answers are not listed either
         ids = by_figure.get(figure)
         return ids() if ids is not None else None
 

@@ -20,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from app.services.printing.tables import layout_table
 from app.services.printing.text import BOLD, REGULAR, register_fonts
+from app.services.reports.anonymity import quotes
 from app.services.reports.figures import EVENT_GROUPS, GROUPS_NOTE, EventReport, SponsorReport
 from app.services.reports.loyalty_pdf import loyalty_story
 from app.services.reports.measures import COUNTED_STEPS, SMALL_SAMPLE, STEP_LABELS, Measures
@@ -47,8 +48,20 @@ def _fmt(value: float | None, spec: str = "{:.1f}") -> str:
     return "—" if value is None else spec.format(value)
 
 
+def _withheld(m: Measures) -> str:
+    """What a withheld score reads (app/services/reports/anonymity.py)."""
+    return f"fewer than {m.withheld} answers"
+
+
+def _score(m: Measures, value: float | None, spec: str = "{:.1f}") -> str:
+    """A score of ``m``, or what it reads when withheld."""
+    return _withheld(m) if m.withheld else _fmt(value, spec)
+
+
 def _nps(m: Measures) -> str:
-    """The NPS, marked when it rests on fewer than SMALL_SAMPLE answers."""
+    """The NPS, marked when it rests on fewer than SMALL_SAMPLE answers (or withheld)."""
+    if m.withheld:
+        return _withheld(m)
     if m.nps is None:
         return "—"
     return f"{m.nps:+.0f}" + (" (small sample)" if m.small_sample else "")
@@ -156,8 +169,11 @@ def _figures(*columns: Measures, no_meetings: Sequence[Measures] = ()) -> list[l
             lambda m: _fmt(None if m.response_rate is None else 100 * m.response_rate, "{:.0f}%"),
         ),
         row("NPS", _nps),
-        row("Promoters / detractors", lambda m: f"{m.promoters} / {m.detractors}"),
-        row("Average rating (1-5)", lambda m: _fmt(m.avg_rating)),
+        row(
+            "Promoters / detractors",
+            lambda m: _withheld(m) if m.withheld else f"{m.promoters} / {m.detractors}",
+        ),
+        row("Average rating (1-5)", lambda m: _score(m, m.avg_rating)),
     ]
     rows += [row(STEP_LABELS[s], _step_count(s)) for s in COUNTED_STEPS]
     currencies = sorted({c for m in columns for c in m.pipeline})
@@ -188,7 +204,16 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
         ),
         Paragraph(escape(report.collection.summary(report.event.timezone)), BODY),
     ]
-    if m.small_sample:
+    story.append(
+        Paragraph(
+            "Answers are anonymous: totals only, never who gave which score. A score resting "
+            f"on fewer than {report.min_answers} answers reads “fewer than "
+            f"{report.min_answers} answers”; partners' words are quoted only when they allowed "
+            "it.",
+            BODY,
+        )
+    )
+    if m.small_sample and not m.withheld:
         story.append(
             Paragraph(
                 f"Small sample: the NPS rests on {m.answered} answers (fewer than {SMALL_SAMPLE}).",
@@ -196,9 +221,12 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
             )
         )
     story += [Paragraph("Figures", H2), _table(_figures(m), header=False)]
+    if not m.withheld:
+        story += [
+            Paragraph("Answers by score (0-10)", H2),
+            _chart([str(i) for i in range(11)], m.distribution),
+        ]
     story += [
-        Paragraph("Answers by score (0-10)", H2),
-        _chart([str(i) for i in range(11)], m.distribution),
         Paragraph("People met, by region", H2),
         _chart(list(m.regions), list(m.regions.values())),
     ]
@@ -210,8 +238,8 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
                 str(r.measures.scheduled),
                 str(r.measures.held),
                 str(r.measures.answered),
-                _fmt(r.measures.nps, "{:+.0f}"),
-                _fmt(r.measures.avg_rating),
+                _score(r.measures, r.measures.nps, "{:+.0f}"),
+                _score(r.measures, r.measures.avg_rating),
             ]
             for r in report.reps
         ]
@@ -222,15 +250,16 @@ def render_sponsor_report(report: SponsorReport) -> bytes:
         _table(
             [
                 ["", report.company, "All meetings"],
-                ["Average rating", _fmt(m.avg_rating), _fmt(e.avg_rating)],
-                ["NPS", _fmt(m.nps, "{:+.0f}"), _fmt(e.nps, "{:+.0f}")],
+                ["Average rating", _score(m, m.avg_rating), _score(e, e.avg_rating)],
+                ["NPS", _score(m, m.nps, "{:+.0f}"), _score(e, e.nps, "{:+.0f}")],
             ]
         ),
         Paragraph("What partners said", H2),
     ]
-    story += [Paragraph(escape(f"“{a.why}” (answer {a.id})"), BODY) for a in m.why] or [
-        Paragraph("No comments.", BODY)
-    ]
+    story += [
+        Paragraph(escape(f"“{q.text}”" + (f" ({q.name})" if q.name else "")), BODY)
+        for q in quotes(m.why)
+    ] or [Paragraph("No comments to quote.", BODY)]
     story.append(Spacer(1, 4 * mm))
     return _pdf(story, f"{report.company} report")
 

@@ -53,6 +53,8 @@ class Answer:
     next_step: str
     pipeline_value: float | None
     currency: str | None
+    quote_ok: bool  # "You may quote me to <company>" (anonymity.py)
+    quote_name: bool  # "with my name"
     attendee: Person  # who answered
     other: Person  # whom the answer is about
 
@@ -77,6 +79,8 @@ ANSWER_COLUMNS = (
     FollowUp.next_step,
     FollowUp.pipeline_value,
     FollowUp.currency,
+    FollowUp.quote_ok,
+    FollowUp.quote_name,
 )
 Answers = dict[tuple[int, int, int], Answer]  # (round, who answered, about whom) -> answer
 Side = tuple[PlannedMeeting, int, int]  # a meeting, the subject's id, the asked side's id
@@ -121,9 +125,11 @@ def answer_rows(
 ) -> Iterator[Answer]:
     """``ANSWER_COLUMNS`` rows as answers naming both people."""
     for row in rows:
-        (id_, round_, asker, about, held, rating, recommend, why, step, value, currency) = row
+        (id_, round_, asker, about, held, rating, recommend, why, step, value, currency, quote,
+         quote_name) = row  # fmt: skip
         yield Answer(
             id_, round_, asker, about, held, rating, recommend, why, step, value, currency,
+            bool(quote), bool(quote_name),
             attendee=people[asker],
             other=people[about],
         )  # fmt: skip
