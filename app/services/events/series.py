@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Event, Organiser, Series
 from app.models.attendee import folded
-from solver.text import clean_text
+from app.services.scheduling.vocabulary import clean_text
 
 SERIES_NAME_LENGTH = 200
 
