@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Event, FollowUp, Organiser
 from app.services.attendees.importing import apply_import, preview_import
 from app.services.events.editing import create_event
+from app.services.events.series import put_in_series
 from app.services.messages.mailing import compose_agenda_link
 from app.services.messages.sponsors import add_sponsor_contact
 from app.services.scheduling.builds import run_build
@@ -32,6 +33,7 @@ NOT_PAGES = {
     "organiser.event.table_signs_pdf",
     "organiser.event.event_report_download",
     "organiser.event.sponsor_report_download",
+    "organiser.event.sponsor_leads_download",
 }
 SPONSOR = "Northwind Cloud"  # a vendor company of the sample attendees
 
@@ -107,6 +109,9 @@ def sample(live_server: LiveServer) -> Sample:
         )
         db.session.commit()
         add_sponsor_contact(event, "maya.thompson@northwind.example", "Maya Thompson", SPONSOR)
+        series = put_in_series(event, "Partner Forum")
+        assert series is not None
+        db.session.commit()
         values = {
             "slug": event.slug,
             "attendee_id": event.attendees[0].id,
@@ -116,6 +121,7 @@ def sample(live_server: LiveServer) -> Sample:
             "message_id": message.id,
             "group": "sponsors",
             "figure": "unanswered",  # most meetings: the longest list
+            "series_id": series.id,
         }
         with app.test_request_context():
             urls = _page_urls(app, values)
