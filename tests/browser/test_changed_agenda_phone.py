@@ -135,9 +135,14 @@ def test_the_service_worker_shows_a_pushed_change(
     problems = record_problems(page)
     cdp = context.new_cdp_session(page)
     registrations: list[dict] = []
+    versions: list[dict] = []
     cdp.on(
         "ServiceWorker.workerRegistrationUpdated",
         lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.on(
+        "ServiceWorker.workerVersionUpdated",
+        lambda event: versions.extend(event["versions"]),
     )
     cdp.send("ServiceWorker.enable")
     try:
@@ -162,18 +167,28 @@ def test_the_service_worker_shows_a_pushed_change(
             "url": f"{live_server.url}/a/{replanned.token}",
             "tag": "mingle-agenda-test",
         }
-        cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {
-                "origin": live_server.url,
-                "registrationId": found[0]["registrationId"],
-                "data": json.dumps(payload),
-            },
-        )
-        # The worker shows it asynchronously: ask until it is there (Playwright's
-        # wait_for_function takes the pending promise itself for a truthy answer).
-        shown = None
+        # A push reaches only an activated worker (one still activating drops it): wait for
+        # Chromium to report the registration's worker activated, then deliver; a real push
+        # service redelivers what was not acknowledged, so the test does too, every 2 s.
+        registration = found[0]["registrationId"]
         for _ in range(TIMEOUT_MS // 100):
+            if any(
+                v["registrationId"] == registration and v["status"] == "activated" for v in versions
+            ):
+                break
+            page.wait_for_timeout(100)
+        shown = None
+        for attempt in range(TIMEOUT_MS // 100):
+            if attempt % 20 == 0:
+                cdp.send(
+                    "ServiceWorker.deliverPushMessage",
+                    {
+                        "origin": live_server.url,
+                        "registrationId": registration,
+                        "data": json.dumps(payload),
+                    },
+                )
+            # The worker shows it asynchronously: ask until it is there.
             shown = page.evaluate(
                 """() => navigator.serviceWorker.ready
                     .then((r) => r.getNotifications())
