@@ -1,4 +1,4 @@
-"""Command line of the solver (FORMATS.md section 4): ``solve`` and ``check``.
+"""Command line of the solver (FORMATS.md sections 4 and 6): ``solve``, ``check``, ``place``.
 
 Exit codes: 0 success (``check``: the schedule holds every rule), 1 bad input files or, for
 ``check``, a schedule that breaks a rule, 2 the hard rules cannot all hold.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from solver.io import (
     Problem,
+    parse_agreed,
     parse_attendees,
     parse_pair_scores,
     parse_schedule,
@@ -21,6 +22,7 @@ from solver.io import (
     write_schedule,
 )
 from solver.model import solve
+from solver.place import place
 from solver.schema import TIERS, Instance, Progress, Rules
 from solver.score import Scorer
 from solver.validate import validate
@@ -137,6 +139,42 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_place(args: argparse.Namespace) -> int:
+    """Place the agreed meetings with the fewest breaks; write the schedule and the JSON line."""
+    instance = load_instance(args)
+    path = Path(args.meetings)
+    agreed, problems = parse_agreed(
+        path.read_bytes(), path.name, instance.index, instance.rules.rounds
+    )
+    if problems:
+        _fail(problems, str(path))
+    if args.fairness is not None and args.fairness < 0:
+        raise SystemExit("--fairness must be 0 or more")
+
+    def show(seconds: float, breaks: int, bound: int) -> None:
+        if not args.quiet:
+            print(f"  {seconds:7.1f}s  breaks {breaks:6d}  bound {bound:6d}", file=sys.stderr)
+
+    result = place(instance, agreed, args.fairness, args.time_limit, args.seed, args.workers, show)
+    if result.status in ("infeasible", "unknown"):
+        print("The agreed meetings cannot all be placed:")
+        for reason in result.reasons:
+            print(f"  - {reason}")
+        print(json.dumps(result.summary()))
+        return 2
+    people = instance.attendees
+    rows = [(m.round, m.table, people[m.a].email, people[m.b].email) for m in result.meetings]
+    Path(args.out).write_text(write_schedule([(*row, None, "") for row in rows]), encoding="utf-8")
+    print(
+        f"{len(result.meetings)} agreed meetings placed over {instance.rules.rounds} rounds, "
+        f"written to {args.out}; {result.breaks} breaks in all (bound {result.breaks_bound}), "
+        f"{min(result.per_person, default=0)} to {max(result.per_person, default=0)} per "
+        f"attendee ({result.status}, {result.seconds:.1f} s)"
+    )
+    print(json.dumps(result.summary()))
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attendees", required=True, help="attendees CSV or XLSX (FORMATS.md 1)")
     p.add_argument("--scores", help="optional pair scores CSV (FORMATS.md 2)")
@@ -169,8 +207,25 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="validate a schedule file")
     _common(p_check)
     p_check.add_argument("schedule", help="schedule CSV")
+    p_place = sub.add_parser("place", help="place agreed meetings with the fewest breaks")
+    _common(p_place)
+    p_place.add_argument(
+        "--meetings", required=True, help="agreed meetings CSV email_a,email_b[,rounds][,round]"
+    )
+    p_place.add_argument(
+        "--fairness",
+        type=int,
+        metavar="D",
+        help="no two attendees' breaks differ by more than D",
+    )
+    p_place.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
+    p_place.add_argument("--seed", type=int, default=0)
+    p_place.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+    p_place.add_argument("--out", required=True, help="schedule CSV to write (FORMATS.md 3)")
+    p_place.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
-    return cmd_solve(args) if args.command == "solve" else cmd_check(args)
+    commands = {"solve": cmd_solve, "check": cmd_check, "place": cmd_place}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from solver.schema import GOALS, KINDS, TIERS, Attendee, Meeting
+from solver.schema import GOALS, KINDS, TIERS, Agreed, Attendee, Meeting
 from solver.sheets import SheetError, column_letter, read_table
 from solver.text import clean_text, email_problem, safe_cell, too_long
 
@@ -380,13 +380,15 @@ def parse_pair_scores(
 SCHEDULE_HEADER = ["round", "table", "email_a", "email_b", "score", "reasons"]
 
 
-def write_schedule(rows: list[tuple[int, int, str, str, float, str]]) -> str:
-    """The schedule CSV (FORMATS.md section 3) as text, every text cell through ``safe_cell``."""
+def write_schedule(rows: Sequence[tuple[int, int, str, str, float | None, str]]) -> str:
+    """The schedule CSV (FORMATS.md section 3) as text, every text cell through ``safe_cell``;
+    a score of None is left empty (placed agreed meetings have none)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SCHEDULE_HEADER)
     for r, t, a, b, score, reasons in rows:
-        writer.writerow([r, t, safe_cell(a), safe_cell(b), f"{score:g}", safe_cell(reasons)])
+        shown_score = "" if score is None else f"{score:g}"
+        writer.writerow([r, t, safe_cell(a), safe_cell(b), shown_score, safe_cell(reasons)])
     return out.getvalue()
 
 
@@ -465,3 +467,82 @@ def parse_table_owners(
         else:
             owners[int(raw)] = owner
     return owners, problems
+
+
+AGREED_COLUMNS = ("email_a", "email_b", "rounds", "round")
+MAX_AGREED = 100_000  # rows of an agreed-meetings file (2,000 people with 50 meetings each)
+
+
+def parse_agreed(
+    data: bytes, filename: str, index: dict[str, int], rounds: int
+) -> tuple[list[Agreed], list[Problem]]:
+    """Parse an agreed-meetings file (FORMATS.md section 6): ``email_a,email_b[,rounds][,round]``.
+
+    The header row is optional (a first row whose first cell is an e-mail is a meeting); both
+    e-mails must be attendees. ``rounds`` is in the ``available_rounds`` syntax, ``round`` one
+    round; both within the event's ``rounds``. A pair listed twice (either order) is a problem:
+    the file would ask for two meetings of the same two people.
+    """
+    try:
+        table = read_table(data, filename, max_rows=MAX_AGREED)
+    except SheetError as exc:
+        return [], [Problem(0, "", "", str(exc))]
+    if not table:
+        return [], [Problem(0, "", "", f"{filename} is empty: expected email_a,email_b rows")]
+    if len(table) > MAX_AGREED + 1:
+        return [], [Problem(0, "", "", f"{filename} has more than {MAX_AGREED:,} meetings")]
+    first = [cell.strip().lower() for cell in table[0]]
+    if first and "@" in first[0]:
+        pos = {c: k for k, c in enumerate(AGREED_COLUMNS)}
+        body, start = table, 1
+    else:
+        missing = [c for c in AGREED_COLUMNS[:2] if c not in first]
+        if missing:
+            return [], [Problem(1, c, "", f"required column {c!r} is missing") for c in missing]
+        pos = {c: first.index(c) for c in AGREED_COLUMNS if c in first}
+        body, start = table[1:], 2
+    problems: list[Problem] = []
+    agreed: list[Agreed] = []
+    seen: dict[tuple[int, int], int] = {}
+    for number, cells in enumerate(body, start=start):
+        rec = {c: (cells[k].strip() if k < len(cells) else "") for c, k in pos.items()}
+        ends: list[int] = []
+        for col in AGREED_COLUMNS[:2]:
+            email = rec[col].lower()
+            if email not in index:
+                what = "is empty" if not email else "is not in the attendees file"
+                problems.append(Problem(number, col, shown(email), f"this e-mail {what}"))
+            else:
+                ends.append(index[email])
+        allowed = None
+        try:
+            allowed = parse_rounds(rec.get("rounds", ""))
+        except ValueError as exc:
+            problems.append(Problem(number, "rounds", shown(rec["rounds"]), str(exc)))
+        problem = rounds_problem(allowed, rounds)
+        if problem:
+            problems.append(Problem(number, "rounds", shown(rec["rounds"]), problem))
+        fixed = None
+        text = rec.get("round", "")
+        if text:
+            if not text.isdigit() or not 1 <= int(text) <= rounds:
+                problems.append(
+                    Problem(number, "round", shown(text), f"must be a round from 1 to {rounds}")
+                )
+            else:
+                fixed = int(text)
+        if len(ends) < 2:
+            continue
+        a, b = ends
+        if a == b:
+            problems.append(Problem(number, "email_b", rec["email_b"], "is the same as email_a"))
+            continue
+        pair = (min(a, b), max(a, b))
+        if pair in seen:
+            problems.append(
+                Problem(number, "email_b", rec["email_b"], f"the same meeting as row {seen[pair]}")
+            )
+            continue
+        seen[pair] = number
+        agreed.append(Agreed(pair[0], pair[1], allowed, fixed, number))
+    return agreed, problems

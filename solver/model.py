@@ -346,6 +346,7 @@ def solve(
         bound=best_bound,
         seconds=elapsed(),
         stats={
+            "breaks": sum(rules.schedule_breaks(n, meetings)),
             "candidates": len(cand.first),
             "lp_bound": round(bound.lp_value, 4),
             "bound_seconds": round(bound.seconds, 3),

@@ -350,3 +350,113 @@ def shortfall(minimum: list[int], degree: Any, missing_must: int) -> int:
     """Missing minimum meetings plus missing must-meet pairs: 0 when all hard rules hold."""
     short = sum(max(0, least - degree[i]) for i, least in enumerate(minimum))
     return short + missing_must
+
+
+# -- compact agendas: breaks and fairness (FORMATS.md section 6) --------------------------------
+
+
+def count_breaks(rounds: Iterable[int]) -> int:
+    """Gaps between one person's consecutive meetings: rounds 1, 2, 5, 6 have one; 1, 3, 5 two.
+
+    A round the person does not attend inside the day is a gap like any other.
+    """
+    ordered = sorted(set(rounds))
+    return sum(1 for x, y in zip(ordered, ordered[1:], strict=False) if y > x + 1)
+
+
+def schedule_breaks(people: int, meetings: Iterable[Meeting]) -> list[int]:
+    """Breaks of each of ``people`` attendees in a schedule (0 for those without meetings)."""
+    rounds: list[list[int]] = [[] for _ in range(people)]
+    for m in meetings:
+        rounds[m.a].append(m.round)
+        rounds[m.b].append(m.round)
+    return [count_breaks(r) for r in rounds]
+
+
+def fewest_breaks(meetings: int, open_rounds: Iterable[int]) -> int | None:
+    """The fewest breaks one person alone can have with ``meetings`` meetings in these rounds:
+    the fewest runs of consecutive open rounds that hold them all, less one (None: they do not
+    fit). A lower bound whatever everyone else does."""
+    runs: list[int] = []
+    previous = None
+    for r in sorted(set(open_rounds)):
+        if previous is not None and r == previous + 1:
+            runs[-1] += 1
+        else:
+            runs.append(1)
+        previous = r
+    if meetings <= 0:
+        return 0
+    held = 0
+    for used, length in enumerate(sorted(runs, reverse=True), start=1):
+        held += length
+        if held >= meetings:
+            return used - 1
+    return None
+
+
+def breaks(
+    choices: Choices,
+    people: Iterable[int],
+    rounds: int,
+    busy: Callable[[int, int], bool] = lambda p, r: False,
+    least: Callable[[int], int] = lambda p: 0,
+) -> dict[int, Any]:
+    """Each person's number of breaks, as a CP-SAT integer equal to it (not only above it, so a
+    fairness rule cannot be met by pretending someone has more).
+
+    Rounds are 1-based; a person is in round ``r`` when one of their variables of that round is
+    chosen or ``busy(person, r)`` (a meeting outside the model). A break starts where a run of
+    meetings starts after the first; ``least(person)`` is a known lower bound (an implied
+    constraint that helps the proof).
+    """
+    model = choices.model
+    out: dict[int, Any] = {}
+    for person in people:
+        occupied: list[Any] = []  # per round: 0, 1 or a 0/1 linear expression
+        for r in range(1, rounds + 1):
+            xs = choices.by_slot.get((person, r), [])
+            occupied.append(1 if busy(person, r) else (cp_model.LinearExpr.sum(xs) if xs else 0))
+        if all(isinstance(o, int) and o == 0 for o in occupied):
+            out[person] = 0
+            continue
+        starts: list[Any] = []
+        for k, here in enumerate(occupied):
+            before = occupied[k - 1] if k else 0
+            if isinstance(here, int) and here == 0:
+                continue
+            if isinstance(before, int) and before == 1:
+                continue
+            if isinstance(here, int) and isinstance(before, int):
+                starts.append(1)  # here busy, before free: a run starts for certain
+                continue
+            start = model.new_bool_var("")
+            model.add(start >= here - before)
+            model.add(start <= here)
+            if not isinstance(before, int):
+                model.add(start <= 1 - before)
+            starts.append(start)
+        fixed = [o for o in occupied if isinstance(o, int) and o == 1]
+        met = model.new_bool_var("")  # the person has at least one meeting
+        variable = [o for o in occupied if not isinstance(o, int)]
+        if fixed:
+            model.add(met == 1)
+        else:
+            for o in variable:
+                model.add(met >= o)
+            model.add(met <= cp_model.LinearExpr.sum(variable))
+        count = model.new_int_var(max(0, least(person)), rounds, "")
+        model.add(count == cp_model.LinearExpr.sum(starts) - met)
+        out[person] = count
+    return out
+
+
+def fairness(choices: Choices, counts: Iterable[Any], spread: int, rounds: int) -> None:
+    """No two people's breaks differ by more than ``spread``: all lie in [low, low + spread]."""
+    values = list(counts)
+    if not values:
+        return
+    low = choices.model.new_int_var(0, rounds, "")
+    for value in values:
+        choices.model.add(value >= low)
+        choices.model.add(value <= low + spread)

@@ -95,6 +95,26 @@ class Meeting:
 
 
 @dataclass(frozen=True)
+class Agreed:
+    """A meeting both sides agreed to (FORMATS.md section 6): ``place`` must place it."""
+
+    a: int
+    b: int
+    rounds: frozenset[int] | None = None  # the rounds it may take; None: any
+    round: int | None = None  # the one round it is fixed to
+    row: int = 0  # its row in the agreed-meetings file (header = 1), for messages
+
+    def allowed(self, a_rounds: frozenset[int], b_rounds: frozenset[int]) -> frozenset[int]:
+        """The rounds it may take, given both people's rounds."""
+        both = a_rounds & b_rounds
+        if self.rounds is not None:
+            both &= self.rounds
+        if self.round is not None:
+            both &= {self.round}
+        return both
+
+
+@dataclass(frozen=True)
 class Instance:
     """Everything the solver needs: attendees, rules, scoring and fixed meetings.
 

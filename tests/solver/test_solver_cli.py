@@ -65,6 +65,16 @@ def test_solve_writes_a_valid_schedule_and_a_json_last_line(files: Path):
     ana_ben = [r for r in rows if {r["email_a"], r["email_b"]} == {"ana@erp.io", "ben@cloud.io"}]
     assert ana_ben and "offers erp, which Ben seeks" in ana_ben[0]["reasons"]
     assert sum(float(r["score"]) for r in rows) == pytest.approx(summary["objective"])
+    # FORMATS.md section 6: the JSON line counts the breaks of the schedule written.
+    rounds_of: dict[str, list[int]] = {}
+    for r in rows:
+        for email in (r["email_a"], r["email_b"]):
+            rounds_of.setdefault(email, []).append(int(r["round"]))
+    gaps = sum(
+        sum(1 for x, y in zip(sorted(v), sorted(v)[1:], strict=False) if y > x + 1)
+        for v in rounds_of.values()
+    )
+    assert summary["breaks"] == gaps
 
     check = run(
         "check", "--attendees", "attendees.csv", "--rounds", "3", "--tables", "3",
