@@ -441,33 +441,37 @@ def place(
 
     share = 1.0 if fairness is not None else 0.4
     first = (deadline - time.perf_counter()) * share
-    status, solver = _solve(
-        choices, variable, compact_greedy(instance, agreed), first, seed, workers, Reporter()
-    )
+    hint = compact_greedy(instance, agreed)
+    status, solver = _solve(choices, variable, hint, first, seed, workers, Reporter())
     if status == cp_model.INFEASIBLE:
         left = max(1.0, deadline - time.perf_counter())
         why = _why(instance, agreed, fairness, left)
         return PlaceResult("infeasible", seconds=time.perf_counter() - start, reasons=why)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    bound = trivial
+    proved = status == cp_model.OPTIMAL
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        rounds = {k: r for (k, r), x in variable.items() if solver.boolean_value(x)}
+        bound = max(trivial, int(-(-solver.best_objective_bound // 1)))
+    else:
+        rounds = hint  # CP-SAT found nothing yet: the neighbourhoods complete the greedy's
+    if not proved and fairness is None:
+        rounds = _improve(instance, agreed, allowed, least, rounds, bound, deadline, seed, workers)
+        if progress is not None and len(rounds) == len(agreed):
+            found = sum(meeting_breaks(instance, seat_rounds(agreed, rounds)))
+            progress(time.perf_counter() - start, found, bound)
+    if len(rounds) < len(agreed):
         return PlaceResult(
             "unknown",
             seconds=time.perf_counter() - start,
             reasons=[
-                f"no placement of all {len(agreed)} meetings was found in {time_limit:g} s; "
-                "try a longer --time-limit"
+                f"no placement of all {len(agreed)} meetings was found in {time_limit:g} s "
+                f"(at best {len(rounds)}); try a longer --time-limit"
             ],
         )
-    rounds = {k: r for (k, r), x in variable.items() if solver.boolean_value(x)}
-    bound = max(trivial, int(-(-solver.best_objective_bound // 1)))
-    if status != cp_model.OPTIMAL and fairness is None:
-        rounds = _improve(instance, agreed, allowed, least, rounds, bound, deadline, seed, workers)
-        if progress is not None:
-            found = sum(meeting_breaks(instance, seat_rounds(agreed, rounds)))
-            progress(time.perf_counter() - start, found, bound)
     meetings = seat_rounds(agreed, rounds)
     per_person = meeting_breaks(instance, meetings)
     found = sum(per_person)
-    bound = min(found, found if status == cp_model.OPTIMAL else bound)
+    bound = found if proved else min(found, bound)
     return PlaceResult(
         "optimal" if bound == found else "feasible",
         meetings=meetings,
@@ -488,7 +492,12 @@ def _improve(
     seed: int,
     workers: int,
 ) -> dict[int, int]:
-    """Large-neighbourhood search on a placement (meeting -> round) until the deadline."""
+    """Large-neighbourhood search on a placement (meeting -> round) until the deadline.
+
+    A partial placement is completed first: neighbourhoods around the people of meetings not
+    placed yet, each accepted when it places them. Then neighbourhoods around someone with more
+    breaks than their own bound, accepted when they do not add breaks.
+    """
     rng = random.Random(seed)
     mine: dict[int, list[int]] = {}
     for k, m in enumerate(agreed):
@@ -497,13 +506,21 @@ def _improve(
     current = dict(rounds)
     per = meeting_breaks(instance, seat_rounds(agreed, current))
     target = 30  # meetings re-placed at once: solved exactly in a fraction of a second
-    while time.perf_counter() < deadline - 0.05 and sum(per) > bound:
-        with_breaks = [p for p, b in enumerate(per) if b > least[p]]
-        if not with_breaks:
-            break
+    while time.perf_counter() < deadline - 0.05:
+        unplaced = [k for k in range(len(agreed)) if k not in current]
+        if unplaced:
+            k = rng.choice(unplaced)
+            seed_person = rng.choice((agreed[k].a, agreed[k].b))
+        else:
+            if sum(per) <= bound:
+                break
+            with_breaks = [p for p, b in enumerate(per) if b > least[p]]
+            if not with_breaks:
+                break
+            seed_person = rng.choice(with_breaks)
         chosen: set[int] = set()
         free: set[int] = set()
-        queue = [rng.choice(with_breaks)]
+        queue = [seed_person]
         while queue and len(free) < target:
             p = queue.pop(rng.randrange(len(queue)))
             if p in chosen:
@@ -516,6 +533,7 @@ def _improve(
         if built is None:
             continue
         choices, variable, counts = built
+        completes = any(k not in current for k in free)
         before = sum(per[p] for p in counts)
         left = deadline - time.perf_counter()
         status, solver = _solve(
@@ -523,13 +541,12 @@ def _improve(
         )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
-        if solver.objective_value > before:
+        if not completes and solver.objective_value > before:
             continue
         for (k, r), x in variable.items():
             if solver.boolean_value(x):
                 current[k] = r
-        for p in counts:
-            per[p] = int(solver.value(counts[p])) if not isinstance(counts[p], int) else 0
+        per = meeting_breaks(instance, seat_rounds(agreed, current))
     return current
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ def agreed_event(
         (rng.uniform(15, 20) if i < popular else rng.paretovariate(1.6)) if i < vendors else 0.6
         for i in range(participants)
     ]
+    people_range = range(participants)
+    cumulative = list(itertools.accumulate(weight))
     cap = [max(0, len(r) - 1) for r in open_rounds]  # nobody fully booked: room for a coffee
     busy: list[set[int]] = [set() for _ in people]
     load = [0] * (rounds + 1)
@@ -108,7 +111,7 @@ def agreed_event(
     attempts = 0
     while len(agreed) < meetings and attempts < 30 * meetings:
         attempts += 1
-        b = rng.choices(range(participants), weights=weight)[0]
+        b = rng.choices(people_range, cum_weights=cumulative)[0]
         a = rng.randrange(vendors, participants) if b < vendors else rng.randrange(participants)
         pair = (min(a, b), max(a, b))
         if a == b or pair in pairs or len(busy[a]) >= cap[a] or len(busy[b]) >= cap[b]:
