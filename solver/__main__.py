@@ -81,7 +81,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    result = solve(instance, args.time_limit, args.seed, args.workers, show)
+    if args.compact_tolerance is not None and not 0 <= args.compact_tolerance < 1:
+        raise SystemExit("--compact-tolerance must be at least 0 and below 1, e.g. 0.005")
+    tolerance = (args.compact_tolerance or 0.005) if args.compact else None
+    result = solve(instance, args.time_limit, args.seed, args.workers, show, compact=tolerance)
     if result.status in ("infeasible", "unknown"):
         if result.status == "infeasible":
             print("No schedule can hold every hard rule:")
@@ -204,6 +207,17 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     p_solve.add_argument("--out", required=True, help="schedule CSV to write (FORMATS.md 3)")
     p_solve.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p_solve.add_argument(
+        "--compact",
+        action="store_true",
+        help="keep agendas compact: the fewest breaks within --compact-tolerance of the score",
+    )
+    p_solve.add_argument(
+        "--compact-tolerance",
+        type=float,
+        metavar="SHARE",
+        help="score given up at most for fewer breaks (default 0.005, half a percent)",
+    )
     p_check = sub.add_parser("check", help="validate a schedule file")
     _common(p_check)
     p_check.add_argument("schedule", help="schedule CSV")

@@ -342,10 +342,11 @@ def _model(
     fixed: dict[int, int],
     least: list[int],
     fairness: int | None,
+    within: frozenset[int] | None = None,
 ) -> tuple[rules.Choices, dict[tuple[int, int], Any], dict[int, Any]] | None:
     """The CP-SAT model placing the meetings ``free`` around the ``fixed`` ones (meeting ->
-    round), minimising the breaks of everyone a free meeting touches. None: a free meeting has
-    no round left."""
+    round), in rounds ``within`` when given, minimising the breaks of everyone a free meeting
+    touches. None: a free meeting has no round left."""
     event = instance.rules
     busy: set[tuple[int, int]] = set()
     load: dict[int, int] = {}
@@ -360,7 +361,7 @@ def _model(
         touched |= {m.a, m.b}
         options = [
             r
-            for r in sorted(allowed[k])
+            for r in sorted(allowed[k] if within is None else allowed[k] & within)
             if (m.a, r) not in busy and (m.b, r) not in busy and load.get(r, 0) < event.tables
         ]
         if not options:
@@ -439,7 +440,7 @@ def place(
                 bound = max(trivial, int(-(-self.best_objective_bound // 1)))
                 progress(time.perf_counter() - start, int(self.objective_value), bound)
 
-    share = 1.0 if fairness is not None else 0.4
+    share = 1.0 if fairness is not None else 0.25
     first = (deadline - time.perf_counter()) * share
     hint = compact_greedy(instance, agreed)
     status, solver = _solve(choices, variable, hint, first, seed, workers, Reporter())
@@ -505,31 +506,42 @@ def _improve(
         mine.setdefault(m.b, []).append(k)
     current = dict(rounds)
     per = meeting_breaks(instance, seat_rounds(agreed, current))
-    target = 30  # meetings re-placed at once: solved exactly in a fraction of a second
+    target = 30.0  # meetings re-placed at once, adapted to what CP-SAT proves in its time
+    total_rounds = instance.rules.rounds
     while time.perf_counter() < deadline - 0.05:
         unplaced = [k for k in range(len(agreed)) if k not in current]
-        if unplaced:
-            k = rng.choice(unplaced)
-            seed_person = rng.choice((agreed[k].a, agreed[k].b))
+        within: frozenset[int] | None = None
+        if not unplaced and sum(per) <= bound:
+            break
+        if not unplaced and rng.random() < 0.4:
+            # A window of rounds: every meeting in it re-placed inside it.
+            width = rng.randint(2, max(2, min(total_rounds, 6)))
+            first = rng.randint(1, max(1, total_rounds - width + 1))
+            within = frozenset(range(first, first + width))
+            free = {k for k, r in current.items() if r in within}
+            if len(free) > target:
+                free = set(rng.sample(sorted(free), int(target)))
         else:
-            if sum(per) <= bound:
-                break
-            with_breaks = [p for p, b in enumerate(per) if b > least[p]]
-            if not with_breaks:
-                break
-            seed_person = rng.choice(with_breaks)
-        chosen: set[int] = set()
-        free: set[int] = set()
-        queue = [seed_person]
-        while queue and len(free) < target:
-            p = queue.pop(rng.randrange(len(queue)))
-            if p in chosen:
-                continue
-            chosen.add(p)
-            free.update(mine[p])
-            queue.extend(agreed[k].b if agreed[k].a == p else agreed[k].a for k in mine[p])
+            if unplaced:
+                k = rng.choice(unplaced)
+                seed_person = rng.choice((agreed[k].a, agreed[k].b))
+            else:
+                with_breaks = [p for p, b in enumerate(per) if b > least[p]]
+                if not with_breaks:
+                    break
+                seed_person = rng.choice(with_breaks)
+            chosen: set[int] = set()
+            free = set()
+            queue = [seed_person]
+            while queue and len(free) < target:
+                p = queue.pop(rng.randrange(len(queue)))
+                if p in chosen:
+                    continue
+                chosen.add(p)
+                free.update(mine[p])
+                queue.extend(agreed[k].b if agreed[k].a == p else agreed[k].a for k in mine[p])
         fixed = {k: r for k, r in current.items() if k not in free}
-        built = _model(instance, agreed, allowed, sorted(free), fixed, least, None)
+        built = _model(instance, agreed, allowed, sorted(free), fixed, least, None, within)
         if built is None:
             continue
         choices, variable, counts = built
@@ -537,8 +549,10 @@ def _improve(
         before = sum(per[p] for p in counts)
         left = deadline - time.perf_counter()
         status, solver = _solve(
-            choices, variable, current, min(1.0, left), rng.randrange(1 << 30), workers
+            choices, variable, current, min(0.5, left), rng.randrange(1 << 30), workers
         )
+        # Neighbourhoods CP-SAT settles in its time grow; those it cannot, shrink.
+        target = min(400.0, target * 1.1) if status == cp_model.OPTIMAL else max(8.0, target / 1.1)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         if not completes and solver.objective_value > before:

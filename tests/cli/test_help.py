@@ -116,8 +116,8 @@ MODULES = [
 
 
 def test_solver_cli_has_its_sub_commands() -> None:
-    """The parser walk finds ``solve`` and ``check``, so the loop below covers them."""
-    assert argparse_paths(solver.__main__.main) == [(), ("solve",), ("check",)]
+    """The parser walk finds ``solve``, ``check`` and ``place``, so the loop below covers them."""
+    assert argparse_paths(solver.__main__.main) == [(), ("solve",), ("check",), ("place",)]
 
 
 @pytest.mark.parametrize(("module", "main"), MODULES, ids=[m for m, _ in MODULES])
