@@ -30,6 +30,7 @@ from ortools.sat.python import cp_model
 
 from solver import rules
 from solver.io import format_rounds
+from solver.place_search import anneal
 from solver.schema import Agreed, Instance, Meeting
 
 
@@ -415,14 +416,19 @@ def place(
 ) -> PlaceResult:
     """Place every agreed meeting with the fewest breaks in total (at most ``fairness`` apart).
 
-    First the whole model, from the greedy hint, for a share of the time: it proves the bound
-    and, on forum-sized events, the optimum. If time is left and no proof came, large
-    neighbourhoods: the meetings of a few people around someone with breaks are re-placed
-    exactly, everything else fixed, while that lowers (or keeps) their breaks.
+    1. The whole model in CP-SAT from the greedy placement, briefly: small events end here,
+       proved optimal.
+    2. If the greedy left meetings out, neighbourhoods around them complete it.
+    3. Simulated annealing with Kempe-chain moves (solver/place_search.py) lowers the breaks
+       (and the spread beyond ``fairness``) fast, by hundreds of thousands of moves.
+    4. The whole model again from that placement for the rest of the time: it keeps it or
+       improves it, repairs fairness, and proves the bound.
+
     ``progress(seconds, breaks, bound)`` is called as solutions are found.
     """
     start = time.perf_counter()
     deadline = start + time_limit
+    people = instance.attendees
     reasons = check(instance, agreed, fairness)
     if reasons:
         return PlaceResult("infeasible", seconds=time.perf_counter() - start, reasons=reasons)
@@ -440,33 +446,74 @@ def place(
                 bound = max(trivial, int(-(-self.best_objective_bound // 1)))
                 progress(time.perf_counter() - start, int(self.objective_value), bound)
 
-    share = 1.0 if fairness is not None else 0.25
-    first = (deadline - time.perf_counter()) * share
+    def breaks_of(rounds: dict[int, int]) -> list[int]:
+        return meeting_breaks(instance, seat_rounds(agreed, rounds))
+
+    def fair(rounds: dict[int, int]) -> bool:
+        per = breaks_of(rounds)
+        return fairness is None or max(per) - min(per) <= fairness
+
+    def solution(solver: cp_model.CpSolver) -> dict[int, int]:
+        return {k: r for (k, r), x in variable.items() if solver.boolean_value(x)}
+
     hint = compact_greedy(instance, agreed)
-    status, solver = _solve(choices, variable, hint, first, seed, workers, Reporter())
+    quick = min(2.0, 0.1 * time_limit)
+    status, solver = _solve(choices, variable, hint, quick, seed, workers, Reporter())
     if status == cp_model.INFEASIBLE:
         left = max(1.0, deadline - time.perf_counter())
         why = _why(instance, agreed, fairness, left)
         return PlaceResult("infeasible", seconds=time.perf_counter() - start, reasons=why)
     bound = trivial
     proved = status == cp_model.OPTIMAL
+    rounds = hint
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        rounds = {k: r for (k, r), x in variable.items() if solver.boolean_value(x)}
+        rounds = solution(solver)
         bound = max(trivial, int(-(-solver.best_objective_bound // 1)))
-    else:
-        rounds = hint  # CP-SAT found nothing yet: the neighbourhoods complete the greedy's
-    if not proved and fairness is None:
-        rounds = _improve(instance, agreed, allowed, least, rounds, bound, deadline, seed, workers)
-        if progress is not None and len(rounds) == len(agreed):
-            found = sum(meeting_breaks(instance, seat_rounds(agreed, rounds)))
-            progress(time.perf_counter() - start, found, bound)
-    if len(rounds) < len(agreed):
+    if not proved:
+        if len(rounds) < len(agreed):
+            until = start + 0.5 * time_limit
+            rounds = _improve(
+                instance, agreed, allowed, least, rounds, bound, until, seed, workers, True
+            )
+        if len(rounds) == len(agreed):
+            until = start + (0.7 if fairness is None else 0.4) * time_limit
+            annealed = anneal(
+                agreed, allowed, len(people), instance.rules.tables, rounds, until, seed,
+                floor=bound, fairness=fairness,
+            )  # fmt: skip
+            if fair(annealed) and (
+                not fair(rounds) or sum(breaks_of(annealed)) <= sum(breaks_of(rounds))
+            ):
+                rounds = annealed
+            if progress is not None:
+                progress(time.perf_counter() - start, sum(breaks_of(rounds)), bound)
+        left = deadline - time.perf_counter()
+        if left > 0.2:
+            built = _model(instance, agreed, allowed, list(range(len(agreed))), {}, least, fairness)
+            assert built is not None
+            choices, variable, _ = built
+            status, solver = _solve(choices, variable, rounds, left, seed + 1, workers, Reporter())
+            if status == cp_model.INFEASIBLE:
+                why = _why(instance, agreed, fairness, max(1.0, deadline - time.perf_counter()))
+                return PlaceResult("infeasible", seconds=time.perf_counter() - start, reasons=why)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                bound = max(bound, int(-(-solver.best_objective_bound // 1)))
+                proved = status == cp_model.OPTIMAL
+                polished = solution(solver)
+                if (
+                    len(rounds) < len(agreed)
+                    or not fair(rounds)
+                    or sum(breaks_of(polished)) <= sum(breaks_of(rounds))
+                ):
+                    rounds = polished
+    if len(rounds) < len(agreed) or not fair(rounds):
         return PlaceResult(
             "unknown",
             seconds=time.perf_counter() - start,
             reasons=[
-                f"no placement of all {len(agreed)} meetings was found in {time_limit:g} s "
-                f"(at best {len(rounds)}); try a longer --time-limit"
+                f"no placement of all {len(agreed)} meetings"
+                + ("" if fairness is None else f" within --fairness {fairness}")
+                + f" was found in {time_limit:g} s; try a longer --time-limit"
             ],
         )
     meetings = seat_rounds(agreed, rounds)
@@ -492,6 +539,7 @@ def _improve(
     deadline: float,
     seed: int,
     workers: int,
+    complete_only: bool = False,
 ) -> dict[int, int]:
     """Large-neighbourhood search on a placement (meeting -> round) until the deadline.
 
@@ -511,7 +559,7 @@ def _improve(
     while time.perf_counter() < deadline - 0.05:
         unplaced = [k for k in range(len(agreed)) if k not in current]
         within: frozenset[int] | None = None
-        if not unplaced and sum(per) <= bound:
+        if not unplaced and (complete_only or sum(per) <= bound):
             break
         if not unplaced and rng.random() < 0.4:
             # A window of rounds: every meeting in it re-placed inside it.
