@@ -440,12 +440,6 @@ def place(
         return PlaceResult("infeasible", reasons=["a meeting has no round it may take"])
     choices, variable, _ = built
 
-    class Reporter(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            if progress is not None:
-                bound = max(trivial, int(-(-self.best_objective_bound // 1)))
-                progress(time.perf_counter() - start, int(self.objective_value), bound)
-
     def breaks_of(rounds: dict[int, int]) -> list[int]:
         return meeting_breaks(instance, seat_rounds(agreed, rounds))
 
@@ -458,7 +452,7 @@ def place(
 
     hint = compact_greedy(instance, agreed)
     quick = min(2.0, 0.1 * time_limit)
-    status, solver = _solve(choices, variable, hint, quick, seed, workers, Reporter())
+    status, solver = _solve(choices, variable, hint, quick, seed, workers)
     if status == cp_model.INFEASIBLE:
         left = max(1.0, deadline - time.perf_counter())
         why = _why(instance, agreed, fairness, left)
@@ -469,6 +463,8 @@ def place(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         rounds = solution(solver)
         bound = max(trivial, int(-(-solver.best_objective_bound // 1)))
+    if progress is not None and len(rounds) == len(agreed):  # called here, never from CP-SAT's
+        progress(time.perf_counter() - start, sum(breaks_of(rounds)), bound)  # own threads
     if not proved:
         if len(rounds) < len(agreed):
             until = start + 0.5 * time_limit
@@ -492,7 +488,7 @@ def place(
             built = _model(instance, agreed, allowed, list(range(len(agreed))), {}, least, fairness)
             assert built is not None
             choices, variable, _ = built
-            status, solver = _solve(choices, variable, rounds, left, seed + 1, workers, Reporter())
+            status, solver = _solve(choices, variable, rounds, left, seed + 1, workers)
             if status == cp_model.INFEASIBLE:
                 why = _why(instance, agreed, fairness, max(1.0, deadline - time.perf_counter()))
                 return PlaceResult("infeasible", seconds=time.perf_counter() - start, reasons=why)

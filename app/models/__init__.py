@@ -5,6 +5,7 @@ Importing a model here registers its tables with ``db.metadata``, which is what
 """
 
 from app.models import agenda_stamps  # noqa: F401  (bumps the agenda cache's stamps on writes)
+from app.models.agreed import AgreedMeeting
 from app.models.attendee import Attendee
 from app.models.event import Event
 from app.models.followup import FollowUp
@@ -21,6 +22,7 @@ from app.models.sponsor import SponsorContact
 from app.models.team import DoorLink, EventMember
 
 __all__ = [
+    "AgreedMeeting",
     "Attendee",
     "DoorLink",
     "Event",

@@ -67,7 +67,10 @@ class Event(Model):
     """A networking event: when and where, how many rounds and tables, and how to match."""
 
     __tablename__ = "events"
-    __table_args__ = (CheckConstraint("anonymity_threshold >= 3", name="anonymity_threshold"),)
+    __table_args__ = (
+        CheckConstraint("anonymity_threshold >= 3", name="anonymity_threshold"),
+        CheckConstraint("meeting_mode IN ('proposes', 'agreed', 'both')", name="meeting_mode"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organiser_id: Mapped[int | None] = mapped_column(
@@ -101,6 +104,10 @@ class Event(Model):
     # A score figure the rated side (a sponsor) sees rests on at least this many answers, else
     # it reads "fewer than N answers" (app/services/reports/anonymity.py); never below 3.
     anonymity_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
+    # How meetings are made: one of app/models/agreed.py MEETING_MODES.
+    meeting_mode: Mapped[str] = mapped_column(
+        String(10), default="proposes", server_default="proposes"
+    )
     closed_at: Mapped[datetime | None]  # follow-ups can be changed until the organiser closes
     # The secret of the live board's link (/board/<token>); None: no board link (revoked).
     board_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)

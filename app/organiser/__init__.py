@@ -5,6 +5,7 @@ blueprint.py), so ``app.create_app`` registers the whole audience with ``bp`` al
 """
 
 from app.organiser import (  # noqa: F401  (each module adds its routes)
+    agreed,
     attendees,
     auth,
     board,

@@ -17,6 +17,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -312,6 +313,24 @@ class UploadForm(MingleForm):
             FileAllowed(["csv", "xlsx", "xlsm"], "Use a .csv or .xlsx file."),
         ],
     )
+
+
+class AgreedUploadForm(MingleForm):
+    """An agreed-meetings file (FORMATS.md section 6)."""
+
+    file = FileField(
+        "Agreed meetings file (CSV or XLSX)",
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["csv", "xlsx", "xlsm"], "Use a .csv or .xlsx file."),
+        ],
+    )
+
+
+class MeetingModeForm(MingleForm):
+    """How an event's meetings are made (Event.meeting_mode)."""
+
+    mode = RadioField("How meetings are made", choices=[], validators=[DataRequired()])
 
 
 class ConfirmImportForm(MingleForm):

@@ -14,12 +14,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from flask import Flask, current_app
 from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Event, ScheduleVersion, SolveJob
+from app.services.scheduling.agreed import solver_agreed
 from app.services.scheduling.instance import event_instance
 from app.services.scheduling.jobs import (
     CRASHED,
@@ -36,7 +38,9 @@ from app.services.scheduling.jobs import (
 from app.services.scheduling.versions import BuildError, add_meetings, next_version_number
 from solver.baselines import round_robin
 from solver.model import solve
-from solver.schema import Progress
+from solver.place import place
+from solver.schema import Agreed, Instance, Progress, SolveResult
+from solver.score import Scorer
 from solver.validate import validate
 
 QUEUE = "mingle"
@@ -169,7 +173,11 @@ def _build(job: SolveJob, on_progress: Callable[[Progress], None] | None) -> Non
         if on_progress is not None:
             on_progress(p)
 
-    result = solve(instance, time_limit=job.time_limit, progress=progress)
+    agreed = solver_agreed(event, built) if event.meeting_mode != "proposes" else []
+    if agreed:
+        result = _place_agreed(job, event.meeting_mode, instance, agreed, built.scorer, progress)
+    else:
+        result = solve(instance, time_limit=job.time_limit, progress=progress)
     if result.status not in ("optimal", "feasible"):
         # infeasible (proved, with the solver's plain reasons) or unknown (none found in time)
         reasons = "; ".join(result.reasons) or "no schedule was found"
@@ -188,7 +196,7 @@ def _build(job: SolveJob, on_progress: Callable[[Progress], None] | None) -> Non
         gap=result.gap,
         seconds=result.seconds,
         baseline_objective=baseline,
-        note="re-optimised around pinned meetings" if job.keep_pinned else "",
+        note=_note(job.keep_pinned, len(agreed), event.meeting_mode),
     )
     add_meetings(version, built, result.meetings, pinned)
     db.session.add(version)
@@ -199,3 +207,57 @@ def _build(job: SolveJob, on_progress: Callable[[Progress], None] | None) -> Non
             "schedule build %s finished after it was marked failed; its result was dropped",
             job.id,
         )
+
+
+def _note(keep_pinned: bool, agreed: int, mode: str) -> str:
+    """What the version's row says about how it was made."""
+    parts = []
+    if agreed:
+        parts.append(
+            f"{agreed} agreed meetings placed"
+            + (", proposals in the free rounds" if mode == "both" else "")
+        )
+    if keep_pinned:
+        parts.append("re-optimised around pinned meetings")
+    return "; ".join(parts)
+
+
+def _place_agreed(
+    job: SolveJob,
+    mode: str,
+    instance: Instance,
+    agreed: list[Agreed],
+    scorer: Scorer,
+    progress: Callable[[Progress], None],
+) -> SolveResult:
+    """Place the agreed meetings with the fewest breaks (``solver.place``); in mode "both" the
+    solver then fills the free rounds with proposals around them, pinned."""
+    share = 0.5 if mode == "both" else 1.0
+    limit = job.time_limit * share
+
+    def placing(seconds: float, breaks: int, bound: int) -> None:
+        phase = f"placing agreed meetings: {breaks} breaks (at least {bound})"
+        progress(Progress(seconds, job.time_limit, 0.0, 0.0, phase))
+
+    placed = place(instance, agreed, time_limit=limit, progress=placing)
+    if placed.status not in ("optimal", "feasible"):
+        return SolveResult(placed.status, seconds=placed.seconds, reasons=placed.reasons)
+    figures: dict[str, float] = {"breaks": placed.breaks, "breaks_bound": placed.breaks_bound}
+    if mode == "both":
+        fixed = [*instance.pinned, *placed.meetings]
+        result = solve(
+            replace(instance, pinned=fixed),
+            time_limit=max(1.0, job.time_limit - placed.seconds),
+            progress=progress,
+        )
+        result.stats = {**result.stats, "agreed_breaks": placed.breaks}
+        return result
+    objective = sum(scorer.pair(m.a, m.b) for m in placed.meetings)
+    return SolveResult(
+        placed.status,
+        meetings=placed.meetings,
+        objective=objective,
+        bound=objective,  # nothing is chosen: the meetings and so their score are given
+        seconds=placed.seconds,
+        stats=figures,
+    )

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Attendee, Event, MeetingRequest, ScheduleVersion
+from app.models import AgreedMeeting, Attendee, Event, MeetingRequest, ScheduleVersion
+from solver.rules import count_breaks
 
 
 @dataclass
@@ -37,11 +38,23 @@ class ScheduleStats:
     baseline: float | None = None
     per_round: list[int] = field(default_factory=list)
     histogram: list[tuple[int, int]] = field(default_factory=list)  # (meetings, people)
+    # Breaks: gaps between a person's consecutive meetings (FORMATS.md section 6).
+    breaks: int = 0
+    breaks_histogram: list[tuple[int, int]] = field(default_factory=list)  # (breaks, people)
+    breaks_most: int = 0  # the most breaks one person has
+    breaks_spread: int = 0  # most breaks less fewest, among people with meetings
+    agreed: int = 0  # agreed meetings of the event
+    agreed_placed: int = 0  # ... in this version
 
     @property
     def histogram_bars(self) -> list[tuple[str, float]]:
         """The histogram as chart bars: ("3 meetings", people)."""
         return [(f"{k} meeting{'s' if k != 1 else ''}", float(v)) for k, v in self.histogram]
+
+    @property
+    def breaks_bars(self) -> list[tuple[str, float]]:
+        """The breaks histogram as chart bars: ("1 break", people)."""
+        return [(f"{k} break{'s' if k != 1 else ''}", float(v)) for k, v in self.breaks_histogram]
 
     @property
     def vs_baseline(self) -> float | None:
@@ -70,6 +83,25 @@ def schedule_stats(event: Event, version: ScheduleVersion, people: list[Attendee
             stats.p2v += 1
         else:
             stats.other += 1
+    rounds_of: dict[int, list[int]] = {}
+    for m in version.meetings:
+        rounds_of.setdefault(m.attendee_a_id, []).append(m.round)
+        rounds_of.setdefault(m.attendee_b_id, []).append(m.round)
+    gaps = [count_breaks(rounds) for rounds in rounds_of.values()]
+    if gaps:
+        stats.breaks = sum(gaps)
+        stats.breaks_histogram = sorted(Counter(gaps).items())
+        stats.breaks_most = max(gaps)
+        stats.breaks_spread = max(gaps) - min(gaps)
+    agreed = {
+        frozenset(pair)
+        for pair in db.session.execute(
+            select(AgreedMeeting.first_id, AgreedMeeting.second_id).where(
+                AgreedMeeting.event_id == event.id
+            )
+        )
+    }
+    stats.agreed = len(agreed)
     counts = [count[a.id] for a in people]
     if counts:
         stats.per_attendee_min = min(counts)
@@ -93,6 +125,7 @@ def schedule_stats(event: Event, version: ScheduleVersion, people: list[Attendee
     }
     stats.must_requests = len(requests)
     stats.must_honoured = len(requests & met)
+    stats.agreed_placed = len(agreed & met)
     asked = db.session.execute(
         select(MeetingRequest.attendee_id, MeetingRequest.other_id).where(
             MeetingRequest.event_id == event.id, MeetingRequest.kind == "must"
