@@ -78,6 +78,7 @@ class Setup:
     report_repeats: int = reports.REPEATS
     report_page_seconds: float = reports.PAGE_SECONDS
     place_specs: tuple[place.PlaceSpec, ...] = place.SPECS
+    compact_spec: Spec = SPECS[0]  # the 120 / 6 / 40 forum of issue 15
 
 
 @dataclass
@@ -420,6 +421,16 @@ def bench_place(seed: int, workers: int, setup: Setup) -> list[place.PlaceRun]:
     return runs
 
 
+def bench_compact(seed: int, quick: bool, workers: int, setup: Setup) -> list[place.CompactRun]:
+    """Solve the compact benchmark event with and without --compact; returns the runs."""
+    spec = setup.compact_spec
+    seconds = QUICK.get(spec.attendees, spec.time_limit) if quick else spec.time_limit
+    print(f"\n== compact: solve with and without --compact, {seconds:g} s each", flush=True)
+    runs = place.bench_compact(spec, seconds, seed, workers)
+    _print_runs(runs, place.COMPACT_HEADER, "  target: ")
+    return runs
+
+
 def _print_runs(runs: Sequence[Any], header: Sequence[str], target: str) -> None:
     """Print ``runs`` as a table, then ``target`` and whether every run met it, and why not."""
     print(_text_table([r.cells() for r in runs], header))
@@ -439,7 +450,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
     """Parse flags, run the chosen sizes, print and write the results; returns the exit code."""
     setup = setup or Setup()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    extras = ("import", "hostile", "load", "badges", "replan", "reports", "place")
+    extras = ("import", "hostile", "load", "badges", "replan", "reports", "place", "compact")
     known = ",".join([*extras, *(str(s.attendees) for s in setup.specs)])
     parser.add_argument(
         "--sizes",
@@ -455,7 +466,8 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
             f"{replan.NO_SHOWS * 100:.0f}%% "
             "no-shows; reports: the sponsor and event reports of "
             f"{' and '.join(f'{n:,}' for n in setup.report_sizes)} answered attendees; "
-            "place: agreed meetings placed with the fewest breaks, against the first free slot)"
+            "place: agreed meetings placed with the fewest breaks, against the first free slot; "
+            "compact: the 120-attendee event solved with and without --compact)"
         ),
     )
     parser.add_argument("--quick", action="store_true", help="short time limits, for a smoke run")
@@ -473,6 +485,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
     with_replan = "replan" in names
     with_reports = "reports" in names
     with_place = "place" in names
+    with_compact = "compact" in names
     try:
         wanted = [int(x) for x in names if x not in extras]
     except ValueError:
@@ -487,6 +500,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
         or with_replan
         or with_reports
         or with_place
+        or with_compact
     ):
         parser.error(f"unknown size {unknown or args.sizes!r}; choose from {known}")
 
@@ -498,6 +512,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
     replans = bench_replan(args.seed, args.quick, args.workers, setup) if with_replan else []
     report_runs = bench_reports(args.seed, setup) if with_reports else []
     place_runs = bench_place(args.seed, args.workers, setup) if with_place else []
+    compact_runs = bench_compact(args.seed, args.quick, args.workers, setup) if with_compact else []
     rows: list[Row] = []
     for n in wanted:
         spec = by_size[n]
@@ -529,6 +544,7 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
     missed += ["replan" for r in replans if r.misses() and not r.failure]
     failed_reports = [r for r in report_runs if r.error]
     missed += [m for r in place_runs for m in r.misses()]
+    missed += [m for r in compact_runs for m in r.misses()]
     missed += [
         f"reports ({r.label}, {r.attendees:,})" for r in report_runs if r.misses() and not r.error
     ]
@@ -595,6 +611,15 @@ def main(argv: list[str] | None = None, setup: Setup | None = None) -> int:
             "`breaks_bound`, proven; the placement checked independently of the solver."
         )
         sections.append(f"## Agreed meetings placed\n\n{table}\n\n{note}\n")
+    if compact_runs:
+        table = _markdown([r.cells() for r in compact_runs], place.COMPACT_HEADER)
+        note = (
+            f"{measured}. The solver benchmark's {setup.compact_spec.attendees}-attendee event "
+            f"(`bench/runner.py`, seed {args.seed}) solved twice with the same time limit: "
+            "plainly, and with `--compact` (tolerance 0.005). Breaks counted from the schedule; "
+            "fewer breaks: against the plain solve; the schedules checked by `validate`."
+        )
+        sections.append(f"## Compact agendas\n\n{table}\n\n{note}\n")
     if rows:
         table = _markdown([r.cells() for r in rows])
         sections.append(f"## Solver\n\n{table}\n\n{_solver_note(measured, args)}\n")

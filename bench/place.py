@@ -1,4 +1,4 @@
-"""Benchmark placing agreed meetings (issue 15, FORMATS.md section 6): breaks against the bound.
+"""Benchmark compact agendas (issue 15, FORMATS.md section 6): ``place`` and ``solve --compact``.
 
 Each event comes from ``solver.synthetic_agreed`` (morning and afternoon sessions, forbidden
 slots, a few popular vendors with 15-20 requests, some meetings limited to a session or fixed).
@@ -13,10 +13,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from bench.runner import Spec, build_instance
+from solver.model import solve
 from solver.place import first_free, place, seat_rounds
 from solver.rules import schedule_breaks
 from solver.schema import Agreed, Instance, Meeting
 from solver.synthetic_agreed import agreed_event
+from solver.validate import validate
 
 
 @dataclass(frozen=True)
@@ -176,5 +179,88 @@ def bench_place(seed: int = 0, workers: int = 2, specs: tuple[PlaceSpec, ...] = 
                 run.violations.append(f"reported {result.breaks} breaks, counted {run.breaks}")
             if result.breaks_bound > run.breaks:
                 run.violations.append("bound above the breaks found")
+        runs.append(run)
+    return runs
+
+
+COMPACT_HEADER = [
+    "event",
+    "solve",
+    "breaks",
+    "fewer breaks",
+    "objective",
+    "bound",
+    "objective / bound",
+    "seconds",
+    "rule violations",
+    "target",
+    "met",
+]
+COMPACT_FEWER = 0.80  # issue 15: at least 80% fewer breaks than without --compact
+COMPACT_RATIO = 0.99  # ... at >= 0.99 of the proven bound
+
+
+@dataclass
+class CompactRun:
+    label: str
+    compact: bool
+    breaks: int = 0
+    without: int = 0  # breaks of the same event solved without --compact
+    objective: float = 0.0
+    bound: float = 0.0
+    seconds: float = 0.0
+    violations: int = 0
+
+    @property
+    def fewer(self) -> float:
+        return 1 - self.breaks / self.without if self.without else 0.0
+
+    def misses(self) -> list[str]:
+        if not self.compact:
+            return []
+        out = []
+        if self.violations:
+            out.append(f"compact ({self.label}): {self.violations} rule violations")
+        if self.fewer < COMPACT_FEWER:
+            out.append(f"compact ({self.label}): {self.fewer:.0%} fewer breaks")
+        if self.bound and self.objective / self.bound < COMPACT_RATIO:
+            out.append(
+                f"compact ({self.label}): objective / bound {self.objective / self.bound:.4f}"
+            )
+        return out
+
+    def cells(self) -> list[str]:
+        return [
+            self.label,
+            "--compact" if self.compact else "plain",
+            f"{self.breaks:,}",
+            f"{self.fewer:.0%}" if self.compact else "-",
+            f"{self.objective:,.1f}",
+            f"{self.bound:,.1f}",
+            f"{self.objective / self.bound:.4f}" if self.bound else "-",
+            f"{self.seconds:.1f}",
+            str(self.violations),
+            f">= {COMPACT_FEWER:.0%} fewer breaks, >= {COMPACT_RATIO} of bound"
+            if self.compact
+            else "-",
+            ("no" if self.misses() else "yes") if self.compact else "-",
+        ]
+
+
+def bench_compact(spec: Spec, seconds: float, seed: int = 0, workers: int = 2) -> list[CompactRun]:
+    """Solve the benchmark event without and with --compact, same time limit and seed."""
+    instance = build_instance(spec, seed)
+    label = f"{spec.attendees} / {spec.rounds} / {spec.tables}"
+    runs: list[CompactRun] = []
+    for compact in (False, True):
+        print(f"  {label}: solve{' --compact' if compact else ''} ({seconds:g} s) ...", flush=True)
+        started = time.perf_counter()
+        result = solve(instance, seconds, seed, workers, compact=0.005 if compact else None)
+        run = CompactRun(label, compact, seconds=time.perf_counter() - started)
+        run.breaks = sum(schedule_breaks(len(instance.attendees), result.meetings))
+        run.objective = result.objective
+        run.bound = result.bound
+        run.violations = len(validate(instance, result.meetings).violations)
+        run.without = runs[0].breaks if runs else run.breaks
         runs.append(run)
     return runs

@@ -11,14 +11,65 @@ finds in its time is never worse in breaks than the schedule it started from.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from solver import rules
+from solver.place import allowed_rounds
+from solver.place_search import anneal
+from solver.schema import Agreed, Meeting
 from solver.search import Search
 
 MAX_VARIABLES = 400_000  # beyond this the model alone would cost more than the time it has
+
+
+def replace_rounds(search: Search, seconds: float, seed: int = 0) -> int:
+    """Re-place the search's meetings (the same pairs, so the same score) in the rounds that
+    give the fewest breaks, by the annealing of ``place``; pinned meetings keep their round.
+    Kept only when every booth owner's meetings still fit its tables in every round. Returns
+    the breaks removed."""
+    s, cand = search.state, search.candidates
+    event = search.instance.rules
+    pairs = sorted(s.met)
+    agreed = [
+        Agreed(cand.first[p], cand.second[p], round=s.met[p] + 1 if p in s.pinned else None)
+        for p in pairs
+    ]
+    if not agreed:
+        return 0
+    allowed = allowed_rounds(search.instance, agreed)
+    start = {k: s.met[p] + 1 for k, p in enumerate(pairs)}
+    deadline = time.perf_counter() + seconds
+    best = anneal(agreed, allowed, search.n, event.tables, start, deadline, seed)
+    before = sum(rules.schedule_breaks(search.n, _meetings(agreed, start)))
+    after = sum(rules.schedule_breaks(search.n, _meetings(agreed, best)))
+    if after >= before or not _booths_hold(search, agreed, best):
+        return 0
+    for k, p in enumerate(pairs):
+        if p not in s.pinned and best[k] != start[k]:
+            s.remove(p, cand.first[p], cand.second[p])
+    for k, p in enumerate(pairs):
+        if p not in s.pinned and best[k] != start[k]:
+            s.place(p, cand.first[p], cand.second[p], best[k] - 1)
+    return before - after
+
+
+def _meetings(agreed: list[Agreed], rounds: dict[int, int]) -> list[Meeting]:
+    return [Meeting(rounds[k], 0, m.a, m.b) for k, m in enumerate(agreed)]
+
+
+def _booths_hold(search: Search, agreed: list[Agreed], rounds: dict[int, int]) -> bool:
+    """Whether every booth owner's meetings of each round fit its tables."""
+    owners = search.owners
+    if not owners.tables:
+        return True
+    load: dict[tuple[int, int], int] = {}
+    for k, m in enumerate(agreed):
+        for g in owners.groups(m.a, m.b):
+            load[(g, rounds[k])] = load.get((g, rounds[k]), 0) + 1
+    return all(n <= len(owners.tables[g]) for (g, _), n in load.items())
 
 
 def compact(
@@ -76,6 +127,7 @@ def compact(
     choices.model.minimize(cp_model.LinearExpr.sum(list(counts.values())))
     for (pair, r), x in variable.items():
         choices.model.add_hint(x, 1 if s.met.get(pair) == r else 0)
+    rules.complete_hint(choices.model, min(5.0, 0.2 * time_limit))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = workers

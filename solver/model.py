@@ -37,6 +37,7 @@ from solver import lns, rules
 from solver.bound import meeting_capacity, upper_bound
 from solver.candidates import SCALE, candidate_count, candidate_pairs
 from solver.compact import compact as compact_schedule
+from solver.compact import replace_rounds
 from solver.schema import Instance, Progress, SolveResult
 from solver.score import Scorer
 from solver.search import Search
@@ -221,7 +222,10 @@ def _compact(
         "breaks_before_compact": sum(rules.schedule_breaks(n, search.meetings())),
         "objective_before_compact": round(search.objective() / SCALE, 4),
     }
-    found = compact_schedule(search, tolerance, seconds, workers, search.rng.randrange(1 << 30))
+    started = time.perf_counter()
+    replace_rounds(search, 0.6 * seconds, search.rng.randrange(1 << 30))
+    left = seconds - (time.perf_counter() - started)
+    found = compact_schedule(search, tolerance, left, workers, search.rng.randrange(1 << 30))
     if found is None:
         return {**before, "breaks_bound": 0}  # nothing better found in time: no bound either
     chosen, breaks_bound = found

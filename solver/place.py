@@ -398,6 +398,8 @@ def _solve(
 ) -> tuple[Any, cp_model.CpSolver]:
     for (k, r), x in variable.items():
         choices.model.add_hint(x, 1 if hint.get(k) == r else 0)
+    if len(hint) == len(choices.by_pair):  # a whole placement: hint every variable
+        rules.complete_hint(choices.model, min(5.0, 0.2 * seconds))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
     solver.parameters.num_workers = workers

@@ -460,3 +460,24 @@ def fairness(choices: Choices, counts: Iterable[Any], spread: int, rounds: int) 
     for value in values:
         choices.model.add(value >= low)
         choices.model.add(value <= low + spread)
+
+
+def complete_hint(model: cp_model.CpModel, seconds: float = 5.0) -> bool:
+    """Extend a hint on the choice variables to every variable of ``model`` (the breaks'
+    auxiliary ones included): CP-SAT solves with the hinted values fixed, then hints its whole
+    solution. A partial hint CP-SAT must complete itself can cost it the whole time limit on a
+    large model. False (hints left as they were) when the hint does not hold."""
+    check = cp_model.CpSolver()
+    check.parameters.fix_variables_to_their_hinted_value = True
+    check.parameters.max_time_in_seconds = seconds
+    check.parameters.num_workers = 1
+    if check.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = [
+        check.value(model.get_int_var_from_proto_index(i))
+        for i in range(len(model.proto.variables))
+    ]
+    model.clear_hints()
+    for i, value in enumerate(values):
+        model.add_hint(model.get_int_var_from_proto_index(i), value)
+    return True

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bench import __main__ as bench_main
 from bench import place
+from bench.runner import Spec
 from solver.place import first_free, seat_rounds
 from solver.place import place as place_meetings
 from solver.synthetic_agreed import agreed_event
@@ -42,3 +43,16 @@ def test_the_independent_check_catches_a_broken_placement() -> None:
     # The spreadsheet way leaves meetings out on this event; the check says which.
     greedy = seat_rounds(event.agreed, first_free(event.instance, event.agreed))
     assert all(p.endswith("not placed") for p in place.check(event.instance, event.agreed, greedy))
+
+
+def test_the_compact_table_compares_with_a_plain_solve(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    setup = bench_main.Setup(compact_spec=Spec(30, 4, 12, 4.0, min_ratio=None, max_gib=None))
+    bench_main.main(["--sizes", "compact", "--out", str(out)], setup)
+    markdown = out.read_text()
+    assert "## Compact agendas" in markdown and "## Solver" not in markdown
+    rows = [line.split(" | ") for line in markdown.splitlines() if line.startswith("| 30 / 4 / 12")]
+    assert [row[1] for row in rows] == ["plain", "--compact"]
+    plain, compact = (int(row[2].replace(",", "")) for row in rows)
+    assert compact <= plain
+    assert rows[0][8] == rows[1][8] == "0", "no rule broken either way"
