@@ -127,9 +127,10 @@ def compact(
     choices.model.minimize(cp_model.LinearExpr.sum(list(counts.values())))
     for (pair, r), x in variable.items():
         choices.model.add_hint(x, 1 if s.met.get(pair) == r else 0)
+    started = time.perf_counter()
     rules.complete_hint(choices.model, min(5.0, 0.2 * time_limit))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     status = solver.solve(choices.model)

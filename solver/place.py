@@ -11,15 +11,18 @@ What makes it fast:
   than rounds, meetings that need more tables than a round has), with Hall's theorem on a
   bipartite matching, so an infeasible file gets a reason in milliseconds.
 * Each person's breaks have a lower bound of their own (``rules.fewest_breaks``: k meetings in
-  the runs of rounds open to them): given to CP-SAT as implied constraints, they make most
-  proofs immediate, and their sum is the bound reported when the search stops early.
+  the runs of rounds their meetings may take): given to CP-SAT as implied constraints, they
+  settle small events at once, and their sum is the bound when the search stops early.
 * A first solution from ``compact_greedy`` (each meeting, hardest first, in the round that
-  adds the fewest breaks), given to CP-SAT as a hint, so even a short run returns a good one.
+  adds the fewest breaks), then simulated annealing with Kempe-chain moves
+  (solver/place_search.py), hundreds of thousands of moves in seconds, which also completes a
+  greedy placement that left meetings out.
+* CP-SAT last, from that placement hinted in full (``rules.complete_hint``): it keeps or
+  improves it, repairs fairness, and proves what bound it can.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -343,10 +346,9 @@ def _model(
     fixed: dict[int, int],
     least: list[int],
     fairness: int | None,
-    within: frozenset[int] | None = None,
 ) -> tuple[rules.Choices, dict[tuple[int, int], Any], dict[int, Any]] | None:
     """The CP-SAT model placing the meetings ``free`` around the ``fixed`` ones (meeting ->
-    round), in rounds ``within`` when given, minimising the breaks of everyone a free meeting
+    round), minimising the breaks of everyone a free meeting
     touches. None: a free meeting has no round left."""
     event = instance.rules
     busy: set[tuple[int, int]] = set()
@@ -362,7 +364,7 @@ def _model(
         touched |= {m.a, m.b}
         options = [
             r
-            for r in sorted(allowed[k] if within is None else allowed[k] & within)
+            for r in sorted(allowed[k])
             if (m.a, r) not in busy and (m.b, r) not in busy and load.get(r, 0) < event.tables
         ]
         if not options:
@@ -398,10 +400,11 @@ def _solve(
 ) -> tuple[Any, cp_model.CpSolver]:
     for (k, r), x in variable.items():
         choices.model.add_hint(x, 1 if hint.get(k) == r else 0)
+    started = time.perf_counter()
     if len(hint) == len(choices.by_pair):  # a whole placement: hint every variable
         rules.complete_hint(choices.model, min(5.0, 0.2 * seconds))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    solver.parameters.max_time_in_seconds = max(0.05, seconds - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     return solver.solve(choices.model, callback), solver
@@ -468,23 +471,17 @@ def place(
     if progress is not None and len(rounds) == len(agreed):  # called here, never from CP-SAT's
         progress(time.perf_counter() - start, sum(breaks_of(rounds)), bound)  # own threads
     if not proved:
-        if len(rounds) < len(agreed):
-            until = start + 0.5 * time_limit
-            rounds = _improve(
-                instance, agreed, allowed, least, rounds, bound, until, seed, workers, True
-            )
-        if len(rounds) == len(agreed):
-            until = start + (0.7 if fairness is None else 0.4) * time_limit
-            annealed = anneal(
-                agreed, allowed, len(people), instance.rules.tables, rounds, until, seed,
-                floor=bound, fairness=fairness,
-            )  # fmt: skip
-            if fair(annealed) and (
-                not fair(rounds) or sum(breaks_of(annealed)) <= sum(breaks_of(rounds))
-            ):
+        until = start + (0.7 if fairness is None else 0.4) * time_limit
+        annealed = anneal(
+            agreed, allowed, len(people), instance.rules.tables, rounds, until, seed,
+            floor=bound, fairness=fairness,
+        )  # fmt: skip
+        if len(annealed) == len(agreed) and fair(annealed):
+            better = len(rounds) < len(agreed) or not fair(rounds)
+            if better or sum(breaks_of(annealed)) <= sum(breaks_of(rounds)):
                 rounds = annealed
-            if progress is not None:
-                progress(time.perf_counter() - start, sum(breaks_of(rounds)), bound)
+        if len(rounds) == len(agreed) and progress is not None:
+            progress(time.perf_counter() - start, sum(breaks_of(rounds)), bound)
         left = deadline - time.perf_counter()
         if left > 0.2:
             built = _model(instance, agreed, allowed, list(range(len(agreed))), {}, least, fairness)
@@ -525,89 +522,6 @@ def place(
         breaks_bound=bound,
         seconds=time.perf_counter() - start,
     )
-
-
-def _improve(
-    instance: Instance,
-    agreed: list[Agreed],
-    allowed: list[frozenset[int]],
-    least: list[int],
-    rounds: dict[int, int],
-    bound: int,
-    deadline: float,
-    seed: int,
-    workers: int,
-    complete_only: bool = False,
-) -> dict[int, int]:
-    """Large-neighbourhood search on a placement (meeting -> round) until the deadline.
-
-    A partial placement is completed first: neighbourhoods around the people of meetings not
-    placed yet, each accepted when it places them. Then neighbourhoods around someone with more
-    breaks than their own bound, accepted when they do not add breaks.
-    """
-    rng = random.Random(seed)
-    mine: dict[int, list[int]] = {}
-    for k, m in enumerate(agreed):
-        mine.setdefault(m.a, []).append(k)
-        mine.setdefault(m.b, []).append(k)
-    current = dict(rounds)
-    per = meeting_breaks(instance, seat_rounds(agreed, current))
-    target = 30.0  # meetings re-placed at once, adapted to what CP-SAT proves in its time
-    total_rounds = instance.rules.rounds
-    while time.perf_counter() < deadline - 0.05:
-        unplaced = [k for k in range(len(agreed)) if k not in current]
-        within: frozenset[int] | None = None
-        if not unplaced and (complete_only or sum(per) <= bound):
-            break
-        if not unplaced and rng.random() < 0.4:
-            # A window of rounds: every meeting in it re-placed inside it.
-            width = rng.randint(2, max(2, min(total_rounds, 6)))
-            first = rng.randint(1, max(1, total_rounds - width + 1))
-            within = frozenset(range(first, first + width))
-            free = {k for k, r in current.items() if r in within}
-            if len(free) > target:
-                free = set(rng.sample(sorted(free), int(target)))
-        else:
-            if unplaced:
-                k = rng.choice(unplaced)
-                seed_person = rng.choice((agreed[k].a, agreed[k].b))
-            else:
-                with_breaks = [p for p, b in enumerate(per) if b > least[p]]
-                if not with_breaks:
-                    break
-                seed_person = rng.choice(with_breaks)
-            chosen: set[int] = set()
-            free = set()
-            queue = [seed_person]
-            while queue and len(free) < target:
-                p = queue.pop(rng.randrange(len(queue)))
-                if p in chosen:
-                    continue
-                chosen.add(p)
-                free.update(mine[p])
-                queue.extend(agreed[k].b if agreed[k].a == p else agreed[k].a for k in mine[p])
-        fixed = {k: r for k, r in current.items() if k not in free}
-        built = _model(instance, agreed, allowed, sorted(free), fixed, least, None, within)
-        if built is None:
-            continue
-        choices, variable, counts = built
-        completes = any(k not in current for k in free)
-        before = sum(per[p] for p in counts)
-        left = deadline - time.perf_counter()
-        status, solver = _solve(
-            choices, variable, current, min(0.5, left), rng.randrange(1 << 30), workers
-        )
-        # Neighbourhoods CP-SAT settles in its time grow; those it cannot, shrink.
-        target = min(400.0, target * 1.1) if status == cp_model.OPTIMAL else max(8.0, target / 1.1)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        if not completes and solver.objective_value > before:
-            continue
-        for (k, r), x in variable.items():
-            if solver.boolean_value(x):
-                current[k] = r
-        per = meeting_breaks(instance, seat_rounds(agreed, current))
-    return current
 
 
 def _why(

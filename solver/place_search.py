@@ -22,6 +22,7 @@ from solver.schema import Agreed
 
 MAX_CHAIN = 60  # meetings in one chain: longer ones are rarely worth their cost
 UNFAIR = 5  # cost of each break of spread beyond --fairness, in breaks
+MISSING = 4  # cost of a meeting not placed yet, in breaks (an incomplete start is completed)
 HOT, COLD = 0.7, 0.05  # temperatures at the start and the end, in breaks (tuned on forums)
 
 
@@ -37,18 +38,21 @@ def anneal(
     fairness: int | None = None,
     steps: int | None = None,
 ) -> dict[int, int]:
-    """The placement with the fewest breaks found from ``start`` (complete: meeting -> round)
-    until ``deadline``, or until it reaches ``floor`` (a lower bound). With ``fairness``, each
-    break by which the spread of breaks exceeds it costs ``UNFAIR`` breaks, and the best
-    placement is the best fair one when one is seen. ``steps``: at most this many moves tried
-    (default: 20,000 per meeting), so a small event does not anneal for the whole time."""
+    """The placement with the fewest breaks found from ``start`` (meeting -> round) until
+    ``deadline``, or until it reaches ``floor`` (a lower bound). Meetings ``start`` leaves out
+    are put in by moves that take a round from the meetings in their way (which then wait
+    for a round of their own), each meeting left out costing ``MISSING`` breaks. With
+    ``fairness``, each break by which the spread of breaks exceeds it costs ``UNFAIR`` breaks.
+    The best placement is the best complete and fair one seen. ``steps``: at most this many
+    moves tried (default: 20,000 per meeting), so a small event does not anneal all the time."""
     rng = random.Random(seed)
     ends = [(m.a, m.b) for m in agreed]
     options = [sorted(r) for r in allowed]
-    movable = [k for k in range(len(agreed)) if len(options[k]) > 1]
+    movable = [k for k in range(len(agreed)) if len(options[k]) > 1 or k not in start]
+    at = dict(start)
+    unplaced = {k for k in range(len(agreed)) if k not in at and options[k]}
     if not movable:
         return dict(start)
-    at = dict(start)
     busy: list[dict[int, int]] = [{} for _ in range(people)]  # person -> round -> meeting
     load: dict[int, int] = {}
     for k, r in at.items():
@@ -68,8 +72,9 @@ def anneal(
         return max(0, max(present) - min(present) - fairness)
 
     total = sum(breaks)
-    cost = total + UNFAIR * excess()
-    best, best_total = (dict(at), total) if excess() == 0 else ({}, 1 << 30)
+    unfair = excess()
+    complete = not unplaced and unfair == 0
+    best, best_total = (dict(at), total) if complete else ({}, 1 << 30)
     began = time.perf_counter()
     span = max(1e-3, deadline - began)
     budget = steps if steps is not None else 20000 * len(agreed)
@@ -84,45 +89,94 @@ def anneal(
                 break
             done = max((now - began) / span, step / budget)
             temperature = hot * (cold / hot) ** done
-        k = movable[rng.randrange(len(movable))]
-        x = at[k]
-        y = options[k][rng.randrange(len(options[k]))]
-        if y == x:
-            continue
-        chain = _chain(k, x, y, at, ends, busy)
-        if chain is None:
-            continue
-        moved_to_y = sum(1 for m in chain if at[m] == x)
-        moved_to_x = len(chain) - moved_to_y
-        if load.get(y, 0) + moved_to_y - moved_to_x > tables:
-            continue
-        if load.get(x, 0) + moved_to_x - moved_to_y > tables:
-            continue
-        if any((y if at[m] == x else x) not in allowed[m] for m in chain):
-            continue
-        touched = {p for m in chain for p in ends[m]}
-        before = sum(breaks[p] for p in touched)
-        _swap(chain, x, y, at, ends, busy)
+        if unplaced and rng.random() < 0.5:
+            k = rng.choice(tuple(unplaced))
+            y = options[k][rng.randrange(len(options[k]))]
+            a, b = ends[k]
+            ejected = [m for m in dict.fromkeys((busy[a].get(y), busy[b].get(y))) if m is not None]
+            if load.get(y, 0) - len(ejected) + 1 > tables:
+                continue
+            touched = {p for m in ejected for p in ends[m]} | {a, b}
+            before = sum(breaks[p] for p in touched)
+            for m in ejected:
+                _lift(m, at, ends, busy)
+            _put(k, y, at, ends, busy)
+            missing = len(ejected) - 1
+            chain: list[int] = []
+        else:
+            k = movable[rng.randrange(len(movable))]
+            if k not in at:
+                continue
+            x = at[k]
+            y = options[k][rng.randrange(len(options[k]))]
+            if y == x:
+                continue
+            found = _chain(k, x, y, at, ends, busy)
+            if found is None:
+                continue
+            chain = found
+            moved_to_y = sum(1 for m in chain if at[m] == x)
+            moved_to_x = len(chain) - moved_to_y
+            if load.get(y, 0) + moved_to_y - moved_to_x > tables:
+                continue
+            if load.get(x, 0) + moved_to_x - moved_to_y > tables:
+                continue
+            if any((y if at[m] == x else x) not in allowed[m] for m in chain):
+                continue
+            touched = {p for m in chain for p in ends[m]}
+            before = sum(breaks[p] for p in touched)
+            _swap(chain, x, y, at, ends, busy)
+            missing = 0
         after = {p: count_breaks(busy[p]) for p in touched}
         change = sum(after.values()) - before
         if fairness is not None:
             _shift(histogram, breaks, after)
-        new_excess = excess()
-        delta = change + UNFAIR * new_excess - (cost - total)
+        new_unfair = excess()
+        delta = change + UNFAIR * (new_unfair - unfair) + MISSING * missing
         if delta <= 0 or rng.random() < math.exp(-delta / temperature):
             for p, value in after.items():
                 breaks[p] = value
             total += change
-            cost = total + UNFAIR * new_excess
-            load[y] = load.get(y, 0) + moved_to_y - moved_to_x
-            load[x] = load.get(x, 0) + moved_to_x - moved_to_y
-            if new_excess == 0 and total < best_total:
+            unfair = new_unfair
+            if chain:
+                load[y] = load.get(y, 0) + moved_to_y - moved_to_x
+                load[x] = load.get(x, 0) + moved_to_x - moved_to_y
+            else:
+                load[y] = load.get(y, 0) + 1 - len(ejected)
+                unplaced.discard(k)
+                unplaced.update(ejected)
+            if not unplaced and unfair == 0 and total < best_total:
                 best, best_total = dict(at), total
         else:
             if fairness is not None:
                 _shift(histogram, after, {p: breaks[p] for p in after})
-            _swap(chain, y, x, at, ends, busy)  # undo: every meeting back to its round
-    return best or at
+            if chain:
+                _swap(chain, y, x, at, ends, busy)  # undo: every meeting back to its round
+            else:
+                _lift(k, at, ends, busy)
+                for m in ejected:
+                    _put(m, y, at, ends, busy)
+    if best:
+        return best
+    return at  # nothing complete and fair seen: the caller sees what is missing
+
+
+def _lift(
+    m: int, at: dict[int, int], ends: list[tuple[int, int]], busy: list[dict[int, int]]
+) -> None:
+    """Take meeting ``m`` out of its round."""
+    for p in ends[m]:
+        del busy[p][at[m]]
+    del at[m]
+
+
+def _put(
+    m: int, r: int, at: dict[int, int], ends: list[tuple[int, int]], busy: list[dict[int, int]]
+) -> None:
+    """Put meeting ``m`` in round ``r`` (both people free there)."""
+    at[m] = r
+    for p in ends[m]:
+        busy[p][r] = m
 
 
 def _shift(histogram: dict[int, int], old: list[int] | dict[int, int], new: dict[int, int]) -> None:
