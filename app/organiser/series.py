@@ -7,7 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from app.access import organiser_series
 from app.organiser.blueprint import bp
+from app.report_views import download
+from app.services.reports.measures import SMALL_SAMPLE
+from app.services.reports.pdf import render_series_report
 from app.services.reports.series import EVERYONE, KINDS, series_report
+from app.services.scheduling.exports import PDF, Export
 
 
 @bp.get("/series/<int:series_id>")
@@ -18,4 +22,13 @@ def series_page(series_id: int) -> ResponseReturnValue:
         "organiser/series.html",
         report=series_report(series),
         kinds=(*KINDS, EVERYONE),
+        small_sample=SMALL_SAMPLE,
     )
+
+
+@bp.get("/series/<int:series_id>.pdf")
+def series_pdf(series_id: int) -> ResponseReturnValue:
+    """The series page as a PDF to print or send on."""
+    series = organiser_series(series_id)
+    body = render_series_report(series_report(series))
+    return download(Export(body, PDF, f"series-{series.id}-report.pdf"))

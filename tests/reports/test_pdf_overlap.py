@@ -5,7 +5,7 @@ hand-built event of ``report_helpers.build``, renamed), and read back with pdfpl
 (``tests/pdf_layout_helpers.py``): every run of text with its box on every page.
 
 ``PDFS`` is the list every PDF joins: a name and a function of the event giving the PDF's
-bytes. A new PDF (the series report, when it exists) adds one line there.
+bytes. A new PDF adds one line there.
 """
 
 from __future__ import annotations
@@ -17,14 +17,19 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event
+from app.models import Event, Series
 from app.services.printing.agendas import render_agendas
 from app.services.printing.badges import LAYOUTS, render_badges
 from app.services.printing.data import agenda_data, badge_data, table_sign_data
 from app.services.printing.signs import render_table_signs
 from app.services.printing.text import HYPHEN_BREAK
 from app.services.reports.figures import SPONSOR_KINDS, event_report, sponsor_report
-from app.services.reports.pdf import render_event_report, render_sponsor_report
+from app.services.reports.pdf import (
+    render_event_report,
+    render_series_report,
+    render_sponsor_report,
+)
+from app.services.reports.series import series_report
 from tests.pdf_layout_helpers import Run, layout_faults, overlapping, page_runs
 from tests.report_helpers import build
 
@@ -55,6 +60,17 @@ def long_names(event, make_attendee, make_version) -> Event:
     return event
 
 
+def series_of(event: Event) -> Series:
+    """The event's series, made for it (with a long name) when it is in none."""
+    if event.series is None:
+        event.series = Series(
+            name="Northwind Cloud Partner Summit of the Americas, Europe and Asia-Pacific",
+            organiser_id=event.organiser_id,
+        )
+        db.session.commit()
+    return event.series
+
+
 # Every PDF Mingle prints: (name, the PDF of an event). New PDFs join here.
 PDFS: list[tuple[str, Callable[[Event], bytes]]] = [
     ("sponsor report", lambda e: render_sponsor_report(sponsor_report(e, LONG_VENDOR))),
@@ -70,6 +86,7 @@ PDFS: list[tuple[str, Callable[[Event], bytes]]] = [
     ),
     ("agendas", lambda e: render_agendas(agenda_data(e))),
     ("table signs", lambda e: render_table_signs(table_sign_data(e))),
+    ("series report", lambda e: render_series_report(series_report(series_of(e)))),
 ]
 
 

@@ -3,9 +3,11 @@ series box, and who may open a series."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import Series
@@ -50,9 +52,25 @@ def test_the_events_list_and_dashboard_link_the_series(login_as, series: Series2
     assert url in client.get(f"/organiser/events/{series.second.slug}").get_data(as_text=True)
 
 
+def test_the_series_pdf_has_the_same_figures(login_as, series: Series2) -> None:
+    url = f"/organiser/series/{series.second.series_id}"
+    client = login_as(series.organiser)
+    assert f'href="{url}.pdf"' in client.get(url).get_data(as_text=True)
+    pdf = client.get(f"{url}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.headers["Content-Disposition"].endswith('-report.pdf"')
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(pdf.get_data())).pages
+    ).replace("\n", " ")
+    for figure in ("Partner Summit", "5 of 6 (83%)", "5 of 7 (71%)", "6 of 7 (86%)", "+17 (6)"):
+        assert figure in text, figure
+    assert "-100 (1)" in text and "not there" in text and "11%" in text
+
+
 def test_another_organiser_gets_404_for_a_series(login_as, make_organiser, series: Series2) -> None:
     url = f"/organiser/series/{series.second.series_id}"
     assert login_as(make_organiser()).get(url).status_code == 404
+    assert login_as(make_organiser()).get(f"{url}.pdf").status_code == 404
     assert login_as(series.organiser).get("/organiser/series/999999").status_code == 404
 
 

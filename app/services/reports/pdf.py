@@ -1,4 +1,4 @@
-"""Sponsor and event reports as PDFs: pure render functions, figures as text, charts as vectors.
+"""Sponsor, event and series reports as PDFs: pure render functions, text figures, vector charts.
 
 Every table goes through ``_table`` (``app/services/printing/tables.py``), which measures its
 cells and wraps or shrinks them to the text width, so no text overlaps.
@@ -16,7 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from app.services.printing.tables import layout_table
 from app.services.printing.text import BOLD, REGULAR, register_fonts
@@ -24,6 +24,7 @@ from app.services.reports.anonymity import quotes
 from app.services.reports.figures import EVENT_GROUPS, GROUPS_NOTE, EventReport, SponsorReport
 from app.services.reports.loyalty_pdf import loyalty_story
 from app.services.reports.measures import COUNTED_STEPS, SMALL_SAMPLE, STEP_LABELS, Measures
+from app.services.reports.series import EVERYONE, Return, SeriesReport
 
 BLUE = colors.HexColor("#1d4ed8")
 
@@ -350,3 +351,121 @@ def render_event_report(report: EventReport) -> bytes:
         story.append(Paragraph("No published meetings.", BODY))
     story.append(Spacer(1, 4 * mm))
     return _pdf(story, f"{report.event.name} event report")
+
+
+def _back(r: Return | None) -> str:
+    """ "3 of 5 (60%)", or a dash when nobody was there before."""
+    if r is None or r.share is None:
+        return "—"
+    return f"{r.again} of {r.before} ({100 * r.share:.0f}%)"
+
+
+def render_series_report(report: SeriesReport) -> bytes:
+    """The organiser's series report as PDF bytes (A4): who came back, each sponsor's NPS and
+    the partner-to-partner teaming share, per event, as on the series page."""
+    register_fonts()  # before the first Paragraph, which looks its font up
+    events = report.events
+    later = events[1:]
+    story: list = [
+        Paragraph(escape(report.series.name), H1),
+        Paragraph(
+            "The events of this series side by side, oldest first. Each event is compared with "
+            "the one before it: people are recognised by their e-mail address, companies by "
+            "their name (without case, accents or extra spaces).",
+            BODY,
+        ),
+        _table(
+            [["Event", "Date", "Attendees", "Companies"]]
+            + [
+                [
+                    e.event.name,
+                    e.event.starts_at.strftime("%d %b %Y"),
+                    str(e.attendees),
+                    str(e.companies),
+                ]
+                for e in events
+            ]
+        ),
+        Paragraph("Who came back", H2),
+    ]
+    labels = {"vendor": "Vendors", "distributor": "Distributors", "partner": "Partners"}
+    labels[EVERYONE] = "Everyone"
+    if later:
+        for title, attribute in (("People", "people_back"), ("Companies", "companies_back")):
+            rows = [[title, *(e.event.name for e in later)]]
+            rows += [
+                [label, *(_back((getattr(e, attribute) or {}).get(kind)) for e in later)]
+                for kind, label in labels.items()
+            ]
+            story.append(_table(rows))
+            story.append(Spacer(1, 4))
+        shares = [(e.people_back or {}).get(EVERYONE) for e in later]
+        story.append(Paragraph("People back from the event before (%)", BODY))
+        story.append(
+            _chart(
+                [e.event.starts_at.strftime("%b %Y") for e in later],
+                [None if r is None or r.share is None else 100 * r.share for r in shares],
+                label_format="%.0f",
+                value_max=100,
+            )
+        )
+    else:
+        story.append(
+            Paragraph(
+                "One event so far: the next one in this series will be compared with it.", BODY
+            )
+        )
+    story.append(Paragraph("NPS per sponsor", H2))
+    if report.sponsors:
+        story.append(
+            Paragraph(
+                f"From each event's report (answers in brackets); an NPS on fewer than "
+                f"{SMALL_SAMPLE} answers is a small sample.",
+                BODY,
+            )
+        )
+        rows = [["Sponsor", *(e.event.name for e in events)]]
+        for s in report.sponsors:
+            cells = []
+            for cell in s.nps:
+                if cell is None:
+                    cells.append("not there")
+                elif cell[0] is None:
+                    cells.append("— (0)")
+                else:
+                    cells.append(f"{cell[0]:+.0f} ({cell[1]})")
+            rows.append([s.company, *cells])
+        story.append(_table(rows))
+    else:
+        story.append(Paragraph("No sponsor meetings yet.", BODY))
+    teaming: list = [
+        Paragraph("Partner-to-partner teaming", H2),
+        Paragraph(
+            "Share of each event's attendees who named a joint deal or a proposal as the next "
+            "step of a meeting.",
+            BODY,
+        ),
+    ]
+    teaming.append(
+        _table(
+            [["Event", "Teaming share", "Attendees"]]
+            + [
+                [
+                    e.event.name,
+                    "—" if e.teaming_share is None else f"{100 * e.teaming_share:.0f}%",
+                    f"{e.teaming} of {e.attendees}",
+                ]
+                for e in events
+            ]
+        )
+    )
+    story.append(KeepTogether(teaming))  # the heading never apart from its table
+    story.append(
+        _chart(
+            [e.event.starts_at.strftime("%b %Y") for e in events],
+            [None if e.teaming_share is None else 100 * e.teaming_share for e in events],
+            label_format="%.0f",
+            value_max=100,
+        )
+    )
+    return _pdf(story, report.series.name)
