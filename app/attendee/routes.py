@@ -35,7 +35,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Attendee
 from app.params import whole
 from app.services.attendees import agenda_cache
@@ -110,6 +110,13 @@ def service_worker() -> ResponseReturnValue:
 
 
 # Agenda and calendar
+
+
+@limiter.request_filter
+def _agenda_is_unlimited() -> bool:
+    """No rate limit applies to the agenda: its requests skip the limiter's per-request work
+    (resolving which limits apply), as static files do, since every attendee opens it at once."""
+    return request.endpoint == "attendee.agenda"
 
 
 @bp.get("/<token>")

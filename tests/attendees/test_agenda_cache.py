@@ -71,21 +71,23 @@ def renders(monkeypatch) -> list[int]:
 def counted_queries(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The SQL statements run inside the block.
 
-    On PostgreSQL the token lookup runs its one prepared statement on the driver's connection
-    (agenda_cache._server_lookup), below SQLAlchemy's events: each call counts as its statement.
+    The token lookup runs its one statement on the driver's connection (agenda_cache's
+    ``_server_lookup`` on PostgreSQL, ``_file_lookup`` on SQLite), below SQLAlchemy's events:
+    each call counts as its statement.
     """
     statements: list[str] = []
 
     def note(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
-    real = agenda_cache._server_lookup
+    for name in ("_server_lookup", "_file_lookup"):
+        real = getattr(agenda_cache, name)
 
-    def server_lookup(engine, token):
-        statements.append(str(agenda_cache.OWNER_QUERY.compile(dialect=engine.dialect)))
-        return real(engine, token)
+        def lookup(engine, token, real=real):
+            statements.append(str(agenda_cache.OWNER_QUERY.compile(dialect=engine.dialect)))
+            return real(engine, token)
 
-    monkeypatch.setattr(agenda_cache, "_server_lookup", server_lookup)
+        monkeypatch.setattr(agenda_cache, name, lookup)
     engine = db.engine
     sa_event.listen(engine, "before_cursor_execute", note)
     try:
