@@ -19,50 +19,75 @@ from ortools.sat.python import cp_model
 from solver import rules
 from solver.place import allowed_rounds
 from solver.place_search import anneal
-from solver.schema import Agreed, Meeting
+from solver.schema import Agreed, Instance, Meeting
 from solver.search import Search
 
 MAX_VARIABLES = 400_000  # beyond this the model alone would cost more than the time it has
 
 
-def replace_rounds(search: Search, seconds: float, seed: int = 0) -> int:
-    """Re-place the search's meetings (the same pairs, so the same score) in the rounds that
-    give the fewest breaks, by the annealing of ``place``; pinned meetings keep their round.
-    Kept only when every booth owner's meetings still fit its tables in every round. Returns
-    the breaks removed."""
-    s, cand = search.state, search.candidates
-    event = search.instance.rules
-    pairs = sorted(s.met)
+def fewer_breaks(
+    instance: Instance,
+    meetings: list[tuple[int, int, int]],
+    movable: list[bool],
+    rounds: frozenset[int] | None,
+    owners: rules.Owners,
+    seconds: float,
+    seed: int = 0,
+) -> list[int] | None:
+    """New rounds for ``meetings`` ((a, b, round), the same pairs, so the same score) with
+    fewer breaks for everyone, by the annealing of ``place``: the meetings not ``movable``
+    keep their round, the others may take any round of ``rounds`` (None: any) both attend.
+    None when nothing better was found, or when a booth owner's meetings would no longer fit
+    its tables in some round."""
     agreed = [
-        Agreed(cand.first[p], cand.second[p], round=s.met[p] + 1 if p in s.pinned else None)
-        for p in pairs
+        Agreed(a, b, rounds if move else None, None if move else r)
+        for (a, b, r), move in zip(meetings, movable, strict=True)
     ]
-    if not agreed:
-        return 0
-    allowed = allowed_rounds(search.instance, agreed)
-    start = {k: s.met[p] + 1 for k, p in enumerate(pairs)}
+    if not any(movable):
+        return None
+    allowed = allowed_rounds(instance, agreed)
+    start = {k: r for k, (_, _, r) in enumerate(meetings)}
+    n = len(instance.attendees)
     deadline = time.perf_counter() + seconds
-    best = anneal(agreed, allowed, search.n, event.tables, start, deadline, seed)
-    before = sum(rules.schedule_breaks(search.n, _meetings(agreed, start)))
-    after = sum(rules.schedule_breaks(search.n, _meetings(agreed, best)))
-    if after >= before or not _booths_hold(search, agreed, best):
-        return 0
-    for k, p in enumerate(pairs):
-        if p not in s.pinned and best[k] != start[k]:
-            s.remove(p, cand.first[p], cand.second[p])
-    for k, p in enumerate(pairs):
-        if p not in s.pinned and best[k] != start[k]:
-            s.place(p, cand.first[p], cand.second[p], best[k] - 1)
-    return before - after
+    best = anneal(agreed, allowed, n, instance.rules.tables, start, deadline, seed)
+    before = sum(rules.schedule_breaks(n, _meetings(agreed, start)))
+    if len(best) < len(agreed) or sum(rules.schedule_breaks(n, _meetings(agreed, best))) >= before:
+        return None
+    if not _booths_hold(owners, agreed, best):
+        return None
+    return [best[k] for k in range(len(agreed))]
+
+
+def replace_rounds(search: Search, seconds: float, seed: int = 0) -> None:
+    """Re-place the search's meetings in the rounds that give the fewest breaks
+    (``fewer_breaks``); pinned meetings keep their round."""
+    s, cand = search.state, search.candidates
+    pairs = sorted(s.met)
+    meetings = [(cand.first[p], cand.second[p], s.met[p] + 1) for p in pairs]
+    moved = fewer_breaks(
+        search.instance,
+        meetings,
+        [p not in s.pinned for p in pairs],
+        None,
+        search.owners,
+        seconds,
+        seed,
+    )
+    if moved is None:
+        return
+    changed = [(p, r) for p, (_, _, was), r in zip(pairs, meetings, moved, strict=True) if r != was]
+    for p, _ in changed:
+        s.remove(p, cand.first[p], cand.second[p])
+    for p, r in changed:
+        s.place(p, cand.first[p], cand.second[p], r - 1)
 
 
 def _meetings(agreed: list[Agreed], rounds: dict[int, int]) -> list[Meeting]:
-    return [Meeting(rounds[k], 0, m.a, m.b) for k, m in enumerate(agreed)]
+    return [Meeting(rounds[k], 0, m.a, m.b) for k, m in enumerate(agreed) if k in rounds]
 
 
-def _booths_hold(search: Search, agreed: list[Agreed], rounds: dict[int, int]) -> bool:
+def _booths_hold(owners: rules.Owners, agreed: list[Agreed], rounds: dict[int, int]) -> bool:
     """Whether every booth owner's meetings of each round fit its tables."""
-    owners = search.owners
     if not owners.tables:
         return True
     load: dict[tuple[int, int], int] = {}

@@ -71,10 +71,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from solver.compact import fewer_breaks
 from solver.model import precheck
 from solver.replan_phases import (
+    Key,
     Outcome,
     Plan,
+    as_meetings,
     fill_by_search,
     fill_keys,
     greedy_fill,
@@ -83,6 +86,7 @@ from solver.replan_phases import (
     repair,
     solve_phase,
 )
+from solver.rules import schedule_breaks
 from solver.schema import Instance, Meeting
 from solver.score import Scorer
 from solver.validate import validate
@@ -305,6 +309,10 @@ def replan(
             status, seconds=elapsed(), reasons=why, objective_before=before, stats=stats
         )
 
+    left = deadline - MARGIN - time.perf_counter()
+    if left > 0.1:
+        chosen = _fewer_breaks(plan, chosen, min(2.0, 0.5 * left), seed)
+        stats["breaks"] = sum(schedule_breaks(plan.n, as_meetings(chosen) + plan.fixed))
     meetings = number_tables(plan, chosen)
     report = validate(adjusted, meetings, scorer)
     past_before = sorted((m for m in current if m.round < from_round), key=_order)
@@ -330,6 +338,27 @@ def replan(
     _count_changes(result, current, from_round, absent, checked_in)
     result.seconds = elapsed()
     return result
+
+
+def _fewer_breaks(plan: Plan, chosen: set[Key], seconds: float, seed: int) -> set[Key]:
+    """The new meetings of the re-plan moved, among the re-planned rounds, to where they give
+    everyone fewer breaks (solver/compact.py ``fewer_breaks``); meetings kept from the current
+    schedule, past ones and pins stay, so no further meeting of a present attendee changes."""
+    kept = {meeting_key(m) for m in plan.kept}
+    fixed = [meeting_key(m) for m in plan.fixed]
+    keys = sorted(chosen)
+    moved = fewer_breaks(
+        plan.adjusted,
+        fixed + keys,
+        [False] * len(fixed) + [k not in kept for k in keys],
+        frozenset(plan.rounds),
+        plan.owners,
+        seconds,
+        seed,
+    )
+    if moved is None:
+        return chosen
+    return {(a, b, r) for (a, b, _), r in zip(keys, moved[len(fixed) :], strict=True)}
 
 
 def _order(m: Meeting) -> tuple[int, int, int, int]:
