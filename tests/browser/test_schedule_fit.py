@@ -91,6 +91,13 @@ def test_all_rounds_fit_at_1280_and_an_edit_returns_to_its_meeting(
     screenshot(page, "schedule-after-pin")
 
 
+# The elements reaching past a 375-pixel screen, named for the failure message.
+WIDER_THAN_PHONE = """() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > 376)
+    .slice(0, 8)
+    .map((e) => `${e.tagName}.${e.className}: ${(e.innerText || '').slice(0, 80)}`)"""
+
+
 def test_the_schedule_page_does_not_scroll_sideways_at_375(
     phone: Page, eight_rounds: tuple[Account, str]
 ) -> None:
@@ -98,12 +105,15 @@ def test_the_schedule_page_does_not_scroll_sideways_at_375(
     log_in(phone, account)
     phone.goto(f"/organiser/events/{slug}/schedule")
     expect(phone.locator("#round-8")).to_be_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375, phone.evaluate(
+        WIDER_THAN_PHONE
+    )
     assert phone.evaluate(INNER_SCROLLERS) == []
     name = phone.locator("#round-1 .meeting a").first.inner_text()
     phone.locator("#round-1 .meeting a").first.click()
     expect(phone.locator("#me-title")).to_contain_text(name)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    wide = phone.evaluate(WIDER_THAN_PHONE)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375, wide
     screenshot(phone, "schedule-attendee-phone")
 
 
