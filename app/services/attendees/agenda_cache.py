@@ -153,8 +153,9 @@ def _file_lookup(engine: Engine, token: str) -> tuple[int, int, str, int, int] |
     its own statement cache), without SQLAlchemy's execution layer, whose work around a
     one-row query costs several times the query's. A SELECT opens no transaction in sqlite3."""
     pooled = engine.raw_connection()
+    driver: Any = pooled.driver_connection  # sqlite3's Connection
     try:
-        row = pooled.driver_connection.execute(_compiled(engine), (token,)).fetchone()
+        row = driver.execute(_compiled(engine), (token,)).fetchone()
     finally:
         pooled.close()
     return None if row is None else (row[0], row[1], row[2], row[3], row[4])
