@@ -34,6 +34,7 @@ NOT_PAGES = {
     "organiser.event.event_report_download",
     "organiser.event.sponsor_report_download",
     "organiser.event.sponsor_leads_download",
+    "organiser.series_pdf",
 }
 SPONSOR = "Northwind Cloud"  # a vendor company of the sample attendees
 
