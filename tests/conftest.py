@@ -49,6 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"database: uses the app database (PostgreSQL when {POSTGRES_URL_VAR} is set)"
     )
+    config.addinivalue_line(
+        "markers",
+        "any_database: tests the app's logic, the same on every database engine "
+        "(.ci/run's PostgreSQL pass leaves it out)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
