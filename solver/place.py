@@ -342,51 +342,28 @@ def _model(
     instance: Instance,
     agreed: list[Agreed],
     allowed: list[frozenset[int]],
-    free: list[int],
-    fixed: dict[int, int],
     least: list[int],
     fairness: int | None,
-) -> tuple[rules.Choices, dict[tuple[int, int], Any], dict[int, Any]] | None:
-    """The CP-SAT model placing the meetings ``free`` around the ``fixed`` ones (meeting ->
-    round), minimising the breaks of everyone a free meeting
-    touches. None: a free meeting has no round left."""
+) -> tuple[rules.Choices, dict[tuple[int, int], Any]]:
+    """The CP-SAT model placing every agreed meeting with the fewest breaks in total."""
     event = instance.rules
-    busy: set[tuple[int, int]] = set()
-    load: dict[int, int] = {}
-    for k, r in fixed.items():
-        busy |= {(agreed[k].a, r), (agreed[k].b, r)}
-        load[r] = load.get(r, 0) + 1
     choices = rules.Choices()
     variable: dict[tuple[int, int], Any] = {}
-    touched: set[int] = set()
-    for k in free:
-        m = agreed[k]
-        touched |= {m.a, m.b}
-        options = [
-            r
-            for r in sorted(allowed[k])
-            if (m.a, r) not in busy and (m.b, r) not in busy and load.get(r, 0) < event.tables
-        ]
-        if not options:
-            return None
-        for r in options:
+    people: set[int] = set()
+    for k, m in enumerate(agreed):
+        people |= {m.a, m.b}
+        for r in sorted(allowed[k]):
             variable[(k, r)] = choices.add(k, m.a, m.b, r)
     rules.one_meeting_per_round(choices)
     for xs in choices.by_pair.values():  # every agreed meeting exactly once
         choices.model.add_exactly_one(xs)
-    rules.table_capacity(choices, lambda r: event.tables - load.get(r, 0))
-    counts = rules.breaks(
-        choices,
-        sorted(touched),
-        event.rounds,
-        busy=lambda p, r: (p, r) in busy,
-        least=lambda p: least[p],
-    )
-    if fairness is not None:  # only ever for the whole model: everyone is in it
+    rules.table_capacity(choices, lambda r: event.tables)
+    counts = rules.breaks(choices, sorted(people), event.rounds, least=lambda p: least[p])
+    if fairness is not None:
         everyone = [counts.get(p, 0) for p in range(len(instance.attendees))]
         rules.fairness(choices, everyone, fairness, event.rounds)
     choices.model.minimize(cp_model.LinearExpr.sum(list(counts.values())))
-    return choices, variable, counts
+    return choices, variable
 
 
 def _solve(
@@ -396,8 +373,9 @@ def _solve(
     seconds: float,
     seed: int,
     workers: int,
-    callback: cp_model.CpSolverSolutionCallback | None = None,
 ) -> tuple[Any, cp_model.CpSolver]:
+    """Solve the model from ``hint`` (meeting -> round), replacing any earlier hint."""
+    choices.model.clear_hints()
     for (k, r), x in variable.items():
         choices.model.add_hint(x, 1 if hint.get(k) == r else 0)
     started = time.perf_counter()
@@ -407,7 +385,7 @@ def _solve(
     solver.parameters.max_time_in_seconds = max(0.05, seconds - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    return solver.solve(choices.model, callback), solver
+    return solver.solve(choices.model), solver
 
 
 def place(
@@ -440,10 +418,7 @@ def place(
     allowed = allowed_rounds(instance, agreed)
     least = alone(instance, agreed)
     trivial = sum(least)
-    built = _model(instance, agreed, allowed, list(range(len(agreed))), {}, least, fairness)
-    if built is None:  # check() names every meeting without a round: cannot happen
-        return PlaceResult("infeasible", reasons=["a meeting has no round it may take"])
-    choices, variable, _ = built
+    choices, variable = _model(instance, agreed, allowed, least, fairness)
 
     def breaks_of(rounds: dict[int, int]) -> list[int]:
         return meeting_breaks(instance, seat_rounds(agreed, rounds))
@@ -484,9 +459,6 @@ def place(
             progress(time.perf_counter() - start, sum(breaks_of(rounds)), bound)
         left = deadline - time.perf_counter()
         if left > 0.2:
-            built = _model(instance, agreed, allowed, list(range(len(agreed))), {}, least, fairness)
-            assert built is not None
-            choices, variable, _ = built
             status, solver = _solve(choices, variable, rounds, left, seed + 1, workers)
             if status == cp_model.INFEASIBLE:
                 why = _why(instance, agreed, fairness, max(1.0, deadline - time.perf_counter()))
